@@ -1,0 +1,83 @@
+//! What differs between the databases mb speaks to: quoting, and (in the submodules)
+//! how each schema operation is rendered as SQL for that database.
+
+/// A database family. The same portable revision scripts are rendered for each.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Dialect {
+    Sqlite,
+    Postgres,
+    Mysql,
+}
+
+impl Dialect {
+    pub fn name(self) -> &'static str {
+        match self {
+            Dialect::Sqlite => "SQLite",
+            Dialect::Postgres => "PostgreSQL",
+            Dialect::Mysql => "MySQL",
+        }
+    }
+
+    /// Quotes an identifier so that any name (`user`, `order`, names with quotes,
+    /// spaces or semicolons) reaches the database exactly as written.
+    pub fn quote_ident(self, name: &str) -> String {
+        let q = match self {
+            Dialect::Mysql => '`',
+            Dialect::Sqlite | Dialect::Postgres => '"',
+        };
+        let mut out = String::with_capacity(name.len() + 2);
+        out.push(q);
+        for c in name.chars() {
+            if c == q {
+                out.push(q);
+            }
+            out.push(c);
+        }
+        out.push(q);
+        out
+    }
+
+    /// Quotes a string literal. MySQL also treats backslash as an escape by default.
+    pub fn quote_literal(self, value: &str) -> String {
+        let mut out = String::with_capacity(value.len() + 2);
+        out.push('\'');
+        for c in value.chars() {
+            match c {
+                '\'' => out.push_str("''"),
+                '\\' if self == Dialect::Mysql => out.push_str("\\\\"),
+                _ => out.push(c),
+            }
+        }
+        out.push('\'');
+        out
+    }
+
+    /// The sqlparser dialect used to tokenize and parse SQL meant for this database.
+    pub fn parser_dialect(self) -> Box<dyn sqlparser::dialect::Dialect> {
+        match self {
+            Dialect::Sqlite => Box::new(sqlparser::dialect::SQLiteDialect {}),
+            Dialect::Postgres => Box::new(sqlparser::dialect::PostgreSqlDialect {}),
+            Dialect::Mysql => Box::new(sqlparser::dialect::MySqlDialect {}),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn identifiers_are_quoted_with_embedded_quotes_doubled() {
+        assert_eq!(Dialect::Sqlite.quote_ident("user"), "\"user\"");
+        assert_eq!(Dialect::Postgres.quote_ident("a\"b"), "\"a\"\"b\"");
+        assert_eq!(Dialect::Mysql.quote_ident("a`b"), "`a``b`");
+        assert_eq!(Dialect::Mysql.quote_ident("a\"b"), "`a\"b`");
+    }
+
+    #[test]
+    fn literals_escape_quotes_and_mysql_backslashes() {
+        assert_eq!(Dialect::Sqlite.quote_literal("it's"), "'it''s'");
+        assert_eq!(Dialect::Sqlite.quote_literal("a\\b"), "'a\\b'");
+        assert_eq!(Dialect::Mysql.quote_literal("a\\b'"), "'a\\\\b'''");
+    }
+}
