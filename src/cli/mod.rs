@@ -1,4 +1,160 @@
-//! (in progress)
+//! The command line: clap definitions and a thin verb per subcommand. All work happens in
+//! the library; this layer finds the project, connects, and formats results.
+
+mod commands;
+mod output;
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::config::Overrides;
+use output::Output;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "mb",
+    version,
+    about = "Migrations for SQLite, PostgreSQL and MySQL/MariaDB, generated from a declared schema",
+    propagate_version = true
+)]
+struct Cli {
+    #[command(flatten)]
+    global: GlobalArgs,
+    #[command(subcommand)]
+    command: TopCommand,
+}
+
+#[derive(Args, Debug)]
+struct GlobalArgs {
+    /// Database URL (overrides DATABASE_URL and mb.toml), e.g. sqlite:///app.db
+    #[arg(long, global = true, value_name = "URL")]
+    database_url: Option<String>,
+    /// Migrations directory (default: `migrations` beside mb.toml)
+    #[arg(short = 'd', long, global = true, value_name = "DIR")]
+    directory: Option<PathBuf>,
+    /// Print only results and errors
+    #[arg(short, long, global = true)]
+    quiet: bool,
+    /// Print more: each statement as it runs, full revision details
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    verbose: u8,
+}
+
+#[derive(Subcommand, Debug)]
+enum TopCommand {
+    /// Database migrations: init, revision, upgrade, downgrade, history, ...
+    Db {
+        #[command(subcommand)]
+        command: DbCommand,
+    },
+}
+
+const DB_EXAMPLES: &str = "Examples:
+  mb db init                       create migrations/ and mb.toml
+  mb db revision -m \"add index\"    write an empty revision to fill in
+  mb db upgrade                    apply every pending revision
+  mb db upgrade +1                 apply the next revision only
+  mb db downgrade                  undo the last revision
+  mb db downgrade base             undo every revision
+  mb db stamp head                 record the head as applied without running it
+  mb db history -i                 list revisions, marking the applied ones
+  mb db current -v                 show where the database is, in detail";
+
+#[derive(Subcommand, Debug)]
+#[command(after_help = DB_EXAMPLES)]
+enum DbCommand {
+    /// Create the migrations directory (versions/, README, template) and mb.toml
+    #[command(after_help = "Example:\n  mb db init -d db/migrations")]
+    Init,
+    /// Write an empty revision file to fill in by hand
+    #[command(after_help = "Examples:\n  mb db revision -m \"seed roles\"\n  mb db revision -m \"hotfix\" --head ae1027a6acf")]
+    Revision {
+        /// What the revision does; becomes its first header line and file name
+        #[arg(short, long, default_value = "empty message")]
+        message: String,
+        /// Use this revision id instead of a random one
+        #[arg(long, value_name = "ID")]
+        rev_id: Option<String>,
+        /// The revision to build on (default: the single head; `base` starts a new root)
+        #[arg(long, value_name = "REV")]
+        head: Option<String>,
+    },
+    /// Apply revisions up to a target (default: head)
+    #[command(after_help = "Targets: head, heads, a revision id or unique prefix, +N, REV+N\nExamples:\n  mb db upgrade\n  mb db upgrade +2\n  mb db upgrade ae1027")]
+    Upgrade {
+        /// Target revision
+        #[arg(default_value = "head", allow_hyphen_values = true)]
+        revision: String,
+    },
+    /// Undo revisions down to a target (default: -1, the last one)
+    #[command(after_help = "Targets: -N, base, a revision id or unique prefix, REV-N\nExamples:\n  mb db downgrade\n  mb db downgrade -2\n  mb db downgrade base")]
+    Downgrade {
+        /// Target revision
+        #[arg(default_value = "-1", allow_hyphen_values = true)]
+        revision: String,
+    },
+    /// Record revisions as applied without running them
+    #[command(after_help = "Examples:\n  mb db stamp head\n  mb db stamp --purge ae1027a6acf")]
+    Stamp {
+        /// Target revisions
+        #[arg(required = true, allow_hyphen_values = true)]
+        revisions: Vec<String>,
+        /// Empty the version table first (when it names revisions that no longer exist)
+        #[arg(long)]
+        purge: bool,
+    },
+    /// Show the revision(s) the database is at
+    #[command(after_help = "Example:\n  mb db current -v")]
+    Current,
+    /// List revisions, newest first
+    #[command(after_help = "Examples:\n  mb db history\n  mb db history -i -r base:current\n  mb db history -r -3:")]
+    History {
+        /// Only revisions in START:END (base, head(s), current, a revision, -N from current)
+        #[arg(short = 'r', long = "rev-range", value_name = "START:END", allow_hyphen_values = true)]
+        range: Option<String>,
+        /// Mark the revisions applied to the database
+        #[arg(short = 'i', long = "indicate-current")]
+        indicate_current: bool,
+    },
+    /// Show the head revision(s) of the migrations
+    Heads,
+    /// Show one revision: its header and its SQL
+    #[command(after_help = "Example:\n  mb db show head")]
+    Show {
+        /// Revision id, unique prefix, or head
+        revision: String,
+    },
+}
+
+/// Runs the command line and returns the process exit code.
 pub fn main() -> i32 {
-    0
+    output::install_panic_hook();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return e.exit_code();
+        }
+    };
+    let out = Output::new(cli.global.quiet, cli.global.verbose);
+    let context = match commands::Context::new(&cli.global, out) {
+        Ok(context) => context,
+        Err(e) => return output::report_error(&e),
+    };
+    let TopCommand::Db { command } = cli.command;
+    match context.run(command) {
+        Ok(code) => code,
+        Err(e) => output::report_error(&e),
+    }
+}
+
+impl GlobalArgs {
+    fn overrides(&self) -> Overrides {
+        Overrides {
+            database_url: self.database_url.clone(),
+            migrations_dir: self.directory.clone(),
+            env_database_url: std::env::var("DATABASE_URL").ok().filter(|v| !v.trim().is_empty()),
+        }
+    }
 }

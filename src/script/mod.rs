@@ -1,1 +1,258 @@
-//! (in progress)
+//! The migrations directory: `versions/` with one file per revision, the template new
+//! revisions are made from, and the revision graph they form.
+
+pub mod graph;
+pub mod revision;
+pub mod split;
+pub mod target;
+
+use std::path::{Path, PathBuf};
+
+pub use graph::RevisionGraph;
+pub use revision::Revision;
+
+use crate::{Error, Result};
+
+pub const VERSIONS_DIR: &str = "versions";
+pub const TEMPLATE_FILE: &str = "script.sql.template";
+pub const README_FILE: &str = "README";
+
+/// The template `mb db init` writes; also used when a project has deleted its copy.
+pub const DEFAULT_TEMPLATE: &str = "-- ${message}\n--\n-- Revision ID: ${rev_id}\n-- Revises: ${down_revision}\n-- Create Date: ${create_date}\n${extra_headers}--\n-- migrate:up\n${upgrades}\n-- migrate:down\n${downgrades}\n";
+
+const README_TEXT: &str = "This directory holds the database migrations of the project, managed by mb.
+
+versions/            one file per revision: a header, then '-- migrate:up' and '-- migrate:down'
+script.sql.template  the template new revision files are made from
+
+Common commands:
+  mb db migrate -m \"message\"   write a revision from the changes to schema.sql
+  mb db revision -m \"message\"  write an empty revision to fill in by hand
+  mb db upgrade                apply all pending revisions
+  mb db downgrade              undo the last revision
+  mb db history                list the revisions
+";
+
+/// The placeholders a template may use.
+pub const PLACEHOLDERS: [&str; 7] = [
+    "message",
+    "rev_id",
+    "down_revision",
+    "create_date",
+    "extra_headers",
+    "upgrades",
+    "downgrades",
+];
+
+#[derive(Debug)]
+pub struct ScriptDirectory {
+    pub dir: PathBuf,
+    pub graph: RevisionGraph,
+}
+
+impl ScriptDirectory {
+    pub fn versions_dir(dir: &Path) -> PathBuf {
+        dir.join(VERSIONS_DIR)
+    }
+
+    /// Reads every `*.sql` file in `versions/` and builds the graph.
+    pub fn load(dir: &Path) -> Result<ScriptDirectory> {
+        let versions = Self::versions_dir(dir);
+        let entries = std::fs::read_dir(&versions).map_err(|e| {
+            if e.kind() == std::io::ErrorKind::NotFound {
+                Error::script(format!(
+                    "no migrations directory at {}; run `mb db init` to create it (or pass -d DIR)",
+                    versions.display()
+                ))
+            } else {
+                Error::io("read", &versions, &e)
+            }
+        })?;
+        let mut paths = Vec::new();
+        for entry in entries {
+            let path = entry.map_err(|e| Error::io("read", &versions, &e))?.path();
+            if path.extension().is_some_and(|ext| ext == "sql") && path.is_file() {
+                paths.push(path);
+            }
+        }
+        paths.sort();
+        let revisions = paths
+            .iter()
+            .map(|path| Revision::load(path))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(ScriptDirectory {
+            dir: dir.to_path_buf(),
+            graph: RevisionGraph::new(revisions)?,
+        })
+    }
+
+    /// Creates the directory with `versions/`, a README and the template. Refuses a
+    /// directory that exists and is not empty.
+    pub fn create(dir: &Path) -> Result<()> {
+        if let Ok(mut entries) = std::fs::read_dir(dir)
+            && entries.next().is_some()
+        {
+            return Err(Error::script(format!(
+                "{} already exists and is not empty; choose another directory with -d DIR, or remove it first",
+                dir.display()
+            )));
+        }
+        let versions = Self::versions_dir(dir);
+        std::fs::create_dir_all(&versions).map_err(|e| Error::io("create", &versions, &e))?;
+        write_file(&dir.join(README_FILE), README_TEXT)?;
+        write_file(&dir.join(TEMPLATE_FILE), DEFAULT_TEMPLATE)
+    }
+
+    /// Writes a new revision file from the template and returns it, parsed back.
+    pub fn write_revision(&self, new: &NewRevision) -> Result<Revision> {
+        if self.graph.find(&new.id).is_some() {
+            return Err(Error::script(format!("revision id {} is already used", new.id)));
+        }
+        let template_path = self.dir.join(TEMPLATE_FILE);
+        let template = match std::fs::read_to_string(&template_path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => DEFAULT_TEMPLATE.to_string(),
+            Err(e) => return Err(Error::io("read", &template_path, &e)),
+        };
+        let text = render_template(&template, new).map_err(|what| {
+            Error::script(format!("{}: {what}", template_path.display()))
+        })?;
+        let path = Self::versions_dir(&self.dir).join(format!("{}_{}.sql", new.id, slug(&new.message)));
+        let revision = Revision::parse(&text, &path).map_err(|e| {
+            Error::script(format!(
+                "{} produces a revision mb cannot read ({}); compare it with the default template",
+                template_path.display(),
+                e.message
+            ))
+        })?;
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+            .map_err(|e| Error::io("create", &path, &e))?;
+        std::io::Write::write_all(&mut file, text.as_bytes()).map_err(|e| Error::io("write", &path, &e))?;
+        Ok(revision)
+    }
+}
+
+/// What a new revision file says.
+#[derive(Debug, Clone, Default)]
+pub struct NewRevision {
+    pub id: String,
+    pub message: String,
+    pub parents: Vec<String>,
+    pub branch_labels: Vec<String>,
+    pub depends_on: Vec<String>,
+    pub create_date: String,
+    pub upgrades: String,
+    pub downgrades: String,
+}
+
+/// 12 random hex digits, like Alembic's revision ids.
+pub fn new_revision_id() -> Result<String> {
+    let mut bytes = [0u8; 6];
+    getrandom::fill(&mut bytes).map_err(|e| Error::new(crate::ErrorKind::Io, format!("no random numbers from the operating system: {e}")))?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// `${name}` placeholders replaced; an unknown one is an error rather than left in.
+fn render_template(template: &str, new: &NewRevision) -> std::result::Result<String, String> {
+    let mut extra_headers = String::new();
+    if !new.branch_labels.is_empty() {
+        extra_headers.push_str(&format!("-- Branch Labels: {}\n", new.branch_labels.join(", ")));
+    }
+    if !new.depends_on.is_empty() {
+        extra_headers.push_str(&format!("-- Depends On: {}\n", new.depends_on.join(", ")));
+    }
+    let value = |name: &str| -> Option<String> {
+        Some(match name {
+            "message" => new.message.replace(['\n', '\r'], " "),
+            "rev_id" => new.id.clone(),
+            "down_revision" => new.parents.join(", "),
+            "create_date" => new.create_date.clone(),
+            "extra_headers" => extra_headers.clone(),
+            "upgrades" => new.upgrades.clone(),
+            "downgrades" => new.downgrades.clone(),
+            _ => return None,
+        })
+    };
+    let mut out = String::with_capacity(template.len() + new.upgrades.len() + new.downgrades.len());
+    let mut rest = template;
+    while let Some(start) = rest.find("${") {
+        out.push_str(&rest[..start]);
+        let Some(len) = rest[start..].find('}') else {
+            return Err("a '${' without its closing '}'".into());
+        };
+        let name = &rest[start + 2..start + len];
+        out.push_str(&value(name).ok_or_else(|| {
+            format!("unknown placeholder ${{{name}}}; the template may use {}", PLACEHOLDERS.map(|p| format!("${{{p}}}")).join(", "))
+        })?);
+        rest = &rest[start + len + 1..];
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+/// A file-name-safe form of a message: `"Posts table!"` -> `posts_table`.
+pub fn slug(message: &str) -> String {
+    let mut slug = String::new();
+    for c in message.chars().flat_map(char::to_lowercase) {
+        if c.is_alphanumeric() {
+            slug.push(c);
+        } else if !slug.ends_with('_') {
+            slug.push('_');
+        }
+        if slug.chars().count() >= 40 {
+            break;
+        }
+    }
+    slug.trim_matches('_').to_string()
+}
+
+fn write_file(path: &Path, text: &str) -> Result<()> {
+    std::fs::write(path, text).map_err(|e| Error::io("write", path, &e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs_are_short_lowercase_and_safe() {
+        assert_eq!(slug("Posts table!"), "posts_table");
+        assert_eq!(slug("  add   user.email "), "add_user_email");
+        assert_eq!(slug("Ünïcode ok"), "ünïcode_ok");
+        assert_eq!(slug(&"x".repeat(100)).len(), 40);
+        assert_eq!(slug(""), "");
+    }
+
+    #[test]
+    fn revision_ids_are_twelve_hex_digits() {
+        let id = new_revision_id().unwrap();
+        assert_eq!(id.len(), 12);
+        assert!(id.chars().all(|c| c.is_ascii_hexdigit()));
+        assert_ne!(id, new_revision_id().unwrap());
+    }
+
+    #[test]
+    fn the_default_template_renders_a_readable_revision() {
+        let new = NewRevision {
+            id: "780739b227a7".into(),
+            message: "posts table".into(),
+            parents: vec!["e517276bb1c2".into()],
+            branch_labels: vec!["feature".into()],
+            create_date: "2026-11-24 10:32:01.123456".into(),
+            upgrades: "CREATE TABLE \"post\" (\"id\" INTEGER);\n".into(),
+            downgrades: "DROP TABLE \"post\";\n".into(),
+            ..NewRevision::default()
+        };
+        let text = render_template(DEFAULT_TEMPLATE, &new).unwrap();
+        assert_eq!(
+            text,
+            "-- posts table\n--\n-- Revision ID: 780739b227a7\n-- Revises: e517276bb1c2\n-- Create Date: 2026-11-24 10:32:01.123456\n-- Branch Labels: feature\n--\n-- migrate:up\nCREATE TABLE \"post\" (\"id\" INTEGER);\n\n-- migrate:down\nDROP TABLE \"post\";\n\n"
+        );
+        let parsed = Revision::parse(&text, Path::new("x.sql")).unwrap();
+        assert_eq!(parsed.branch_labels, vec!["feature"]);
+        assert!(render_template("${nope}", &new).unwrap_err().contains("unknown placeholder ${nope}"));
+    }
+}

@@ -1,0 +1,157 @@
+//! SQLite through rusqlite (bundled, so no system library is needed).
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use rusqlite::types::ValueRef;
+use rusqlite::{Connection, OpenFlags};
+
+use super::{Backend, Connected, OpenMode, Rows};
+use crate::config::url::SqliteUrl;
+use crate::dialect::Dialect;
+use crate::{Error, Result};
+
+/// How long a statement waits for another connection's write lock.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(60);
+
+pub struct SqliteBackend {
+    conn: Connection,
+    /// `None` for an in-memory database.
+    path: Option<PathBuf>,
+    /// False when a read-only command found no file: the connection is then an empty
+    /// in-memory stand-in and nothing is created on disk.
+    exists: bool,
+}
+
+impl SqliteBackend {
+    pub fn open(url: &SqliteUrl, mode: OpenMode) -> Result<Connected> {
+        let Some(path) = &url.path else {
+            let conn = Connection::open_in_memory().map_err(|e| Error::database(e.to_string()))?;
+            return Ok(Connected {
+                backend: Box::new(SqliteBackend::configure(conn, None, true)?),
+                created: false,
+            });
+        };
+        let exists = path.exists();
+        if !exists && (mode == OpenMode::Read || url.read_only) {
+            if url.read_only && mode == OpenMode::Write {
+                return Err(Error::database(format!(
+                    "SQLite database {} does not exist and the URL says mode=ro; remove ?mode=ro to let mb create it",
+                    path.display()
+                )));
+            }
+            let conn = Connection::open_in_memory().map_err(|e| Error::database(e.to_string()))?;
+            let mut backend = SqliteBackend::configure(conn, Some(path.clone()), true)?;
+            backend.exists = false;
+            return Ok(Connected {
+                backend: Box::new(backend),
+                created: false,
+            });
+        }
+        if !exists {
+            check_parent_directory(path)?;
+        }
+        let flags = if url.read_only {
+            OpenFlags::SQLITE_OPEN_READ_ONLY
+        } else {
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE
+        };
+        let conn = Connection::open_with_flags(path, flags | OpenFlags::SQLITE_OPEN_NO_MUTEX)
+            .map_err(|e| Error::database(format!("cannot open SQLite database {}: {e}", path.display())))?;
+        Ok(Connected {
+            backend: Box::new(SqliteBackend::configure(conn, Some(path.clone()), true)?),
+            created: !exists,
+        })
+    }
+
+    fn configure(conn: Connection, path: Option<PathBuf>, exists: bool) -> Result<SqliteBackend> {
+        conn.busy_timeout(BUSY_TIMEOUT).map_err(|e| Error::database(e.to_string()))?;
+        // SQLite leaves foreign keys unenforced unless asked; a migration should not be
+        // able to leave dangling references behind.
+        conn.pragma_update(None, "foreign_keys", true).map_err(|e| Error::database(e.to_string()))?;
+        Ok(SqliteBackend { conn, path, exists })
+    }
+
+    pub fn connection(&self) -> &Connection {
+        &self.conn
+    }
+
+    fn fail(&self, action: &str, e: rusqlite::Error) -> Error {
+        Error::database(format!("cannot {action} on SQLite database {}: {e}", self.location()))
+    }
+}
+
+fn check_parent_directory(path: &Path) -> Result<()> {
+    match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() && !parent.is_dir() => Err(Error::database(format!(
+            "cannot create SQLite database {}: the directory {} does not exist; create it or fix the URL",
+            path.display(),
+            parent.display()
+        ))),
+        _ => Ok(()),
+    }
+}
+
+impl Backend for SqliteBackend {
+    fn dialect(&self) -> Dialect {
+        Dialect::Sqlite
+    }
+
+    fn location(&self) -> String {
+        match (&self.path, self.exists) {
+            (None, _) => "in-memory SQLite database".into(),
+            (Some(p), true) => p.display().to_string(),
+            (Some(p), false) => format!("{} (does not exist yet)", p.display()),
+        }
+    }
+
+    fn execute(&mut self, sql: &str) -> std::result::Result<(), String> {
+        self.conn.execute_batch(sql).map_err(|e| e.to_string())
+    }
+
+    fn query(&mut self, sql: &str) -> std::result::Result<Rows, String> {
+        let mut statement = self.conn.prepare(sql).map_err(|e| e.to_string())?;
+        let width = statement.column_count();
+        let mut rows = statement.query([]).map_err(|e| e.to_string())?;
+        let mut out = Vec::new();
+        while let Some(row) = rows.next().map_err(|e| e.to_string())? {
+            let mut values = Vec::with_capacity(width);
+            for i in 0..width {
+                values.push(match row.get_ref(i).map_err(|e| e.to_string())? {
+                    ValueRef::Null => None,
+                    ValueRef::Integer(n) => Some(n.to_string()),
+                    ValueRef::Real(x) => Some(x.to_string()),
+                    ValueRef::Text(t) | ValueRef::Blob(t) => Some(String::from_utf8_lossy(t).into_owned()),
+                });
+            }
+            out.push(values);
+        }
+        Ok(out)
+    }
+
+    fn table_exists(&mut self, name: &str) -> Result<bool> {
+        self.conn
+            .query_row("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?1", [name], |row| {
+                row.get::<_, i64>(0)
+            })
+            .map(|n| n > 0)
+            .map_err(|e| self.fail("read the schema", e))
+    }
+
+    fn begin(&mut self) -> Result<()> {
+        // IMMEDIATE takes the write lock now, so two migrators serialize here rather than
+        // failing later with "database is locked".
+        self.conn.execute_batch("BEGIN IMMEDIATE").map_err(|e| self.fail("start a transaction", e))
+    }
+
+    fn commit(&mut self) -> Result<()> {
+        self.conn.execute_batch("COMMIT").map_err(|e| self.fail("commit", e))
+    }
+
+    fn rollback(&mut self) -> Result<()> {
+        if self.conn.is_autocommit() {
+            return Ok(());
+        }
+        self.conn.execute_batch("ROLLBACK").map_err(|e| self.fail("roll back", e))
+    }
+}

@@ -1,0 +1,474 @@
+//! One function per verb. Each finds the project, calls the library and prints.
+
+use std::collections::{BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+
+use super::output::Output;
+use super::{DbCommand, GlobalArgs};
+use crate::backend::{self, Connected, OpenMode};
+use crate::config::{self, ConfigFile, Overrides, Project};
+use crate::runtime::version::AppliedRecord;
+use crate::runtime::{describe_heads, Migrator, Reporter};
+use crate::script::revision::parse_id;
+use crate::script::target::Target;
+use crate::script::{new_revision_id, NewRevision, RevisionGraph, ScriptDirectory};
+use crate::{Error, Result};
+
+const STARTER_SCHEMA: &str = "-- The schema this project wants. Declare tables, indexes and views here in portable
+-- SQL, then run `mb db migrate -m \"what changed\"` to write a revision for the change.
+--
+-- CREATE TABLE \"user\" (
+--     \"id\" INTEGER PRIMARY KEY,
+--     \"username\" VARCHAR(64) NOT NULL UNIQUE
+-- );
+";
+
+pub struct Context {
+    cwd: PathBuf,
+    overrides: Overrides,
+    out: Output,
+}
+
+impl Context {
+    pub fn new(global: &GlobalArgs, out: Output) -> Result<Context> {
+        let cwd = std::env::current_dir()
+            .map_err(|e| Error::io("read", Path::new("the working directory"), &e))?;
+        Ok(Context {
+            cwd,
+            overrides: global.overrides(),
+            out,
+        })
+    }
+
+    pub fn run(&self, command: DbCommand) -> Result<i32> {
+        match command {
+            DbCommand::Init => self.init(),
+            DbCommand::Revision { message, rev_id, head } => self.revision(&message, rev_id, head),
+            DbCommand::Upgrade { revision } => self.upgrade(&revision),
+            DbCommand::Downgrade { revision } => self.downgrade(&revision),
+            DbCommand::Stamp { revisions, purge } => self.stamp(&revisions, purge),
+            DbCommand::Current => self.current(),
+            DbCommand::History { range, indicate_current } => self.history(range.as_deref(), indicate_current),
+            DbCommand::Heads => self.heads(),
+            DbCommand::Show { revision } => self.show(&revision),
+        }
+        .map(|()| 0)
+    }
+
+    fn project(&self) -> Result<Project> {
+        Project::discover(&self.cwd, &self.overrides)
+    }
+
+    fn scripts(&self, project: &Project) -> Result<ScriptDirectory> {
+        ScriptDirectory::load(&project.migrations_dir)
+    }
+
+    fn path(&self, path: &Path) -> String {
+        Project::display_path(path, &self.cwd)
+    }
+
+    /// Connects and says which database, so nobody has to wonder where app.db went.
+    fn connect(&self, project: &Project, mode: OpenMode) -> Result<Connected> {
+        let connected = backend::connect(&project.database_url, mode)?;
+        let name = connected.backend.dialect().name();
+        let location = connected.backend.location();
+        match (mode, connected.created) {
+            (OpenMode::Write, true) => self.out.info(&format!("Creating {name} database {location}")),
+            (OpenMode::Write, false) => self.out.info(&format!("Using {name} database {location}")),
+            (OpenMode::Read, _) => self.out.detail(&format!("Reading {name} database {location}")),
+        }
+        Ok(connected)
+    }
+
+    fn init(&self) -> Result<()> {
+        let existing = config::find_config(&self.cwd);
+        let (root, settings) = match &existing {
+            Some(path) => (path.parent().unwrap_or(&self.cwd).to_path_buf(), config::read_config(path)?),
+            None => (self.cwd.clone(), ConfigFile::default()),
+        };
+        let configured = root.join(settings.migrations.as_deref().unwrap_or(config::DEFAULT_MIGRATIONS_DIR));
+        let migrations_dir = match &self.overrides.migrations_dir {
+            Some(dir) => self.cwd.join(dir),
+            None => configured.clone(),
+        };
+        ScriptDirectory::create(&migrations_dir)?;
+        self.out.info(&format!(
+            "Created {} with versions/, README and script.sql.template",
+            self.path(&migrations_dir)
+        ));
+        match existing {
+            Some(path) if migrations_dir != configured => self.out.warn(&format!(
+                "warning: {} says the migrations are in {}; set migrations = {} there, or pass -d to every command",
+                self.path(&path),
+                self.path(&configured),
+                toml_string(&relative_to(&migrations_dir, &root))
+            )),
+            Some(_) => {}
+            None => {
+                let config_path = root.join(config::CONFIG_FILE);
+                let text = format!(
+                    "# mb settings. Paths are relative to this file.\n\n# The database; DATABASE_URL (in the environment or in .env) overrides it.\ndatabase_url = {}\n# Revision scripts.\nmigrations = {}\n# The declared schema that `mb db migrate` compares the database with.\nschema = {}\n",
+                    toml_string(config::DEFAULT_URL),
+                    toml_string(&relative_to(&migrations_dir, &root)),
+                    toml_string(config::DEFAULT_SCHEMA_FILE),
+                );
+                write_new_file(&config_path, &text)?;
+                self.out.info(&format!("Created {}", self.path(&config_path)));
+            }
+        }
+        let schema_file = root.join(settings.schema.as_deref().unwrap_or(config::DEFAULT_SCHEMA_FILE));
+        if !schema_file.exists() {
+            write_new_file(&schema_file, STARTER_SCHEMA)?;
+            self.out.info(&format!("Created {}: declare your tables there", self.path(&schema_file)));
+        }
+        Ok(())
+    }
+
+    fn revision(&self, message: &str, rev_id: Option<String>, head: Option<String>) -> Result<()> {
+        let project = self.project()?;
+        let scripts = self.scripts(&project)?;
+        let graph = &scripts.graph;
+        let parents = match head.as_deref().map(Target::parse).transpose()? {
+            None | Some(Target::Head) => {
+                let heads = graph.heads();
+                if heads.len() > 1 {
+                    return Err(Error::script(format!(
+                        "the migrations have several heads ({}); pass --head REV to choose the parent, or merge them first",
+                        graph.ids(&heads)
+                    )));
+                }
+                heads
+            }
+            Some(Target::Base) => Vec::new(),
+            Some(Target::Revision(id)) => vec![graph.resolve_id(&id)?],
+            Some(other) => {
+                return Err(Error::script(format!(
+                    "--head takes head, base or a revision id, not {other:?}"
+                )));
+            }
+        };
+        let id = match rev_id {
+            Some(id) => parse_id(&id).map_err(Error::script)?,
+            None => new_revision_id()?,
+        };
+        let new = NewRevision {
+            id,
+            message: message.to_string(),
+            parents: parents.iter().map(|&i| graph.revision(i).id.clone()).collect(),
+            create_date: chrono::Local::now().format("%Y-%m-%d %H:%M:%S%.6f").to_string(),
+            ..NewRevision::default()
+        };
+        let revision = scripts.write_revision(&new)?;
+        self.out.print(&format!("Generating {} ... done", self.path(&revision.path)));
+        Ok(())
+    }
+
+    fn upgrade(&self, target: &str) -> Result<()> {
+        let target = Target::parse(target)?;
+        let project = self.project()?;
+        let scripts = self.scripts(&project)?;
+        let mut connected = self.connect(&project, OpenMode::Write)?;
+        let mut migrator = Migrator {
+            backend: connected.backend.as_mut(),
+            graph: &scripts.graph,
+            reporter: &self.out,
+        };
+        let count = migrator.upgrade(&target)?;
+        if count > 0 {
+            let state = migrator.state()?;
+            self.out.info(&format!(
+                "Upgraded {count} revision(s); the database is at {}.",
+                describe_heads(&scripts.graph, &state.heads)
+            ));
+        }
+        Ok(())
+    }
+
+    fn downgrade(&self, target: &str) -> Result<()> {
+        let target = Target::parse(target)?;
+        let project = self.project()?;
+        let scripts = self.scripts(&project)?;
+        let mut connected = self.connect(&project, OpenMode::Write)?;
+        let mut migrator = Migrator {
+            backend: connected.backend.as_mut(),
+            graph: &scripts.graph,
+            reporter: &self.out,
+        };
+        let count = migrator.downgrade(&target)?;
+        if count > 0 {
+            let state = migrator.state()?;
+            self.out.info(&format!(
+                "Downgraded {count} revision(s); the database is at {}.",
+                describe_heads(&scripts.graph, &state.heads)
+            ));
+        }
+        Ok(())
+    }
+
+    fn stamp(&self, targets: &[String], purge: bool) -> Result<()> {
+        let targets = targets.iter().map(|t| Target::parse(t)).collect::<Result<Vec<_>>>()?;
+        let project = self.project()?;
+        let scripts = self.scripts(&project)?;
+        let mut connected = self.connect(&project, OpenMode::Write)?;
+        let heads = Migrator {
+            backend: connected.backend.as_mut(),
+            graph: &scripts.graph,
+            reporter: &self.out,
+        }
+        .stamp(&targets, purge)?;
+        self.out.info(&format!(
+            "Stamped the database at {}; no SQL was run.",
+            describe_heads(&scripts.graph, &heads)
+        ));
+        Ok(())
+    }
+
+    fn current(&self) -> Result<()> {
+        let project = self.project()?;
+        let scripts = self.scripts(&project)?;
+        let graph = &scripts.graph;
+        let mut connected = self.connect(&project, OpenMode::Read)?;
+        let location = connected.backend.location();
+        let mut migrator = Migrator {
+            backend: connected.backend.as_mut(),
+            graph,
+            reporter: &self.out,
+        };
+        let rows = migrator.read_heads()?;
+        let records = migrator.applied_records()?;
+        let changed = migrator.changed_scripts()?;
+        if rows.is_empty() {
+            self.out.info(&format!("The database {location} is at base: no revision applied."));
+        }
+        let graph_heads: BTreeSet<usize> = graph.heads().into_iter().collect();
+        for row in &rows {
+            let Some(i) = graph.find(row) else {
+                self.out.print(&format!("{row} (not in the migrations)"));
+                continue;
+            };
+            if self.out.verbose() {
+                self.print_details(graph, i, &graph_heads, &BTreeSet::from([i]), Some(&records));
+            } else {
+                self.out.print(&format!("{row}{}", if graph_heads.contains(&i) { " (head)" } else { "" }));
+            }
+        }
+        for change in changed {
+            let revision = graph.revision(change.revision);
+            self.out.warn(&format!(
+                "warning: {} was edited after revision {} was applied (checksum {} then, {} now)",
+                self.path(&revision.path),
+                revision.id,
+                &change.applied_checksum[..12.min(change.applied_checksum.len())],
+                &revision.checksum()[..12]
+            ));
+        }
+        Ok(())
+    }
+
+    fn history(&self, range: Option<&str>, indicate_current: bool) -> Result<()> {
+        let project = self.project()?;
+        let scripts = self.scripts(&project)?;
+        let graph = &scripts.graph;
+        let needs_database = indicate_current || range.is_some_and(|r| r.contains("current") || r.starts_with('-'));
+        let (current, records) = if needs_database {
+            let mut connected = self.connect(&project, OpenMode::Read)?;
+            let mut migrator = Migrator {
+                backend: connected.backend.as_mut(),
+                graph,
+                reporter: &self.out,
+            };
+            let state = migrator.state()?;
+            (Some((state.applied.clone(), state.heads.clone())), Some(migrator.applied_records()?))
+        } else {
+            (None, None)
+        };
+        let in_range = history_range(graph, range, current.as_ref().map(|c| &c.1))?;
+        let graph_heads: BTreeSet<usize> = graph.heads().into_iter().collect();
+        let (applied, current_heads) = match (&current, indicate_current) {
+            (Some((applied, heads)), true) => (Some(applied), heads.clone()),
+            _ => (None, BTreeSet::new()),
+        };
+        for i in (0..graph.len()).rev().filter(|&i| in_range[i]) {
+            if self.out.verbose() {
+                self.print_details(graph, i, &graph_heads, &current_heads, records.as_ref().filter(|_| indicate_current));
+                continue;
+            }
+            let revision = graph.revision(i);
+            let parents = graph.parents(i);
+            let from = if parents.is_empty() { "<base>".to_string() } else { graph.ids(parents) };
+            let mut marks = self.marks(graph, i, &graph_heads, &current_heads);
+            if applied.is_some_and(|a| a[i]) && !current_heads.contains(&i) {
+                marks.push_str(" (applied)");
+            }
+            self.out.print(&format!("{from} -> {}{marks}, {}", revision.id, revision.message));
+        }
+        Ok(())
+    }
+
+    fn heads(&self) -> Result<()> {
+        let project = self.project()?;
+        let scripts = self.scripts(&project)?;
+        let graph = &scripts.graph;
+        let heads: BTreeSet<usize> = graph.heads().into_iter().collect();
+        for &i in &heads {
+            if self.out.verbose() {
+                self.print_details(graph, i, &heads, &BTreeSet::new(), None);
+            } else {
+                self.out.print(&format!("{} (head)", graph.revision(i).id));
+            }
+        }
+        Ok(())
+    }
+
+    fn show(&self, target: &str) -> Result<()> {
+        let project = self.project()?;
+        let scripts = self.scripts(&project)?;
+        let graph = &scripts.graph;
+        let heads: BTreeSet<usize> = graph.heads().into_iter().collect();
+        let index = match Target::parse(target)? {
+            Target::Revision(id) => graph.resolve_id(&id)?,
+            Target::FromRevision(id, steps) => graph
+                .walk(Some(graph.resolve_id(&id)?), steps)?
+                .ok_or_else(|| Error::script(format!("{target} is base, which is not a revision")))?,
+            Target::Head | Target::Heads if heads.len() == 1 => *heads.first().expect("one head"),
+            Target::Head | Target::Heads => {
+                return Err(Error::script(format!(
+                    "the migrations have several heads ({}); show one of them by id",
+                    graph.ids(&heads.iter().copied().collect::<Vec<_>>())
+                )));
+            }
+            _ => return Err(Error::script(format!("show takes a revision id or head, not '{target}'"))),
+        };
+        self.print_details(graph, index, &heads, &BTreeSet::new(), None);
+        self.out.print(graph.revision(index).text.trim_end());
+        Ok(())
+    }
+
+    fn marks(&self, graph: &RevisionGraph, i: usize, heads: &BTreeSet<usize>, current: &BTreeSet<usize>) -> String {
+        let mut marks = String::new();
+        if heads.contains(&i) {
+            marks.push_str(" (head)");
+        }
+        if current.contains(&i) {
+            marks.push_str(" (current)");
+        }
+        if graph.children(i).len() > 1 {
+            marks.push_str(" (branchpoint)");
+        }
+        if graph.parents(i).len() > 1 {
+            marks.push_str(" (mergepoint)");
+        }
+        marks
+    }
+
+    /// Alembic's verbose block: Rev, Parent, Path, dates, then the message.
+    fn print_details(
+        &self,
+        graph: &RevisionGraph,
+        i: usize,
+        heads: &BTreeSet<usize>,
+        current: &BTreeSet<usize>,
+        records: Option<&HashMap<String, AppliedRecord>>,
+    ) {
+        let revision = graph.revision(i);
+        let parents = graph.parents(i);
+        let mut lines = vec![
+            format!("Rev: {}{}", revision.id, self.marks(graph, i, heads, current)),
+            format!(
+                "{}: {}",
+                if parents.len() > 1 { "Merges" } else { "Parent" },
+                if parents.is_empty() { "<base>".into() } else { graph.ids(parents) }
+            ),
+        ];
+        if !revision.branch_labels.is_empty() {
+            lines.push(format!("Branch names: {}", revision.branch_labels.join(", ")));
+        }
+        if !revision.depends_on.is_empty() {
+            lines.push(format!("Also depends on: {}", revision.depends_on.join(", ")));
+        }
+        lines.push(format!("Path: {}", self.path(&revision.path)));
+        if let Some(date) = &revision.create_date {
+            lines.push(format!("Create Date: {date}"));
+        }
+        if let Some(record) = records.and_then(|r| r.get(&revision.id)) {
+            let verdict = match &record.checksum {
+                Some(sum) if *sum == revision.checksum() => "file unchanged since",
+                Some(_) => "FILE CHANGED since it was applied",
+                None => "no checksum recorded",
+            };
+            lines.push(format!(
+                "Applied: {} UTC by {} in {} ms ({verdict})",
+                record.applied_at, record.operation, record.duration_ms
+            ));
+        }
+        lines.push(String::new());
+        lines.push(format!("    {}", revision.message));
+        lines.push(String::new());
+        self.out.print(&lines.join("\n"));
+    }
+}
+
+/// The revisions `-r START:END` selects: descendants of START that are ancestors of END.
+fn history_range(graph: &RevisionGraph, range: Option<&str>, current: Option<&BTreeSet<usize>>) -> Result<Vec<bool>> {
+    let Some(range) = range else {
+        return Ok(vec![true; graph.len()]);
+    };
+    let Some((start, end)) = range.split_once(':') else {
+        return Err(Error::script(format!(
+            "'{range}' is not a range; use START:END, e.g. base:head, -3:current or ae1027:"
+        )));
+    };
+    let current: Vec<usize> = current.map(|c| c.iter().copied().collect()).unwrap_or_default();
+    let endpoint = |text: &str, default_all: bool| -> Result<Option<Vec<usize>>> {
+        Ok(match text.trim() {
+            "" if default_all => None,
+            "" | "base" => Some(Vec::new()),
+            "head" | "heads" => None,
+            "current" => Some(current.clone()),
+            other => match Target::parse(other)? {
+                Target::Revision(id) => Some(vec![graph.resolve_id(&id)?]),
+                Target::FromRevision(id, steps) => Some(graph.walk(Some(graph.resolve_id(&id)?), steps)?.into_iter().collect()),
+                Target::Relative(steps) => {
+                    let [head] = current.as_slice() else {
+                        return Err(Error::script(format!(
+                            "'{other}' counts from the current revision, and the database has {} current heads",
+                            current.len()
+                        )));
+                    };
+                    Some(graph.walk(Some(*head), steps)?.into_iter().collect())
+                }
+                _ => None,
+            },
+        })
+    };
+    let below_end = match endpoint(end, true)? {
+        None => vec![true; graph.len()],
+        Some(end) => graph.ancestors(&end),
+    };
+    let above_start = match endpoint(start, true)? {
+        None => vec![true; graph.len()],
+        Some(start) if start.is_empty() => vec![true; graph.len()],
+        Some(start) => graph.descendants(&start),
+    };
+    Ok((0..graph.len()).map(|i| below_end[i] && above_start[i]).collect())
+}
+
+/// `path` relative to `root` when it is below it, for writing into mb.toml.
+fn relative_to(path: &Path, root: &Path) -> String {
+    path.strip_prefix(root)
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|_| path.display().to_string())
+}
+
+fn toml_string(value: &str) -> String {
+    toml::Value::String(value.to_string()).to_string()
+}
+
+fn write_new_file(path: &Path, text: &str) -> Result<()> {
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
+        .map_err(|e| Error::io("create", path, &e))?;
+    std::io::Write::write_all(&mut file, text.as_bytes()).map_err(|e| Error::io("write", path, &e))
+}

@@ -1,0 +1,255 @@
+//! Upgrade, downgrade and stamp plans: which revisions run, in which order, and what the
+//! version table holds after each one. Pure: computed from the graph and the version
+//! rows, so the same plan can be printed (`--sql`), tested, or executed.
+
+use std::collections::BTreeSet;
+
+use crate::script::graph::Marks;
+use crate::script::target::Target;
+use crate::script::RevisionGraph;
+use crate::{Error, Result};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    Up,
+    Down,
+}
+
+/// One revision to run, and the version rows around it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Step {
+    pub revision: usize,
+    pub direction: Direction,
+    /// The version rows this step expects to find; anything else means another process
+    /// migrated in between.
+    pub heads_before: BTreeSet<usize>,
+    pub heads_after: BTreeSet<usize>,
+}
+
+impl Step {
+    /// Version rows to delete and to insert.
+    pub fn head_changes(&self) -> (Vec<usize>, Vec<usize>) {
+        (
+            self.heads_before.difference(&self.heads_after).copied().collect(),
+            self.heads_after.difference(&self.heads_before).copied().collect(),
+        )
+    }
+}
+
+/// What is applied: a set of revisions closed under ancestry, and its heads.
+#[derive(Debug, Clone)]
+pub struct State<'g> {
+    graph: &'g RevisionGraph,
+    pub applied: Marks,
+    pub heads: BTreeSet<usize>,
+}
+
+impl<'g> State<'g> {
+    /// The state the version table's rows describe.
+    pub fn from_rows(graph: &'g RevisionGraph, rows: &[String]) -> Result<State<'g>> {
+        let mut heads = BTreeSet::new();
+        for row in rows {
+            let index = graph.find(row).ok_or_else(|| {
+                Error::script(format!(
+                    "the database is at revision {row}, which is not in the migrations; restore its file, or record where the database really is with `mb db stamp --purge REV`"
+                ))
+            })?;
+            heads.insert(index);
+        }
+        let applied = graph.ancestors(&heads.iter().copied().collect::<Vec<_>>());
+        let heads = graph.heads_of(&applied);
+        Ok(State { graph, applied, heads })
+    }
+
+    pub fn applied_count(&self) -> usize {
+        self.applied.iter().filter(|a| **a).count()
+    }
+
+    fn up(&mut self, revision: usize) -> Step {
+        let heads_before = self.heads.clone();
+        for parent in self.graph.parents(revision) {
+            self.heads.remove(parent);
+        }
+        self.heads.insert(revision);
+        self.applied[revision] = true;
+        Step {
+            revision,
+            direction: Direction::Up,
+            heads_before,
+            heads_after: self.heads.clone(),
+        }
+    }
+
+    fn down(&mut self, revision: usize) -> Step {
+        let heads_before = self.heads.clone();
+        self.heads.remove(&revision);
+        self.applied[revision] = false;
+        for &parent in self.graph.parents(revision) {
+            if !self.graph.children(parent).iter().any(|&c| self.applied[c]) {
+                self.heads.insert(parent);
+            }
+        }
+        Step {
+            revision,
+            direction: Direction::Down,
+            heads_before,
+            heads_after: self.heads.clone(),
+        }
+    }
+
+    /// The one current head, for relative targets.
+    fn single_head(&self, what: &str) -> Result<Option<usize>> {
+        match self.heads.len() {
+            0 => Ok(None),
+            1 => Ok(self.heads.first().copied()),
+            _ => Err(Error::script(format!(
+                "{what} is ambiguous: the database has several current heads ({}); name a revision instead",
+                self.graph.ids(&self.heads.iter().copied().collect::<Vec<_>>())
+            ))),
+        }
+    }
+}
+
+/// The revisions an upgrade target stands for (their ancestors get applied too).
+pub fn upgrade_targets(state: &State, target: &Target) -> Result<Vec<usize>> {
+    let graph = state.graph;
+    match target {
+        Target::Head => {
+            let heads = graph.heads();
+            if heads.len() > 1 {
+                return Err(Error::script(format!(
+                    "the migrations have several heads ({}); merge them with `mb db merge heads`, or apply every branch with `mb db upgrade heads`",
+                    graph.ids(&heads)
+                )));
+            }
+            Ok(heads)
+        }
+        Target::Heads => Ok(graph.heads()),
+        Target::Base => Ok(Vec::new()),
+        Target::Revision(id) => Ok(vec![graph.resolve_id(id)?]),
+        Target::FromRevision(id, steps) => Ok(graph.walk(Some(graph.resolve_id(id)?), *steps)?.into_iter().collect()),
+        Target::Relative(steps) if *steps < 0 => Err(Error::script(format!(
+            "upgrade moves forward; to go back {} revision(s) run `mb db downgrade {steps}`",
+            -steps
+        ))),
+        Target::Relative(steps) => next_revisions(state, *steps as usize),
+    }
+}
+
+/// The next `count` revisions after the current state, one at a time; each must be the
+/// only one that can run next.
+fn next_revisions(state: &State, count: usize) -> Result<Vec<usize>> {
+    let graph = state.graph;
+    let mut simulated = state.clone();
+    let mut last = Vec::new();
+    for taken in 0..count {
+        let ready: Vec<usize> = (0..graph.len())
+            .filter(|&i| !simulated.applied[i] && graph.requirements(i).all(|&r| simulated.applied[r]))
+            .collect();
+        match ready.as_slice() {
+            [one] => {
+                simulated.up(*one);
+                last = vec![*one];
+            }
+            [] => {
+                return Err(Error::script(format!(
+                    "cannot upgrade {count} revision(s): only {taken} are pending"
+                )));
+            }
+            many => {
+                return Err(Error::script(format!(
+                    "upgrade +{count} is ambiguous: {} could all run next; name a revision instead",
+                    graph.ids(many)
+                )));
+            }
+        }
+    }
+    Ok(last)
+}
+
+/// Applies every ancestor of `targets` that is not applied yet, parents first.
+pub fn upgrade_plan(state: &State, targets: &[usize]) -> Vec<Step> {
+    let graph = state.graph;
+    let needed = graph.ancestors(targets);
+    let mut simulated = state.clone();
+    (0..graph.len())
+        .filter(|&i| needed[i] && !state.applied[i])
+        .map(|i| simulated.up(i))
+        .collect()
+}
+
+/// Unapplies revisions, newest first: everything built on a target revision, everything
+/// for `base`, or the last N for `-N`.
+pub fn downgrade_plan(state: &State, target: &Target) -> Result<Vec<Step>> {
+    let graph = state.graph;
+    let mut simulated = state.clone();
+    let to_target = |target: usize| -> Result<Vec<usize>> {
+        if !state.applied[target] {
+            return Err(Error::script(format!(
+                "revision {} is not applied, so the database cannot be downgraded to it; `mb db current` shows where it is",
+                graph.revision(target).id
+            )));
+        }
+        let above = graph.descendants(&[target]);
+        Ok((0..graph.len()).rev().filter(|&i| i != target && above[i] && state.applied[i]).collect())
+    };
+    let order: Vec<usize> = match target {
+        Target::Base => (0..graph.len()).rev().filter(|&i| state.applied[i]).collect(),
+        Target::Revision(id) => to_target(graph.resolve_id(id)?)?,
+        Target::FromRevision(id, steps) => match graph.walk(Some(graph.resolve_id(id)?), *steps)? {
+            Some(target) => to_target(target)?,
+            None => (0..graph.len()).rev().filter(|&i| state.applied[i]).collect(),
+        },
+        Target::Relative(steps) if *steps < 0 => {
+            let mut steps_taken = Vec::new();
+            for taken in 0..steps.unsigned_abs() {
+                let Some(head) = simulated.single_head(&format!("downgrade {steps}"))? else {
+                    return Err(Error::script(format!(
+                        "cannot downgrade {} revision(s): only {taken} are applied",
+                        steps.unsigned_abs()
+                    )));
+                };
+                steps_taken.push(simulated.down(head));
+            }
+            return Ok(steps_taken);
+        }
+        Target::Relative(_) | Target::Head | Target::Heads => {
+            return Err(Error::script(
+                "downgrade moves back; use base, -N or a revision id (upgrade moves forward)",
+            ));
+        }
+    };
+    Ok(order.into_iter().map(|i| simulated.down(i)).collect())
+}
+
+/// The state after stamping `targets`: each target and its ancestors count as applied,
+/// and whatever was built on a target does not. `purge` starts from nothing.
+pub fn stamp_state<'g>(state: &State<'g>, targets: &[Target], purge: bool) -> Result<State<'g>> {
+    let graph = state.graph;
+    let mut simulated = state.clone();
+    if purge {
+        simulated.applied = vec![false; graph.len()];
+        simulated.heads.clear();
+    }
+    for target in targets {
+        match target {
+            Target::Base => simulated.applied = vec![false; graph.len()],
+            Target::Relative(steps) if *steps < 0 => {
+                downgrade_plan(&simulated.clone(), target)?
+                    .iter()
+                    .for_each(|step| simulated.applied[step.revision] = false);
+            }
+            _ => {
+                for stamped in upgrade_targets(&simulated, target)? {
+                    let above = graph.descendants(&[stamped]);
+                    let below = graph.ancestors(&[stamped]);
+                    for i in 0..graph.len() {
+                        simulated.applied[i] = below[i] || (simulated.applied[i] && !above[i]);
+                    }
+                }
+            }
+        }
+        simulated.heads = graph.heads_of(&simulated.applied);
+    }
+    Ok(simulated)
+}

@@ -1,0 +1,315 @@
+//! One revision file: a header in SQL comments that a Flask-Migrate user recognises,
+//! then `-- migrate:up` and `-- migrate:down` sections. The header, not the file name,
+//! is the source of truth.
+
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+
+use crate::{Error, Result};
+
+pub const UP_MARKER: &str = "-- migrate:up";
+pub const DOWN_MARKER: &str = "-- migrate:down";
+/// Header directive: run this revision outside a transaction (`CREATE INDEX CONCURRENTLY`).
+pub const NO_TRANSACTION_MARKER: &str = "-- mb:no-transaction";
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Revision {
+    pub id: String,
+    /// `Revises:` — several for a merge, none for a base.
+    pub parents: Vec<String>,
+    pub branch_labels: Vec<String>,
+    pub depends_on: Vec<String>,
+    pub message: String,
+    pub create_date: Option<String>,
+    pub no_transaction: bool,
+    pub path: PathBuf,
+    /// The file's text with line endings normalized to `\n`.
+    pub text: String,
+    pub up: Section,
+    pub down: Section,
+}
+
+/// Where a section's SQL is in the revision's text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Section {
+    range: Range<usize>,
+    /// The file line of the section's first line.
+    pub first_line: usize,
+}
+
+impl Revision {
+    pub fn up_sql(&self) -> &str {
+        &self.text[self.up.range.clone()]
+    }
+    pub fn down_sql(&self) -> &str {
+        &self.text[self.down.range.clone()]
+    }
+    /// SHA-256 of the normalized text, as lowercase hex.
+    pub fn checksum(&self) -> String {
+        checksum(&self.text)
+    }
+    /// The file name, for messages.
+    pub fn file_name(&self) -> String {
+        self.path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    }
+
+    /// Reads and parses a revision file.
+    pub fn load(path: &Path) -> Result<Revision> {
+        let bytes = std::fs::read(path).map_err(|e| Error::io("read", path, &e))?;
+        let text = String::from_utf8(bytes).map_err(|e| {
+            let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+            let line = valid.iter().filter(|b| **b == b'\n').count() + 1;
+            Error::script(format!(
+                "{}:{line}: the file is not UTF-8 text; save it as UTF-8",
+                path.display()
+            ))
+        })?;
+        Revision::parse(&text, path)
+    }
+
+    pub fn parse(text: &str, path: &Path) -> Result<Revision> {
+        let text = normalize_line_endings(text);
+        let at = |line: usize, what: String| Error::script(format!("{}:{line}: {what}", path.display()));
+        let mut header = Header::default();
+        let mut up_start: Option<(usize, usize)> = None;
+        let mut down_start: Option<(usize, usize, usize)> = None;
+        let mut offset = 0;
+        for (index, line) in text.split_inclusive('\n').enumerate() {
+            let number = index + 1;
+            let next_offset = offset + line.len();
+            let trimmed = line.trim();
+            if trimmed == UP_MARKER {
+                if up_start.is_some() {
+                    return Err(at(number, format!("a second '{UP_MARKER}'; a revision has one up section")));
+                }
+                if down_start.is_some() {
+                    return Err(at(number, format!("'{UP_MARKER}' comes after '{DOWN_MARKER}'; put the up section first")));
+                }
+                up_start = Some((next_offset, number + 1));
+            } else if trimmed == DOWN_MARKER {
+                if down_start.is_some() {
+                    return Err(at(number, format!("a second '{DOWN_MARKER}'; a revision has one down section")));
+                }
+                if up_start.is_none() {
+                    return Err(at(number, format!("'{DOWN_MARKER}' comes before '{UP_MARKER}'; put the up section first")));
+                }
+                down_start = Some((next_offset, number + 1, offset));
+            } else if up_start.is_none() {
+                header.read_line(trimmed).map_err(|what| at(number, what))?;
+            }
+            offset = next_offset;
+        }
+        let (Some((up_offset, up_line)), Some((down_offset, down_line, down_marker_offset))) = (up_start, down_start) else {
+            let missing = if up_start.is_none() { UP_MARKER } else { DOWN_MARKER };
+            return Err(Error::script(format!(
+                "{}: no '{missing}' line; a revision needs '{UP_MARKER}' and then '{DOWN_MARKER}' (either section may be empty)",
+                path.display()
+            )));
+        };
+        let id = header.id.ok_or_else(|| {
+            Error::script(format!(
+                "{}: no '-- Revision ID: <id>' line in the header; every revision needs one",
+                path.display()
+            ))
+        })?;
+        Ok(Revision {
+            id,
+            parents: header.parents,
+            branch_labels: header.branch_labels,
+            depends_on: header.depends_on,
+            message: header.message.join(" "),
+            create_date: header.create_date,
+            no_transaction: header.no_transaction,
+            path: path.to_path_buf(),
+            up: Section {
+                range: up_offset..down_marker_offset,
+                first_line: up_line,
+            },
+            down: Section {
+                range: down_offset..text.len(),
+                first_line: down_line,
+            },
+            text,
+        })
+    }
+}
+
+#[derive(Default)]
+struct Header {
+    message: Vec<String>,
+    message_done: bool,
+    id: Option<String>,
+    parents: Vec<String>,
+    parents_seen: bool,
+    branch_labels: Vec<String>,
+    depends_on: Vec<String>,
+    create_date: Option<String>,
+    no_transaction: bool,
+}
+
+impl Header {
+    fn read_line(&mut self, line: &str) -> std::result::Result<(), String> {
+        if line.is_empty() {
+            return Ok(());
+        }
+        if line.starts_with("-- mb:") {
+            if line == NO_TRANSACTION_MARKER {
+                self.no_transaction = true;
+                return Ok(());
+            }
+            return Err(format!("unknown directive '{line}'; the one mb knows is '{NO_TRANSACTION_MARKER}'"));
+        }
+        let Some(comment) = line.strip_prefix("--") else {
+            return Err(format!(
+                "SQL before '{UP_MARKER}'; the header holds only '--' comments, statements go below '{UP_MARKER}' or '{DOWN_MARKER}'"
+            ));
+        };
+        let comment = comment.trim();
+        if comment.is_empty() {
+            self.message_done = !self.message.is_empty() || self.message_done;
+            return Ok(());
+        }
+        let Some((key, value)) = comment.split_once(':') else {
+            if !self.message_done {
+                self.message.push(comment.to_string());
+            }
+            return Ok(());
+        };
+        let value = value.trim();
+        match key.trim() {
+            "Revision ID" => {
+                if self.id.is_some() {
+                    return Err("a second 'Revision ID' line".into());
+                }
+                self.id = Some(parse_id(value)?);
+            }
+            "Revises" => {
+                if self.parents_seen {
+                    return Err("a second 'Revises' line; list several parents on one line, separated by commas".into());
+                }
+                self.parents_seen = true;
+                self.parents = parse_id_list(value)?;
+            }
+            "Branch Labels" => self.branch_labels = parse_id_list(value)?,
+            "Depends On" => self.depends_on = parse_id_list(value)?,
+            "Create Date" => self.create_date = Some(value.to_string()),
+            _ if !self.message_done => self.message.push(comment.to_string()),
+            _ => {}
+        }
+        self.message_done = true;
+        Ok(())
+    }
+}
+
+/// Revision ids go into the version table and file names: letters, digits and `_` only.
+pub fn parse_id(value: &str) -> std::result::Result<String, String> {
+    let valid = !value.is_empty()
+        && value.len() <= 32
+        && value.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if valid {
+        Ok(value.to_string())
+    } else {
+        Err(format!(
+            "'{value}' is not a valid revision id; use 1 to 32 letters, digits or '_' (mb makes 12 hex digits)"
+        ))
+    }
+}
+
+fn parse_id_list(value: &str) -> std::result::Result<Vec<String>, String> {
+    value
+        .split(',')
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(parse_id)
+        .collect()
+}
+
+/// CRLF and lone CR become LF, and a UTF-8 byte order mark is dropped, so checksums do
+/// not change when a file passes through an editor on another system.
+pub fn normalize_line_endings(text: &str) -> String {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    if !text.contains('\r') {
+        return text.to_string();
+    }
+    text.replace("\r\n", "\n").replace('\r', "\n")
+}
+
+pub fn checksum(normalized_text: &str) -> String {
+    Sha256::digest(normalized_text.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FILE: &str = "-- posts table\n--\n-- Revision ID: 780739b227a7\n-- Revises: e517276bb1c2\n-- Create Date: 2026-11-24 10:32:01.123456\n--\n-- migrate:up\nCREATE TABLE \"post\" (\"id\" INTEGER PRIMARY KEY);\n\n-- migrate:down\nDROP TABLE \"post\";\n";
+
+    fn parse(text: &str) -> Result<Revision> {
+        Revision::parse(text, Path::new("v/x.sql"))
+    }
+
+    #[test]
+    fn parses_header_and_sections() {
+        let r = parse(FILE).unwrap();
+        assert_eq!(r.id, "780739b227a7");
+        assert_eq!(r.parents, vec!["e517276bb1c2"]);
+        assert_eq!(r.message, "posts table");
+        assert_eq!(r.create_date.as_deref(), Some("2026-11-24 10:32:01.123456"));
+        assert_eq!(r.up_sql(), "CREATE TABLE \"post\" (\"id\" INTEGER PRIMARY KEY);\n\n");
+        assert_eq!(r.up.first_line, 8);
+        assert_eq!(r.down_sql(), "DROP TABLE \"post\";\n");
+        assert_eq!(r.down.first_line, 11);
+        assert!(!r.no_transaction);
+    }
+
+    #[test]
+    fn merges_labels_dependencies_and_directives() {
+        let text = "-- merge\n-- Revision ID: m1\n-- Revises: a1, b2\n-- Branch Labels: feature\n-- Depends On: c3\n-- mb:no-transaction\n-- migrate:up\n-- migrate:down\n";
+        let r = parse(text).unwrap();
+        assert_eq!(r.parents, vec!["a1", "b2"]);
+        assert_eq!(r.branch_labels, vec!["feature"]);
+        assert_eq!(r.depends_on, vec!["c3"]);
+        assert!(r.no_transaction);
+        assert_eq!(r.up_sql(), "");
+        assert_eq!(r.down_sql(), "");
+    }
+
+    #[test]
+    fn base_revision_has_no_parents() {
+        let r = parse("-- first\n-- Revision ID: a1\n-- Revises:\n-- migrate:up\n-- migrate:down\n").unwrap();
+        assert!(r.parents.is_empty());
+    }
+
+    #[test]
+    fn crlf_does_not_change_the_checksum() {
+        let lf = parse(FILE).unwrap();
+        let crlf = parse(&FILE.replace('\n', "\r\n")).unwrap();
+        assert_eq!(lf.checksum(), crlf.checksum());
+        assert_eq!(lf.up_sql(), crlf.up_sql());
+        assert_ne!(lf.checksum(), parse(&FILE.replace("PRIMARY KEY", "PRIMARY  KEY")).unwrap().checksum());
+        assert_eq!(lf.checksum().len(), 64);
+    }
+
+    #[test]
+    fn malformed_files_get_located_errors() {
+        let err = |text: &str| parse(text).unwrap_err().message;
+        assert_eq!(
+            err("-- x\n-- Revision ID: a1\n-- migrate:up\n"),
+            "v/x.sql: no '-- migrate:down' line; a revision needs '-- migrate:up' and then '-- migrate:down' (either section may be empty)"
+        );
+        assert!(err("-- x\n-- migrate:up\n-- migrate:down\n").contains("no '-- Revision ID: <id>' line"));
+        assert!(err("-- Revision ID: a b\n-- migrate:up\n-- migrate:down\n").starts_with("v/x.sql:1: 'a b' is not a valid revision id"));
+        assert!(err("-- Revision ID: a\nSELECT 1;\n-- migrate:up\n-- migrate:down\n").starts_with("v/x.sql:2: SQL before"));
+        assert!(err("-- Revision ID: a\n-- migrate:down\n-- migrate:up\n").starts_with("v/x.sql:2: '-- migrate:down' comes before"));
+        assert!(err("-- Revision ID: a\n-- mb:whatever\n-- migrate:up\n-- migrate:down\n").contains("unknown directive"));
+        assert!(err("").contains("no '-- migrate:up' line"));
+    }
+}
