@@ -253,3 +253,124 @@ pub fn stamp_state<'g>(state: &State<'g>, targets: &[Target], purge: bool) -> Re
     }
     Ok(simulated)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::script::graph::tests::graph;
+
+    fn rows(ids: &[&str]) -> Vec<String> {
+        ids.iter().map(|s| s.to_string()).collect()
+    }
+
+    /// Each step as `+id` / `-id` followed by the version rows after it.
+    fn describe(g: &RevisionGraph, steps: &[Step]) -> Vec<String> {
+        steps
+            .iter()
+            .map(|s| {
+                let sign = if s.direction == Direction::Up { '+' } else { '-' };
+                let heads: Vec<&str> = s.heads_after.iter().map(|&i| g.revision(i).id.as_str()).collect();
+                format!("{sign}{} [{}]", g.revision(s.revision).id, heads.join(" "))
+            })
+            .collect()
+    }
+
+    fn upgrade(g: &RevisionGraph, current: &[&str], target: &str) -> Result<Vec<String>> {
+        let state = State::from_rows(g, &rows(current))?;
+        let targets = upgrade_targets(&state, &Target::parse(target)?)?;
+        Ok(describe(g, &upgrade_plan(&state, &targets)))
+    }
+
+    fn downgrade(g: &RevisionGraph, current: &[&str], target: &str) -> Result<Vec<String>> {
+        let state = State::from_rows(g, &rows(current))?;
+        Ok(describe(g, &downgrade_plan(&state, &Target::parse(target)?)?))
+    }
+
+    fn linear() -> RevisionGraph {
+        graph(&[("a", &[], &[]), ("b", &["a"], &[]), ("c", &["b"], &[])]).unwrap()
+    }
+
+    #[test]
+    fn linear_upgrades() {
+        let g = linear();
+        assert_eq!(upgrade(&g, &[], "head").unwrap(), ["+a [a]", "+b [b]", "+c [c]"]);
+        assert_eq!(upgrade(&g, &["a"], "head").unwrap(), ["+b [b]", "+c [c]"]);
+        assert_eq!(upgrade(&g, &[], "+2").unwrap(), ["+a [a]", "+b [b]"]);
+        assert_eq!(upgrade(&g, &["a"], "+1").unwrap(), ["+b [b]"]);
+        assert_eq!(upgrade(&g, &[], "b").unwrap(), ["+a [a]", "+b [b]"]);
+        assert_eq!(upgrade(&g, &[], "a+1").unwrap(), ["+a [a]", "+b [b]"]);
+        assert!(upgrade(&g, &["c"], "head").unwrap().is_empty());
+        assert!(upgrade(&g, &["b"], "+2").unwrap_err().message.contains("only 1 are pending"));
+        assert!(upgrade(&g, &[], "-1").unwrap_err().message.contains("mb db downgrade -1"));
+    }
+
+    #[test]
+    fn linear_downgrades() {
+        let g = linear();
+        assert_eq!(downgrade(&g, &["c"], "-1").unwrap(), ["-c [b]"]);
+        assert_eq!(downgrade(&g, &["c"], "-2").unwrap(), ["-c [b]", "-b [a]"]);
+        assert_eq!(downgrade(&g, &["c"], "base").unwrap(), ["-c [b]", "-b [a]", "-a []"]);
+        assert_eq!(downgrade(&g, &["c"], "a").unwrap(), ["-c [b]", "-b [a]"]);
+        assert_eq!(downgrade(&g, &["c"], "c-1").unwrap(), ["-c [b]"]);
+        assert!(downgrade(&g, &["b"], "-3").unwrap_err().message.contains("only 2 are applied"));
+        assert!(downgrade(&g, &["a"], "c").unwrap_err().message.contains("c is not applied"));
+        assert!(downgrade(&g, &["a"], "head").is_err());
+    }
+
+    #[test]
+    fn branches_and_merges_keep_one_row_per_head() {
+        let g = graph(&[
+            ("a", &[], &[]),
+            ("b1", &["a"], &[]),
+            ("b2", &["a"], &[]),
+            ("m", &["b1", "b2"], &[]),
+        ])
+        .unwrap();
+        assert_eq!(upgrade(&g, &[], "head").unwrap(), ["+a [a]", "+b1 [b1]", "+b2 [b1 b2]", "+m [m]"]);
+        assert_eq!(upgrade(&g, &["a"], "b2").unwrap(), ["+b2 [b2]"]);
+        assert_eq!(upgrade(&g, &["b2"], "head").unwrap(), ["+b1 [b1 b2]", "+m [m]"]);
+        assert_eq!(downgrade(&g, &["m"], "-1").unwrap(), ["-m [b1 b2]"]);
+        assert!(downgrade(&g, &["b1", "b2"], "-1").unwrap_err().message.contains("several current heads (b1, b2)"));
+        assert_eq!(downgrade(&g, &["m"], "b1").unwrap(), ["-m [b1 b2]"]);
+        assert_eq!(downgrade(&g, &["m"], "a").unwrap(), ["-m [b1 b2]", "-b2 [b1]", "-b1 [a]"]);
+        assert!(upgrade(&g, &["a"], "+1").unwrap_err().message.contains("b1, b2 could all run next"));
+    }
+
+    #[test]
+    fn several_heads_need_heads_or_a_merge() {
+        let g = graph(&[("a", &[], &[]), ("b1", &["a"], &[]), ("b2", &["a"], &[])]).unwrap();
+        let err = upgrade(&g, &[], "head").unwrap_err().message;
+        assert!(err.contains("several heads (b1, b2)") && err.contains("mb db merge heads"), "{err}");
+        assert_eq!(upgrade(&g, &[], "heads").unwrap(), ["+a [a]", "+b1 [b1]", "+b2 [b1 b2]"]);
+    }
+
+    #[test]
+    fn dependencies_are_applied_first_and_stay_heads() {
+        let g = graph(&[("x", &[], &[]), ("a", &[], &[]), ("b", &["a"], &["x"])]).unwrap();
+        assert_eq!(upgrade(&g, &[], "b").unwrap(), ["+x [x]", "+a [x a]", "+b [x b]"]);
+        assert_eq!(downgrade(&g, &["b", "x"], "x").unwrap(), ["-b [x a]"]);
+    }
+
+    #[test]
+    fn stamping_moves_the_rows_without_steps() {
+        let g = linear();
+        let heads = |current: &[&str], targets: &[&str], purge: bool| -> Result<Vec<String>> {
+            let state = State::from_rows(&g, &rows(current))?;
+            let targets = targets.iter().map(|t| Target::parse(t)).collect::<Result<Vec<_>>>()?;
+            let after = stamp_state(&state, &targets, purge)?;
+            Ok(after.heads.iter().map(|&i| g.revision(i).id.clone()).collect())
+        };
+        assert_eq!(heads(&[], &["head"], false).unwrap(), ["c"]);
+        assert_eq!(heads(&["c"], &["a"], false).unwrap(), ["a"]);
+        assert_eq!(heads(&["c"], &["base"], false).unwrap(), Vec::<String>::new());
+        assert_eq!(heads(&["c"], &["-1"], false).unwrap(), ["b"]);
+        assert_eq!(heads(&["a"], &["b"], true).unwrap(), ["b"]);
+    }
+
+    #[test]
+    fn unknown_version_rows_are_reported_with_the_fix() {
+        let g = linear();
+        let err = State::from_rows(&g, &rows(&["zzz"])).unwrap_err().message;
+        assert!(err.contains("revision zzz, which is not in the migrations") && err.contains("stamp --purge"), "{err}");
+    }
+}
