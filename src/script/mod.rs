@@ -70,16 +70,16 @@ impl ScriptDirectory {
         })?;
         let mut paths = Vec::new();
         for entry in entries {
-            let path = entry.map_err(|e| Error::io("read", &versions, &e))?.path();
-            if path.extension().is_some_and(|ext| ext == "sql") && path.is_file() {
+            let entry = entry.map_err(|e| Error::io("read", &versions, &e))?;
+            // The directory entry's own type avoids a stat call per file.
+            let is_file = entry.file_type().is_ok_and(|t| t.is_file() || t.is_symlink());
+            let path = entry.path();
+            if is_file && path.extension().is_some_and(|ext| ext == "sql") {
                 paths.push(path);
             }
         }
         paths.sort();
-        let revisions = paths
-            .iter()
-            .map(|path| Revision::load(path))
-            .collect::<Result<Vec<_>>>()?;
+        let revisions = load_revisions(&paths)?;
         Ok(ScriptDirectory {
             dir: dir.to_path_buf(),
             graph: RevisionGraph::new(revisions)?,
@@ -133,6 +133,27 @@ impl ScriptDirectory {
         std::io::Write::write_all(&mut file, text.as_bytes()).map_err(|e| Error::io("write", &path, &e))?;
         Ok(revision)
     }
+}
+
+/// Reads revision files on every core: start-up time with thousands of revisions is
+/// dominated by file system calls.
+fn load_revisions(paths: &[PathBuf]) -> Result<Vec<Revision>> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
+    if threads == 1 || paths.len() < 256 {
+        return paths.iter().map(|path| Revision::load(path)).collect();
+    }
+    let chunk = paths.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = paths
+            .chunks(chunk)
+            .map(|part| scope.spawn(move || part.iter().map(|path| Revision::load(path)).collect::<Result<Vec<_>>>()))
+            .collect();
+        let mut revisions = Vec::with_capacity(paths.len());
+        for worker in workers {
+            revisions.extend(worker.join().map_err(|_| Error::script("reading the revision files failed"))??);
+        }
+        Ok(revisions)
+    })
 }
 
 /// What a new revision file says.
