@@ -1,0 +1,451 @@
+//! The harness of the command-line tests: a project in a temp dir, the real `mb` binary
+//! run in it the way a user would, and a look into the database it migrated.
+//!
+//! A [`TestProject`] takes its database URL as a parameter ([`TestProject::with_database_url`]);
+//! `None` is the project default, `sqlite:///app.db` beside `mb.toml`. The inspection
+//! helpers ([`TestProject::query`] and those built on it) dispatch on the URL's scheme, so
+//! the same tests can later run against PostgreSQL and MySQL servers by adding a driver
+//! in [`TestProject::query`] and [`TestProject::tables`].
+
+// Each tests/cli_*.rs is its own crate and uses a different part of the harness.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use assert_cmd::Command;
+use tempfile::TempDir;
+
+pub const DEFAULT_DB: &str = "app.db";
+
+/// A project directory with its own database, removed when dropped.
+pub struct TestProject {
+    _dir: TempDir,
+    root: PathBuf,
+    database_url: Option<String>,
+}
+
+impl TestProject {
+    /// An empty temp dir: no `mb.toml`, no migrations.
+    pub fn empty() -> TestProject {
+        let dir = tempfile::Builder::new()
+            .prefix("mb-cli-")
+            .tempdir()
+            .expect("create a temp dir");
+        // mb reports the working directory as the OS resolves it; compare like with like.
+        let root = dir.path().canonicalize().expect("canonical temp dir");
+        TestProject {
+            _dir: dir,
+            root,
+            database_url: None,
+        }
+    }
+
+    /// A project after `mb db init`, on the default database (`app.db` beside mb.toml).
+    pub fn new() -> TestProject {
+        Self::with_database_url(None)
+    }
+
+    /// A project after `mb db init` whose `mb.toml` names `database_url` (the default
+    /// SQLite file when `None`).
+    pub fn with_database_url(database_url: Option<&str>) -> TestProject {
+        let mut project = Self::empty();
+        project.ok(&["-q", "db", "init"]);
+        if let Some(url) = database_url {
+            project.set_config_url(Some(url));
+            project.database_url = Some(url.to_string());
+        }
+        project
+    }
+
+    /// A project whose migrations are `ids`, a linear chain where revision `id` creates
+    /// table `t_<id>` (see [`TestProject::table_revision`]).
+    pub fn with_chain(ids: &[&str]) -> TestProject {
+        let project = Self::new();
+        project.chain(ids);
+        project
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// `rel` below the project root.
+    pub fn path(&self, rel: &str) -> PathBuf {
+        self.root.join(rel)
+    }
+
+    /// `rel` below the project root as mb prints an absolute path.
+    pub fn abs(&self, rel: &str) -> String {
+        self.path(rel).display().to_string()
+    }
+
+    pub fn exists(&self, rel: &str) -> bool {
+        self.path(rel).exists()
+    }
+
+    /// Writes `rel` (creating its directories).
+    pub fn write(&self, rel: &str, contents: impl AsRef<[u8]>) -> PathBuf {
+        let path = self.path(rel);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).expect("create parent directories");
+        }
+        std::fs::write(&path, contents).unwrap_or_else(|e| panic!("write {}: {e}", path.display()));
+        path
+    }
+
+    pub fn read(&self, rel: &str) -> String {
+        let path = self.path(rel);
+        std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()))
+    }
+
+    pub fn mkdir(&self, rel: &str) -> PathBuf {
+        let path = self.path(rel);
+        std::fs::create_dir_all(&path).expect("create directory");
+        path
+    }
+
+    /// Replaces the `database_url` line of mb.toml (removes it for `None`).
+    pub fn set_config_url(&self, url: Option<&str>) {
+        let config: String = self
+            .read("mb.toml")
+            .lines()
+            .filter(|line| !line.starts_with("database_url"))
+            .map(|line| format!("{line}\n"))
+            .collect();
+        let line = url
+            .map(|u| format!("database_url = \"{u}\"\n"))
+            .unwrap_or_default();
+        self.write("mb.toml", format!("{line}{config}"));
+    }
+
+    // ----- running mb -----
+
+    /// `mb` in the project root, with no `DATABASE_URL` from the test's environment and
+    /// `RUST_BACKTRACE=1`, so a backtrace would show if mb ever printed one.
+    pub fn mb(&self) -> Command {
+        self.mb_in(".")
+    }
+
+    /// `mb` in the directory `rel` below the project root.
+    pub fn mb_in(&self, rel: &str) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_mb"));
+        cmd.current_dir(self.root.join(rel))
+            .env_remove("DATABASE_URL")
+            .env("RUST_BACKTRACE", "1")
+            .env("NO_COLOR", "1");
+        cmd
+    }
+
+    /// Runs `mb ARGS` in the root and asserts that it succeeds.
+    pub fn ok(&self, args: &[&str]) -> Run {
+        ok(self.mb().args(args))
+    }
+
+    /// Runs `mb ARGS` in the root, asserts that it fails with exit code `code` and a
+    /// one-line error, and returns the message after `error: `.
+    pub fn fails(&self, args: &[&str], code: i32) -> String {
+        fails(self.mb().args(args), code)
+    }
+
+    /// The id of the revision `mb db revision ARGS` wrote, from the file name it printed.
+    pub fn new_revision(&self, args: &[&str]) -> String {
+        let mut all = vec!["db", "revision"];
+        all.extend_from_slice(args);
+        let run = self.ok(&all);
+        let path = run
+            .stdout
+            .strip_prefix("Generating ")
+            .and_then(|s| s.strip_suffix(" ... done\n"))
+            .unwrap_or_else(|| panic!("unexpected output of mb db revision: {:?}", run.stdout));
+        let name = Path::new(path)
+            .file_name()
+            .expect("a file name")
+            .to_string_lossy();
+        name.split('_').next().expect("an id").to_string()
+    }
+
+    // ----- revision files -----
+
+    /// Writes `migrations/versions/<id>_<slug>.sql` with a Flask-Migrate style header;
+    /// `revises` is the text after `Revises:` (empty for a base revision). Returns the
+    /// path relative to the root.
+    pub fn write_revision(
+        &self,
+        id: &str,
+        revises: &str,
+        message: &str,
+        up: &str,
+        down: &str,
+    ) -> String {
+        let rel = format!("migrations/versions/{id}_{}.sql", slug(message));
+        self.write(&rel, revision_text(id, revises, message, up, down));
+        rel
+    }
+
+    /// A revision that creates table `t_<id>` with one row, and drops it on the way down,
+    /// so the tables in the database tell which revisions are applied.
+    pub fn table_revision(&self, id: &str, revises: &str) -> String {
+        let table = table_of(id);
+        self.write_revision(
+            id,
+            revises,
+            &format!("create {table}"),
+            &format!("CREATE TABLE \"{table}\" (\"id\" INTEGER PRIMARY KEY);\nINSERT INTO \"{table}\" (\"id\") VALUES (1);\n"),
+            &format!("DROP TABLE \"{table}\";\n"),
+        )
+    }
+
+    /// A linear chain of [`TestProject::table_revision`]s, each revising the one before.
+    pub fn chain(&self, ids: &[&str]) {
+        let mut parent = "";
+        for id in ids {
+            self.table_revision(id, parent);
+            parent = id;
+        }
+    }
+
+    // ----- the database -----
+
+    /// The SQLite file the project's URL names.
+    pub fn sqlite_path(&self) -> PathBuf {
+        let url = self.database_url.as_deref().unwrap_or("sqlite:///app.db");
+        let path = url
+            .strip_prefix("sqlite:///")
+            .unwrap_or_else(|| panic!("not an SQLite file URL: {url}"));
+        self.root.join(path)
+    }
+
+    /// Runs `sql` against the project's database; every value as text, NULL as "NULL".
+    pub fn query(&self, sql: &str) -> Vec<Vec<String>> {
+        let path = self.sqlite_path();
+        assert!(path.is_file(), "no database at {}", path.display());
+        let conn = rusqlite::Connection::open_with_flags(
+            &path,
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+        )
+        .unwrap_or_else(|e| panic!("open {}: {e}", path.display()));
+        let mut statement = conn.prepare(sql).unwrap_or_else(|e| panic!("{sql}: {e}"));
+        let width = statement.column_count();
+        let rows = statement
+            .query_map([], |row| {
+                (0..width)
+                    .map(|i| {
+                        Ok(match row.get_ref(i)? {
+                            rusqlite::types::ValueRef::Null => "NULL".to_string(),
+                            rusqlite::types::ValueRef::Integer(n) => n.to_string(),
+                            rusqlite::types::ValueRef::Real(x) => x.to_string(),
+                            rusqlite::types::ValueRef::Text(t)
+                            | rusqlite::types::ValueRef::Blob(t) => {
+                                String::from_utf8_lossy(t).into_owned()
+                            }
+                        })
+                    })
+                    .collect::<rusqlite::Result<Vec<String>>>()
+            })
+            .unwrap_or_else(|e| panic!("{sql}: {e}"));
+        rows.collect::<rusqlite::Result<_>>()
+            .unwrap_or_else(|e| panic!("{sql}: {e}"))
+    }
+
+    /// The single value of a one-row, one-column query.
+    pub fn scalar(&self, sql: &str) -> String {
+        let rows = self.query(sql);
+        assert_eq!(rows.len(), 1, "{sql} returned {rows:?}");
+        rows[0][0].clone()
+    }
+
+    /// The user's tables (mb's own and SQLite's internal ones left out), sorted.
+    pub fn tables(&self) -> Vec<String> {
+        self.query(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' \
+             AND name NOT IN ('mb_version', 'mb_history') ORDER BY name",
+        )
+        .into_iter()
+        .map(|mut row| row.remove(0))
+        .collect()
+    }
+
+    /// The rows of `mb_version`, sorted.
+    pub fn version_rows(&self) -> Vec<String> {
+        self.query("SELECT version_num FROM mb_version ORDER BY version_num")
+            .into_iter()
+            .map(|mut row| row.remove(0))
+            .collect()
+    }
+
+    /// The rows of `mb_history`, oldest first.
+    pub fn history_rows(&self) -> Vec<HistoryRow> {
+        self.query("SELECT revision, operation, checksum, applied_at, duration_ms FROM mb_history ORDER BY id")
+            .into_iter()
+            .map(|row| HistoryRow {
+                revision: row[0].clone(),
+                operation: row[1].clone(),
+                checksum: row[2].clone(),
+                applied_at: row[3].clone(),
+                duration_ms: row[4].parse().unwrap_or_else(|_| panic!("duration_ms {:?}", row[4])),
+            })
+            .collect()
+    }
+
+    /// `(revision, operation)` of every `mb_history` row, oldest first.
+    pub fn history_ops(&self) -> Vec<(String, String)> {
+        self.history_rows()
+            .into_iter()
+            .map(|row| (row.revision, row.operation))
+            .collect()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HistoryRow {
+    pub revision: String,
+    pub operation: String,
+    pub checksum: String,
+    pub applied_at: String,
+    pub duration_ms: i64,
+}
+
+/// What a finished command printed.
+#[derive(Debug)]
+pub struct Run {
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    pub fn stderr_lines(&self) -> Vec<&str> {
+        self.stderr.lines().collect()
+    }
+}
+
+fn describe(cmd: &Command, output: &Output) -> String {
+    format!(
+        "{cmd:?}\nexit: {:?}\n--- stdout ---\n{}--- stderr ---\n{}",
+        output.status.code(),
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+fn run(cmd: &mut Command) -> (Output, String) {
+    let output = cmd.output().expect("run mb");
+    let description = describe(cmd, &output);
+    (output, description)
+}
+
+/// Runs `cmd` and asserts that it succeeds.
+pub fn ok(cmd: &mut Command) -> Run {
+    let (output, description) = run(cmd);
+    assert!(output.status.success(), "expected success:\n{description}");
+    Run {
+        stdout: String::from_utf8(output.stdout).expect("UTF-8 stdout"),
+        stderr: String::from_utf8(output.stderr).expect("UTF-8 stderr"),
+    }
+}
+
+/// Runs `cmd`, asserts that it fails with exit code `code`, prints nothing on stdout and
+/// exactly one line on stderr, `error: …`, without a panic or a backtrace. Returns the
+/// message after `error: `.
+pub fn fails(cmd: &mut Command, code: i32) -> String {
+    let (output, description) = run(cmd);
+    assert_eq!(
+        output.status.code(),
+        Some(code),
+        "wrong exit code:\n{description}"
+    );
+    assert!(
+        output.stdout.is_empty(),
+        "stdout should be empty:\n{description}"
+    );
+    let stderr = String::from_utf8(output.stderr).expect("UTF-8 stderr");
+    assert_error_line(&stderr, &description)
+}
+
+/// Like [`fails`], for errors that come after progress lines (`Running upgrade …`): the
+/// error must be the last line of stderr and the only one starting with `error: `.
+pub fn fails_after_progress(cmd: &mut Command, code: i32) -> (Vec<String>, String) {
+    let (output, description) = run(cmd);
+    assert_eq!(
+        output.status.code(),
+        Some(code),
+        "wrong exit code:\n{description}"
+    );
+    let stderr = String::from_utf8(output.stderr).expect("UTF-8 stderr");
+    let lines: Vec<String> = stderr.lines().map(str::to_string).collect();
+    let (last, progress) = lines
+        .split_last()
+        .unwrap_or_else(|| panic!("no stderr:\n{description}"));
+    assert!(
+        !progress.iter().any(|l| l.starts_with("error")),
+        "more than one error line:\n{description}"
+    );
+    let message = assert_error_line(&format!("{last}\n"), &description);
+    (progress.to_vec(), message)
+}
+
+fn assert_error_line(stderr: &str, description: &str) -> String {
+    let lower = stderr.to_lowercase();
+    assert!(
+        !lower.contains("panicked")
+            && !lower.contains("backtrace")
+            && !lower.contains("internal error"),
+        "a panic or backtrace:\n{description}"
+    );
+    let message = stderr
+        .strip_prefix("error: ")
+        .and_then(|rest| rest.strip_suffix('\n'))
+        .unwrap_or_else(|| {
+            panic!("stderr should be one line starting with 'error: ':\n{description}")
+        });
+    assert!(
+        !message.contains('\n'),
+        "stderr should be one line:\n{description}"
+    );
+    assert!(
+        !message.trim().is_empty(),
+        "empty error message:\n{description}"
+    );
+    message.to_string()
+}
+
+/// The table [`TestProject::table_revision`] creates for revision `id`.
+pub fn table_of(id: &str) -> String {
+    format!("t_{id}")
+}
+
+/// The tables the revisions `ids` create, sorted like [`TestProject::tables`].
+pub fn tables_of(ids: &[&str]) -> Vec<String> {
+    let mut tables: Vec<String> = ids.iter().map(|id| table_of(id)).collect();
+    tables.sort();
+    tables
+}
+
+/// A revision file as a Flask-Migrate user would write it by hand.
+pub fn revision_text(id: &str, revises: &str, message: &str, up: &str, down: &str) -> String {
+    format!(
+        "-- {message}\n--\n-- Revision ID: {id}\n-- Revises: {revises}\n-- Create Date: 2026-01-02 03:04:05.000000\n--\n-- migrate:up\n{up}\n-- migrate:down\n{down}"
+    )
+}
+
+fn slug(message: &str) -> String {
+    message
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+/// SHA-256 of `text` as lowercase hex, as mb records it.
+pub fn sha256_hex(text: &str) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(text.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
