@@ -33,7 +33,12 @@ fn main() {
         assert!(stamp.status.success());
         for verb in ["heads", "current", "history"] {
             let time = median(9, || mb(tmp.path(), &["db", verb]), || {});
-            rows.push(vec![verb.to_string(), count.to_string(), millis(time), "50 ms".into()]);
+            rows.push(vec![
+                verb.to_string(),
+                count.to_string(),
+                millis(time),
+                "50 ms".into(),
+            ]);
         }
     }
     print_table(

@@ -8,13 +8,20 @@ use std::time::{Duration, Instant};
 /// The release binary cargo built for this benchmark.
 pub fn mb(dir: &Path, args: &[&str]) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_mb"));
-    command.current_dir(dir).args(args).env_remove("DATABASE_URL");
+    command
+        .current_dir(dir)
+        .args(args)
+        .env_remove("DATABASE_URL");
     command
 }
 
 /// Runs `command` (made fresh each time by `make`), checks it succeeded, and returns the
 /// median wall-clock time of `runs` runs after one warm-up run.
-pub fn median(runs: usize, mut make: impl FnMut() -> Command, mut between: impl FnMut()) -> Duration {
+pub fn median(
+    runs: usize,
+    mut make: impl FnMut() -> Command,
+    mut between: impl FnMut(),
+) -> Duration {
     let mut times = Vec::with_capacity(runs);
     for run in 0..=runs {
         let mut command = make();

@@ -57,7 +57,12 @@ impl SqliteBackend {
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE
         };
         let conn = Connection::open_with_flags(path, flags | OpenFlags::SQLITE_OPEN_NO_MUTEX)
-            .map_err(|e| Error::database(format!("cannot open SQLite database {}: {e}", path.display())))?;
+            .map_err(|e| {
+                Error::database(format!(
+                    "cannot open SQLite database {}: {e}",
+                    path.display()
+                ))
+            })?;
         Ok(Connected {
             backend: Box::new(SqliteBackend::configure(conn, Some(path.clone()), true)?),
             created: !exists,
@@ -65,10 +70,12 @@ impl SqliteBackend {
     }
 
     fn configure(conn: Connection, path: Option<PathBuf>, exists: bool) -> Result<SqliteBackend> {
-        conn.busy_timeout(BUSY_TIMEOUT).map_err(|e| Error::database(e.to_string()))?;
+        conn.busy_timeout(BUSY_TIMEOUT)
+            .map_err(|e| Error::database(e.to_string()))?;
         // SQLite leaves foreign keys unenforced unless asked; a migration should not be
         // able to leave dangling references behind.
-        conn.pragma_update(None, "foreign_keys", true).map_err(|e| Error::database(e.to_string()))?;
+        conn.pragma_update(None, "foreign_keys", true)
+            .map_err(|e| Error::database(e.to_string()))?;
         Ok(SqliteBackend { conn, path, exists })
     }
 
@@ -77,17 +84,22 @@ impl SqliteBackend {
     }
 
     fn fail(&self, action: &str, e: rusqlite::Error) -> Error {
-        Error::database(format!("cannot {action} on SQLite database {}: {e}", self.location()))
+        Error::database(format!(
+            "cannot {action} on SQLite database {}: {e}",
+            self.location()
+        ))
     }
 }
 
 fn check_parent_directory(path: &Path) -> Result<()> {
     match path.parent() {
-        Some(parent) if !parent.as_os_str().is_empty() && !parent.is_dir() => Err(Error::database(format!(
-            "cannot create SQLite database {}: the directory {} does not exist; create it or fix the URL",
-            path.display(),
-            parent.display()
-        ))),
+        Some(parent) if !parent.as_os_str().is_empty() && !parent.is_dir() => {
+            Err(Error::database(format!(
+                "cannot create SQLite database {}: the directory {} does not exist; create it or fix the URL",
+                path.display(),
+                parent.display()
+            )))
+        }
         _ => Ok(()),
     }
 }
@@ -121,7 +133,9 @@ impl Backend for SqliteBackend {
                     ValueRef::Null => None,
                     ValueRef::Integer(n) => Some(n.to_string()),
                     ValueRef::Real(x) => Some(x.to_string()),
-                    ValueRef::Text(t) | ValueRef::Blob(t) => Some(String::from_utf8_lossy(t).into_owned()),
+                    ValueRef::Text(t) | ValueRef::Blob(t) => {
+                        Some(String::from_utf8_lossy(t).into_owned())
+                    }
                 });
             }
             out.push(values);
@@ -131,9 +145,11 @@ impl Backend for SqliteBackend {
 
     fn table_exists(&mut self, name: &str) -> Result<bool> {
         self.conn
-            .query_row("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?1", [name], |row| {
-                row.get::<_, i64>(0)
-            })
+            .query_row(
+                "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?1",
+                [name],
+                |row| row.get::<_, i64>(0),
+            )
             .map(|n| n > 0)
             .map_err(|e| self.fail("read the schema", e))
     }
@@ -141,17 +157,23 @@ impl Backend for SqliteBackend {
     fn begin(&mut self) -> Result<()> {
         // IMMEDIATE takes the write lock now, so two migrators serialize here rather than
         // failing later with "database is locked".
-        self.conn.execute_batch("BEGIN IMMEDIATE").map_err(|e| self.fail("start a transaction", e))
+        self.conn
+            .execute_batch("BEGIN IMMEDIATE")
+            .map_err(|e| self.fail("start a transaction", e))
     }
 
     fn commit(&mut self) -> Result<()> {
-        self.conn.execute_batch("COMMIT").map_err(|e| self.fail("commit", e))
+        self.conn
+            .execute_batch("COMMIT")
+            .map_err(|e| self.fail("commit", e))
     }
 
     fn rollback(&mut self) -> Result<()> {
         if self.conn.is_autocommit() {
             return Ok(());
         }
-        self.conn.execute_batch("ROLLBACK").map_err(|e| self.fail("roll back", e))
+        self.conn
+            .execute_batch("ROLLBACK")
+            .map_err(|e| self.fail("roll back", e))
     }
 }

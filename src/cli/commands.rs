@@ -8,13 +8,14 @@ use super::{DbCommand, GlobalArgs};
 use crate::backend::{self, Connected, OpenMode};
 use crate::config::{self, ConfigFile, Overrides, Project};
 use crate::runtime::version::AppliedRecord;
-use crate::runtime::{describe_heads, Migrator, Reporter};
+use crate::runtime::{Migrator, Reporter, describe_heads};
 use crate::script::revision::parse_id;
 use crate::script::target::Target;
-use crate::script::{new_revision_id, NewRevision, RevisionGraph, ScriptDirectory};
+use crate::script::{NewRevision, RevisionGraph, ScriptDirectory, new_revision_id};
 use crate::{Error, Result};
 
-const STARTER_SCHEMA: &str = "-- The schema this project wants. Declare tables, indexes and views here in portable
+const STARTER_SCHEMA: &str =
+    "-- The schema this project wants. Declare tables, indexes and views here in portable
 -- SQL, then run `mb db migrate -m \"what changed\"` to write a revision for the change.
 --
 -- CREATE TABLE \"user\" (
@@ -43,12 +44,19 @@ impl Context {
     pub fn run(&self, command: DbCommand) -> Result<i32> {
         match command {
             DbCommand::Init => self.init(),
-            DbCommand::Revision { message, rev_id, head } => self.revision(&message, rev_id, head),
+            DbCommand::Revision {
+                message,
+                rev_id,
+                head,
+            } => self.revision(&message, rev_id, head),
             DbCommand::Upgrade { revision } => self.upgrade(&revision),
             DbCommand::Downgrade { revision } => self.downgrade(&revision),
             DbCommand::Stamp { revisions, purge } => self.stamp(&revisions, purge),
             DbCommand::Current => self.current(),
-            DbCommand::History { range, indicate_current } => self.history(range.as_deref(), indicate_current),
+            DbCommand::History {
+                range,
+                indicate_current,
+            } => self.history(range.as_deref(), indicate_current),
             DbCommand::Heads => self.heads(),
             DbCommand::Show { revision } => self.show(&revision),
         }
@@ -73,9 +81,13 @@ impl Context {
         let name = connected.backend.dialect().name();
         let location = connected.backend.location();
         match (mode, connected.created) {
-            (OpenMode::Write, true) => self.out.info(&format!("Creating {name} database {location}")),
+            (OpenMode::Write, true) => self
+                .out
+                .info(&format!("Creating {name} database {location}")),
             (OpenMode::Write, false) => self.out.info(&format!("Using {name} database {location}")),
-            (OpenMode::Read, _) => self.out.detail(&format!("Reading {name} database {location}")),
+            (OpenMode::Read, _) => self
+                .out
+                .detail(&format!("Reading {name} database {location}")),
         }
         Ok(connected)
     }
@@ -83,10 +95,18 @@ impl Context {
     fn init(&self) -> Result<()> {
         let existing = config::find_config(&self.cwd);
         let (root, settings) = match &existing {
-            Some(path) => (path.parent().unwrap_or(&self.cwd).to_path_buf(), config::read_config(path)?),
+            Some(path) => (
+                path.parent().unwrap_or(&self.cwd).to_path_buf(),
+                config::read_config(path)?,
+            ),
             None => (self.cwd.clone(), ConfigFile::default()),
         };
-        let configured = root.join(settings.migrations.as_deref().unwrap_or(config::DEFAULT_MIGRATIONS_DIR));
+        let configured = root.join(
+            settings
+                .migrations
+                .as_deref()
+                .unwrap_or(config::DEFAULT_MIGRATIONS_DIR),
+        );
         let migrations_dir = match &self.overrides.migrations_dir {
             Some(dir) => self.cwd.join(dir),
             None => configured.clone(),
@@ -116,10 +136,18 @@ impl Context {
                 self.out.info(&format!("Created {}", self.path(&config_path)));
             }
         }
-        let schema_file = root.join(settings.schema.as_deref().unwrap_or(config::DEFAULT_SCHEMA_FILE));
+        let schema_file = root.join(
+            settings
+                .schema
+                .as_deref()
+                .unwrap_or(config::DEFAULT_SCHEMA_FILE),
+        );
         if !schema_file.exists() {
             write_new_file(&schema_file, STARTER_SCHEMA)?;
-            self.out.info(&format!("Created {}: declare your tables there", self.path(&schema_file)));
+            self.out.info(&format!(
+                "Created {}: declare your tables there",
+                self.path(&schema_file)
+            ));
         }
         Ok(())
     }
@@ -154,12 +182,20 @@ impl Context {
         let new = NewRevision {
             id,
             message: message.to_string(),
-            parents: parents.iter().map(|&i| graph.revision(i).id.clone()).collect(),
-            create_date: chrono::Local::now().format("%Y-%m-%d %H:%M:%S%.6f").to_string(),
+            parents: parents
+                .iter()
+                .map(|&i| graph.revision(i).id.clone())
+                .collect(),
+            create_date: chrono::Local::now()
+                .format("%Y-%m-%d %H:%M:%S%.6f")
+                .to_string(),
             ..NewRevision::default()
         };
         let revision = scripts.write_revision(&new)?;
-        self.out.print(&format!("Generating {} ... done", self.path(&revision.path)));
+        self.out.print(&format!(
+            "Generating {} ... done",
+            self.path(&revision.path)
+        ));
         Ok(())
     }
 
@@ -206,7 +242,10 @@ impl Context {
     }
 
     fn stamp(&self, targets: &[String], purge: bool) -> Result<()> {
-        let targets = targets.iter().map(|t| Target::parse(t)).collect::<Result<Vec<_>>>()?;
+        let targets = targets
+            .iter()
+            .map(|t| Target::parse(t))
+            .collect::<Result<Vec<_>>>()?;
         let project = self.project()?;
         let scripts = self.scripts(&project)?;
         let mut connected = self.connect(&project, OpenMode::Write)?;
@@ -238,7 +277,9 @@ impl Context {
         let records = migrator.applied_records()?;
         let changed = migrator.changed_scripts()?;
         if rows.is_empty() {
-            self.out.info(&format!("The database {location} is at base: no revision applied."));
+            self.out.info(&format!(
+                "The database {location} is at base: no revision applied."
+            ));
         }
         let graph_heads: BTreeSet<usize> = graph.heads().into_iter().collect();
         for row in &rows {
@@ -249,7 +290,14 @@ impl Context {
             if self.out.verbose() {
                 self.print_details(graph, i, &graph_heads, &BTreeSet::from([i]), Some(&records));
             } else {
-                self.out.print(&format!("{row}{}", if graph_heads.contains(&i) { " (head)" } else { "" }));
+                self.out.print(&format!(
+                    "{row}{}",
+                    if graph_heads.contains(&i) {
+                        " (head)"
+                    } else {
+                        ""
+                    }
+                ));
             }
         }
         for change in changed {
@@ -269,7 +317,8 @@ impl Context {
         let project = self.project()?;
         let scripts = self.scripts(&project)?;
         let graph = &scripts.graph;
-        let needs_database = indicate_current || range.is_some_and(|r| r.contains("current") || r.starts_with('-'));
+        let needs_database =
+            indicate_current || range.is_some_and(|r| r.contains("current") || r.starts_with('-'));
         let (current, records) = if needs_database {
             let mut connected = self.connect(&project, OpenMode::Read)?;
             let mut migrator = Migrator {
@@ -278,7 +327,10 @@ impl Context {
                 reporter: &self.out,
             };
             let state = migrator.state()?;
-            (Some((state.applied.clone(), state.heads.clone())), Some(migrator.applied_records()?))
+            (
+                Some((state.applied.clone(), state.heads.clone())),
+                Some(migrator.applied_records()?),
+            )
         } else {
             (None, None)
         };
@@ -290,17 +342,30 @@ impl Context {
         };
         for i in (0..graph.len()).rev().filter(|&i| in_range[i]) {
             if self.out.verbose() {
-                self.print_details(graph, i, &graph_heads, &current_heads, records.as_ref().filter(|_| indicate_current));
+                self.print_details(
+                    graph,
+                    i,
+                    &graph_heads,
+                    &current_heads,
+                    records.as_ref().filter(|_| indicate_current),
+                );
                 continue;
             }
             let revision = graph.revision(i);
             let parents = graph.parents(i);
-            let from = if parents.is_empty() { "<base>".to_string() } else { graph.ids(parents) };
+            let from = if parents.is_empty() {
+                "<base>".to_string()
+            } else {
+                graph.ids(parents)
+            };
             let mut marks = self.marks(graph, i, &graph_heads, &current_heads);
             if applied.is_some_and(|a| a[i]) && !current_heads.contains(&i) {
                 marks.push_str(" (applied)");
             }
-            self.out.print(&format!("{from} -> {}{marks}, {}", revision.id, revision.message));
+            self.out.print(&format!(
+                "{from} -> {}{marks}, {}",
+                revision.id, revision.message
+            ));
         }
         Ok(())
     }
@@ -329,7 +394,9 @@ impl Context {
             Target::Revision(id) => graph.resolve_id(&id)?,
             Target::FromRevision(id, steps) => graph
                 .walk(Some(graph.resolve_id(&id)?), steps)?
-                .ok_or_else(|| Error::script(format!("{target} is base, which is not a revision")))?,
+                .ok_or_else(|| {
+                    Error::script(format!("{target} is base, which is not a revision"))
+                })?,
             Target::Head | Target::Heads if heads.len() == 1 => *heads.first().expect("one head"),
             Target::Head | Target::Heads => {
                 return Err(Error::script(format!(
@@ -337,14 +404,24 @@ impl Context {
                     graph.ids(&heads.iter().copied().collect::<Vec<_>>())
                 )));
             }
-            _ => return Err(Error::script(format!("show takes a revision id or head, not '{target}'"))),
+            _ => {
+                return Err(Error::script(format!(
+                    "show takes a revision id or head, not '{target}'"
+                )));
+            }
         };
         self.print_details(graph, index, &heads, &BTreeSet::new(), None);
         self.out.print(graph.revision(index).text.trim_end());
         Ok(())
     }
 
-    fn marks(&self, graph: &RevisionGraph, i: usize, heads: &BTreeSet<usize>, current: &BTreeSet<usize>) -> String {
+    fn marks(
+        &self,
+        graph: &RevisionGraph,
+        i: usize,
+        heads: &BTreeSet<usize>,
+        current: &BTreeSet<usize>,
+    ) -> String {
         let mut marks = String::new();
         if heads.contains(&i) {
             marks.push_str(" (head)");
@@ -373,18 +450,36 @@ impl Context {
         let revision = graph.revision(i);
         let parents = graph.parents(i);
         let mut lines = vec![
-            format!("Rev: {}{}", revision.id, self.marks(graph, i, heads, current)),
+            format!(
+                "Rev: {}{}",
+                revision.id,
+                self.marks(graph, i, heads, current)
+            ),
             format!(
                 "{}: {}",
-                if parents.len() > 1 { "Merges" } else { "Parent" },
-                if parents.is_empty() { "<base>".into() } else { graph.ids(parents) }
+                if parents.len() > 1 {
+                    "Merges"
+                } else {
+                    "Parent"
+                },
+                if parents.is_empty() {
+                    "<base>".into()
+                } else {
+                    graph.ids(parents)
+                }
             ),
         ];
         if !revision.branch_labels.is_empty() {
-            lines.push(format!("Branch names: {}", revision.branch_labels.join(", ")));
+            lines.push(format!(
+                "Branch names: {}",
+                revision.branch_labels.join(", ")
+            ));
         }
         if !revision.depends_on.is_empty() {
-            lines.push(format!("Also depends on: {}", revision.depends_on.join(", ")));
+            lines.push(format!(
+                "Also depends on: {}",
+                revision.depends_on.join(", ")
+            ));
         }
         lines.push(format!("Path: {}", self.path(&revision.path)));
         if let Some(date) = &revision.create_date {
@@ -409,7 +504,11 @@ impl Context {
 }
 
 /// The revisions `-r START:END` selects: descendants of START that are ancestors of END.
-fn history_range(graph: &RevisionGraph, range: Option<&str>, current: Option<&BTreeSet<usize>>) -> Result<Vec<bool>> {
+fn history_range(
+    graph: &RevisionGraph,
+    range: Option<&str>,
+    current: Option<&BTreeSet<usize>>,
+) -> Result<Vec<bool>> {
     let Some(range) = range else {
         return Ok(vec![true; graph.len()]);
     };
@@ -418,7 +517,9 @@ fn history_range(graph: &RevisionGraph, range: Option<&str>, current: Option<&BT
             "'{range}' is not a range; use START:END, e.g. base:head, -3:current or ae1027:"
         )));
     };
-    let current: Vec<usize> = current.map(|c| c.iter().copied().collect()).unwrap_or_default();
+    let current: Vec<usize> = current
+        .map(|c| c.iter().copied().collect())
+        .unwrap_or_default();
     let endpoint = |text: &str, default_all: bool| -> Result<Option<Vec<usize>>> {
         Ok(match text.trim() {
             "" if default_all => None,
@@ -427,7 +528,12 @@ fn history_range(graph: &RevisionGraph, range: Option<&str>, current: Option<&BT
             "current" => Some(current.clone()),
             other => match Target::parse(other)? {
                 Target::Revision(id) => Some(vec![graph.resolve_id(&id)?]),
-                Target::FromRevision(id, steps) => Some(graph.walk(Some(graph.resolve_id(&id)?), steps)?.into_iter().collect()),
+                Target::FromRevision(id, steps) => Some(
+                    graph
+                        .walk(Some(graph.resolve_id(&id)?), steps)?
+                        .into_iter()
+                        .collect(),
+                ),
                 Target::Relative(steps) => {
                     let [head] = current.as_slice() else {
                         return Err(Error::script(format!(
@@ -450,7 +556,9 @@ fn history_range(graph: &RevisionGraph, range: Option<&str>, current: Option<&BT
         Some(start) if start.is_empty() => vec![true; graph.len()],
         Some(start) => graph.descendants(&start),
     };
-    Ok((0..graph.len()).map(|i| below_end[i] && above_start[i]).collect())
+    Ok((0..graph.len())
+        .map(|i| below_end[i] && above_start[i])
+        .collect())
 }
 
 /// `path` relative to `root` when it is below it, for writing into mb.toml.

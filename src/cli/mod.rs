@@ -68,7 +68,9 @@ enum DbCommand {
     #[command(after_help = "Example:\n  mb db init -d db/migrations")]
     Init,
     /// Write an empty revision file to fill in by hand
-    #[command(after_help = "Examples:\n  mb db revision -m \"seed roles\"\n  mb db revision -m \"hotfix\" --head ae1027a6acf")]
+    #[command(
+        after_help = "Examples:\n  mb db revision -m \"seed roles\"\n  mb db revision -m \"hotfix\" --head ae1027a6acf"
+    )]
     Revision {
         /// What the revision does; becomes its first header line and file name
         #[arg(short, long, default_value = "empty message")]
@@ -81,14 +83,18 @@ enum DbCommand {
         head: Option<String>,
     },
     /// Apply revisions up to a target (default: head)
-    #[command(after_help = "Targets: head, heads, a revision id or unique prefix, +N, REV+N\nExamples:\n  mb db upgrade\n  mb db upgrade +2\n  mb db upgrade ae1027")]
+    #[command(
+        after_help = "Targets: head, heads, a revision id or unique prefix, +N, REV+N\nExamples:\n  mb db upgrade\n  mb db upgrade +2\n  mb db upgrade ae1027"
+    )]
     Upgrade {
         /// Target revision
         #[arg(default_value = "head", allow_hyphen_values = true)]
         revision: String,
     },
     /// Undo revisions down to a target (default: -1, the last one)
-    #[command(after_help = "Targets: -N, base, a revision id or unique prefix, REV-N\nExamples:\n  mb db downgrade\n  mb db downgrade -2\n  mb db downgrade base")]
+    #[command(
+        after_help = "Targets: -N, base, a revision id or unique prefix, REV-N\nExamples:\n  mb db downgrade\n  mb db downgrade -2\n  mb db downgrade base"
+    )]
     Downgrade {
         /// Target revision
         #[arg(default_value = "-1", allow_hyphen_values = true)]
@@ -108,10 +114,17 @@ enum DbCommand {
     #[command(after_help = "Example:\n  mb db current -v")]
     Current,
     /// List revisions, newest first
-    #[command(after_help = "Examples:\n  mb db history\n  mb db history -i -r base:current\n  mb db history -r -3:")]
+    #[command(
+        after_help = "Examples:\n  mb db history\n  mb db history -i -r base:current\n  mb db history -r -3:"
+    )]
     History {
         /// Only revisions in START:END (base, head(s), current, a revision, -N from current)
-        #[arg(short = 'r', long = "rev-range", value_name = "START:END", allow_hyphen_values = true)]
+        #[arg(
+            short = 'r',
+            long = "rev-range",
+            value_name = "START:END",
+            allow_hyphen_values = true
+        )]
         range: Option<String>,
         /// Mark the revisions applied to the database
         #[arg(short = 'i', long = "indicate-current")]
@@ -154,7 +167,9 @@ impl GlobalArgs {
         Overrides {
             database_url: self.database_url.clone(),
             migrations_dir: self.directory.clone(),
-            env_database_url: std::env::var("DATABASE_URL").ok().filter(|v| !v.trim().is_empty()),
+            env_database_url: std::env::var("DATABASE_URL")
+                .ok()
+                .filter(|v| !v.trim().is_empty()),
         }
     }
 }

@@ -3,8 +3,8 @@
 
 use std::io::Write;
 
-use crate::runtime::Reporter;
 use crate::Error;
+use crate::runtime::Reporter;
 
 pub struct Output {
     quiet: bool,
@@ -53,7 +53,10 @@ pub fn report_error(error: &Error) -> i32 {
 /// A bug must still read as one line, not a backtrace.
 pub fn install_panic_hook() {
     std::panic::set_hook(Box::new(|info| {
-        let location = info.location().map(|l| format!(" at {}:{}", l.file(), l.line())).unwrap_or_default();
+        let location = info
+            .location()
+            .map(|l| format!(" at {}:{}", l.file(), l.line()))
+            .unwrap_or_default();
         let message = info
             .payload()
             .downcast_ref::<&str>()

@@ -107,7 +107,12 @@ impl Project {
         Project::resolve(root, cwd, &config, overrides)
     }
 
-    pub fn resolve(root: PathBuf, cwd: &Path, config: &ConfigFile, overrides: &Overrides) -> Result<Project> {
+    pub fn resolve(
+        root: PathBuf,
+        cwd: &Path,
+        config: &ConfigFile,
+        overrides: &Overrides,
+    ) -> Result<Project> {
         let dot_env_url = read_dot_env_url(&root)?;
         let (raw_url, url_source) = if let Some(url) = &overrides.database_url {
             (url.clone(), UrlSource::CommandLine)
@@ -125,7 +130,12 @@ impl Project {
         })?;
         let migrations_dir = match &overrides.migrations_dir {
             Some(dir) => cwd.join(dir),
-            None => root.join(config.migrations.as_deref().unwrap_or(DEFAULT_MIGRATIONS_DIR)),
+            None => root.join(
+                config
+                    .migrations
+                    .as_deref()
+                    .unwrap_or(DEFAULT_MIGRATIONS_DIR),
+            ),
         };
         let schema_file = root.join(config.schema.as_deref().unwrap_or(DEFAULT_SCHEMA_FILE));
         Ok(Project {
@@ -153,10 +163,14 @@ fn read_dot_env_url(root: &Path) -> Result<Option<String>> {
     if !path.is_file() {
         return Ok(None);
     }
-    let entries = dotenvy::from_path_iter(&path).map_err(|e| Error::config(format!("{}: {e}", path.display())))?;
+    let entries = dotenvy::from_path_iter(&path)
+        .map_err(|e| Error::config(format!("{}: {e}", path.display())))?;
     for entry in entries {
         let (key, value) = entry.map_err(|e| {
-            Error::config(format!("{}: {e}; lines look like DATABASE_URL=sqlite:///app.db", path.display()))
+            Error::config(format!(
+                "{}: {e}; lines look like DATABASE_URL=sqlite:///app.db",
+                path.display()
+            ))
         })?;
         if key == "DATABASE_URL" {
             return Ok(Some(value));
@@ -180,15 +194,33 @@ mod tests {
         let sub = root.join("src/deep");
         std::fs::create_dir_all(&sub).unwrap();
         std::fs::write(root.join(CONFIG_FILE), "").unwrap();
-        let url_of = |o: &Overrides| project(&sub, o).map(|p| (p.database_url.to_string(), p.url_source));
+        let url_of =
+            |o: &Overrides| project(&sub, o).map(|p| (p.database_url.to_string(), p.url_source));
 
         let default = url_of(&Overrides::default()).unwrap();
-        assert_eq!(default, (format!("sqlite:///{}", root.join("app.db").display()), UrlSource::Default));
+        assert_eq!(
+            default,
+            (
+                format!("sqlite:///{}", root.join("app.db").display()),
+                UrlSource::Default
+            )
+        );
 
-        std::fs::write(root.join(CONFIG_FILE), "database_url = \"sqlite:///from_toml.db\"\n").unwrap();
-        assert_eq!(url_of(&Overrides::default()).unwrap().1, UrlSource::ConfigFile);
+        std::fs::write(
+            root.join(CONFIG_FILE),
+            "database_url = \"sqlite:///from_toml.db\"\n",
+        )
+        .unwrap();
+        assert_eq!(
+            url_of(&Overrides::default()).unwrap().1,
+            UrlSource::ConfigFile
+        );
 
-        std::fs::write(root.join(".env"), "# comment\nDATABASE_URL=sqlite:///from_env_file.db\n").unwrap();
+        std::fs::write(
+            root.join(".env"),
+            "# comment\nDATABASE_URL=sqlite:///from_env_file.db\n",
+        )
+        .unwrap();
         let from_dot_env = url_of(&Overrides::default()).unwrap();
         assert!(from_dot_env.0.ends_with("from_env_file.db"));
         assert_eq!(from_dot_env.1, UrlSource::DotEnv);
@@ -203,7 +235,10 @@ mod tests {
             database_url: Some("sqlite:////tmp/flag.db".into()),
             ..env
         };
-        assert_eq!(url_of(&flag).unwrap(), ("sqlite:////tmp/flag.db".into(), UrlSource::CommandLine));
+        assert_eq!(
+            url_of(&flag).unwrap(),
+            ("sqlite:////tmp/flag.db".into(), UrlSource::CommandLine)
+        );
     }
 
     #[test]
@@ -211,7 +246,11 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         let root = tmp.path();
         std::fs::create_dir_all(root.join("a/b")).unwrap();
-        std::fs::write(root.join(CONFIG_FILE), "migrations = \"db/migrations\"\nschema = \"db/schema.sql\"\n").unwrap();
+        std::fs::write(
+            root.join(CONFIG_FILE),
+            "migrations = \"db/migrations\"\nschema = \"db/schema.sql\"\n",
+        )
+        .unwrap();
         let p = project(&root.join("a/b"), &Overrides::default()).unwrap();
         assert_eq!(p.root, root);
         assert_eq!(p.migrations_dir, root.join("db/migrations"));
@@ -226,14 +265,27 @@ mod tests {
 
         std::fs::write(tmp.path().join(CONFIG_FILE), "\ndatabse_url = \"x\"\n").unwrap();
         let err = project(tmp.path(), &Overrides::default()).unwrap_err();
-        assert!(err.message.contains("mb.toml:2: unknown field `databse_url`"), "{}", err.message);
+        assert!(
+            err.message
+                .contains("mb.toml:2: unknown field `databse_url`"),
+            "{}",
+            err.message
+        );
     }
 
     #[test]
     fn a_bad_url_names_where_it_came_from() {
         let tmp = tempfile::tempdir().unwrap();
-        std::fs::write(tmp.path().join(CONFIG_FILE), "database_url = \"sqlite://app.db\"\n").unwrap();
+        std::fs::write(
+            tmp.path().join(CONFIG_FILE),
+            "database_url = \"sqlite://app.db\"\n",
+        )
+        .unwrap();
         let err = project(tmp.path(), &Overrides::default()).unwrap_err();
-        assert!(err.message.ends_with("(from database_url in mb.toml)"), "{}", err.message);
+        assert!(
+            err.message.ends_with("(from database_url in mb.toml)"),
+            "{}",
+            err.message
+        );
     }
 }

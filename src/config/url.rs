@@ -82,7 +82,10 @@ impl DatabaseUrl {
 }
 
 fn invalid(raw: &str, why: &str) -> Error {
-    Error::config(format!("invalid database URL '{}': {why}", mask_password(raw)))
+    Error::config(format!(
+        "invalid database URL '{}': {why}",
+        mask_password(raw)
+    ))
 }
 
 fn parse_sqlite(raw: &str, rest: &str, base_dir: &Path) -> Result<SqliteUrl> {
@@ -111,7 +114,9 @@ fn parse_sqlite(raw: &str, rest: &str, base_dir: &Path) -> Result<SqliteUrl> {
         let fixed = path.replace('\\', "/");
         return Err(invalid(
             raw,
-            &format!("backslashes are not path separators in a URL; use 'sqlite:///{fixed}{suffix}'"),
+            &format!(
+                "backslashes are not path separators in a URL; use 'sqlite:///{fixed}{suffix}'"
+            ),
         ));
     }
     if path.is_empty() {
@@ -126,17 +131,22 @@ fn parse_sqlite(raw: &str, rest: &str, base_dir: &Path) -> Result<SqliteUrl> {
             read_only,
         });
     }
-    let has_drive = path.len() >= 2 && path.as_bytes()[1] == b':' && path.as_bytes()[0].is_ascii_alphabetic();
+    let has_drive =
+        path.len() >= 2 && path.as_bytes()[1] == b':' && path.as_bytes()[0].is_ascii_alphabetic();
     if has_drive && !cfg!(windows) {
         return Err(invalid(
             raw,
-            &format!("'{path}' is a Windows path and this is not Windows; use 'sqlite:////absolute/path/app.db' or 'sqlite:///relative.db'"),
+            &format!(
+                "'{path}' is a Windows path and this is not Windows; use 'sqlite:////absolute/path/app.db' or 'sqlite:///relative.db'"
+            ),
         ));
     }
     if path.ends_with('/') {
         return Err(invalid(
             raw,
-            &format!("'{path}' is a directory, not a database file; use 'sqlite:///{path}app.db{suffix}'"),
+            &format!(
+                "'{path}' is a directory, not a database file; use 'sqlite:///{path}app.db{suffix}'"
+            ),
         ));
     }
     let path = Path::new(path);
@@ -155,7 +165,11 @@ fn parse_sqlite(raw: &str, rest: &str, base_dir: &Path) -> Result<SqliteUrl> {
 /// rather than being ignored.
 fn parse_sqlite_query(raw: &str, query: Option<&str>) -> Result<bool> {
     let mut read_only = false;
-    for pair in query.unwrap_or_default().split('&').filter(|p| !p.is_empty()) {
+    for pair in query
+        .unwrap_or_default()
+        .split('&')
+        .filter(|p| !p.is_empty())
+    {
         match pair.split_once('=') {
             Some(("mode", "ro")) => read_only = true,
             Some(("mode", "rw" | "rwc")) => read_only = false,
@@ -192,13 +206,22 @@ fn normalize(path: &Path) -> PathBuf {
 fn parse_server(raw: &str, dialect: Dialect) -> Result<ServerUrl> {
     let url = url::Url::parse(raw).map_err(|e| invalid(raw, &e.to_string()))?;
     if !raw[url.scheme().len()..].starts_with("://") {
-        return Err(invalid(raw, &format!("use '{}://user:password@host:port/database'", url.scheme())));
+        return Err(invalid(
+            raw,
+            &format!("use '{}://user:password@host:port/database'", url.scheme()),
+        ));
     }
     let host = url
         .host_str()
         .filter(|h| !h.is_empty())
         .ok_or_else(|| {
-            invalid(raw, &format!("it names no host; use '{}://user@localhost/database'", url.scheme()))
+            invalid(
+                raw,
+                &format!(
+                    "it names no host; use '{}://user@localhost/database'",
+                    url.scheme()
+                ),
+            )
         })?
         .trim_matches(|c| c == '[' || c == ']')
         .to_string();
@@ -215,7 +238,10 @@ fn parse_server(raw: &str, dialect: Dialect) -> Result<ServerUrl> {
     }
     let user = Some(decode(url.username())).filter(|u| !u.is_empty());
     let password = url.password().map(decode);
-    let params = url.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
+    let params = url
+        .query_pairs()
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
     Ok(ServerUrl {
         dialect,
         user,
@@ -259,7 +285,9 @@ fn edit_distance(a: &str, b: &str) -> usize {
         row[0] = i + 1;
         for (j, cb) in b.iter().enumerate() {
             let above = row[j + 1];
-            row[j + 1] = (diagonal + usize::from(ca != *cb)).min(row[j] + 1).min(above + 1);
+            row[j + 1] = (diagonal + usize::from(ca != *cb))
+                .min(row[j] + 1)
+                .min(above + 1);
             diagonal = above;
         }
     }
@@ -289,10 +317,12 @@ pub fn mask_password(raw: &str) -> String {
 impl fmt::Display for DatabaseUrl {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            DatabaseUrl::Sqlite(SqliteUrl { path: None, .. }) => f.write_str("sqlite:// (in memory)"),
-            DatabaseUrl::Sqlite(SqliteUrl {
-                path: Some(p), ..
-            }) => write!(f, "sqlite:///{}", p.display()),
+            DatabaseUrl::Sqlite(SqliteUrl { path: None, .. }) => {
+                f.write_str("sqlite:// (in memory)")
+            }
+            DatabaseUrl::Sqlite(SqliteUrl { path: Some(p), .. }) => {
+                write!(f, "sqlite:///{}", p.display())
+            }
             DatabaseUrl::Server(s) => s.fmt(f),
         }
     }
@@ -345,23 +375,40 @@ mod tests {
 
     #[test]
     fn sqlite_relative_paths_resolve_against_the_project_root() {
-        assert_eq!(sqlite_path("sqlite:///app.db"), Some("/project/app.db".into()));
-        assert_eq!(sqlite_path("sqlite:///./data/../app.db"), Some("/project/app.db".into()));
-        assert_eq!(sqlite_path("sqlite+pysqlite:///instance/app.db"), Some("/project/instance/app.db".into()));
+        assert_eq!(
+            sqlite_path("sqlite:///app.db"),
+            Some("/project/app.db".into())
+        );
+        assert_eq!(
+            sqlite_path("sqlite:///./data/../app.db"),
+            Some("/project/app.db".into())
+        );
+        assert_eq!(
+            sqlite_path("sqlite+pysqlite:///instance/app.db"),
+            Some("/project/instance/app.db".into())
+        );
     }
 
     #[test]
     fn sqlite_four_slashes_is_absolute_and_two_is_memory() {
-        assert_eq!(sqlite_path("sqlite:////var/data/app.db"), Some("/var/data/app.db".into()));
+        assert_eq!(
+            sqlite_path("sqlite:////var/data/app.db"),
+            Some("/var/data/app.db".into())
+        );
         assert_eq!(sqlite_path("sqlite://"), None);
         assert_eq!(sqlite_path("sqlite:///:memory:"), None);
     }
 
     #[test]
     fn sqlite_read_only_mode() {
-        let DatabaseUrl::Sqlite(url) = parse("sqlite:///app.db?mode=ro").unwrap() else { panic!() };
+        let DatabaseUrl::Sqlite(url) = parse("sqlite:///app.db?mode=ro").unwrap() else {
+            panic!()
+        };
         assert!(url.read_only);
-        assert!(error("sqlite:///app.db?check_same_thread=false").contains("unknown SQLite parameter 'check_same_thread=false'"));
+        assert!(
+            error("sqlite:///app.db?check_same_thread=false")
+                .contains("unknown SQLite parameter 'check_same_thread=false'")
+        );
     }
 
     #[test]
@@ -400,7 +447,10 @@ mod tests {
 
     #[test]
     fn server_urls_parse_and_never_display_the_password() {
-        let DatabaseUrl::Server(url) = parse("postgresql+psycopg2://bob:s%40cret@db.example:6543/app?sslmode=require").unwrap() else {
+        let DatabaseUrl::Server(url) =
+            parse("postgresql+psycopg2://bob:s%40cret@db.example:6543/app?sslmode=require")
+                .unwrap()
+        else {
             panic!()
         };
         assert_eq!(url.dialect, Dialect::Postgres);
@@ -412,7 +462,9 @@ mod tests {
         assert_eq!(url.params, vec![("sslmode".into(), "require".into())]);
         assert_eq!(url.to_string(), "postgresql://bob:***@db.example:6543/app");
         assert!(!format!("{url:?}").contains("cret"));
-        let DatabaseUrl::Server(url) = parse("mariadb://root@127.0.0.1/test").unwrap() else { panic!() };
+        let DatabaseUrl::Server(url) = parse("mariadb://root@127.0.0.1/test").unwrap() else {
+            panic!()
+        };
         assert_eq!(url.dialect, Dialect::Mysql);
         assert_eq!(url.to_string(), "mysql://root@127.0.0.1/test");
     }
@@ -427,7 +479,10 @@ mod tests {
     #[test]
     fn masking_handles_urls_without_passwords() {
         assert_eq!(mask_password("mysql://root@h/db"), "mysql://root@h/db");
-        assert_eq!(mask_password("mysql://a:b@h/db?x=y:z@"), "mysql://a:***@h/db?x=y:z@");
+        assert_eq!(
+            mask_password("mysql://a:b@h/db?x=y:z@"),
+            "mysql://a:***@h/db?x=y:z@"
+        );
         assert_eq!(mask_password("sqlite:///a:b@c"), "sqlite:///a:b@c");
     }
 }

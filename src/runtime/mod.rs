@@ -8,7 +8,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::time::Instant;
 
 use crate::backend::Backend;
-use crate::script::split::{split_statements, Statement};
+use crate::script::split::{Statement, split_statements};
 use crate::script::target::Target;
 use crate::script::{Revision, RevisionGraph};
 use crate::{Error, Result};
@@ -90,7 +90,10 @@ impl Migrator<'_> {
         let targets = plan::upgrade_targets(&state, target)?;
         let mut steps = plan::upgrade_plan(&state, &targets);
         if steps.is_empty() {
-            self.reporter.info(&format!("Nothing to upgrade: the database is at {}.", describe_heads(graph, &state.heads)));
+            self.reporter.info(&format!(
+                "Nothing to upgrade: the database is at {}.",
+                describe_heads(graph, &state.heads)
+            ));
             return Ok(0);
         }
         let mut prepared = self.prepare(&steps)?;
@@ -102,7 +105,9 @@ impl Migrator<'_> {
                 Err(StepError::Conflict { done }) => {
                     // Another process migrated in between: plan again from what it did.
                     applied += done;
-                    self.reporter.info("The database was migrated by another process meanwhile; planning again.");
+                    self.reporter.info(
+                        "The database was migrated by another process meanwhile; planning again.",
+                    );
                     let rows = version::read_heads(self.backend)?;
                     let state = State::from_rows(graph, &rows)?;
                     steps = plan::upgrade_plan(&state, &targets);
@@ -118,7 +123,10 @@ impl Migrator<'_> {
         let state = State::from_rows(self.graph, &rows)?;
         let steps = plan::downgrade_plan(&state, target)?;
         if steps.is_empty() {
-            self.reporter.info(&format!("Nothing to downgrade: the database is at {}.", describe_heads(self.graph, &state.heads)));
+            self.reporter.info(&format!(
+                "Nothing to downgrade: the database is at {}.",
+                describe_heads(self.graph, &state.heads)
+            ));
             return Ok(0);
         }
         let prepared = self.prepare(&steps)?;
@@ -142,7 +150,11 @@ impl Migrator<'_> {
             let before = State::from_rows(graph, &rows)?;
             let after = plan::stamp_state(&before, targets, purge)?;
             let current: Vec<&str> = rows.iter().map(String::as_str).collect();
-            let new: Vec<&str> = after.heads.iter().map(|&i| graph.revision(i).id.as_str()).collect();
+            let new: Vec<&str> = after
+                .heads
+                .iter()
+                .map(|&i| graph.revision(i).id.as_str())
+                .collect();
             version::update_heads(self.backend, &current, &new)?;
             for i in 0..graph.len() {
                 let operation = match (before.applied[i], after.applied[i]) {
@@ -151,7 +163,13 @@ impl Migrator<'_> {
                     _ => continue,
                 };
                 let revision = graph.revision(i);
-                version::record(self.backend, &revision.id, operation, &revision.checksum(), 0)?;
+                version::record(
+                    self.backend,
+                    &revision.id,
+                    operation,
+                    &revision.checksum(),
+                    0,
+                )?;
             }
             Ok(after.heads)
         })();
@@ -171,13 +189,22 @@ impl Migrator<'_> {
                     Direction::Down => (revision.down_sql(), &revision.down),
                 };
                 split_statements(sql, section.first_line, dialect).map_err(|e| {
-                    Error::script(format!("{}:{}: {}", revision.path.display(), e.line, e.message))
+                    Error::script(format!(
+                        "{}:{}: {}",
+                        revision.path.display(),
+                        e.line,
+                        e.message
+                    ))
                 })
             })
             .collect()
     }
 
-    fn run_steps(&mut self, steps: &[Step], prepared: &[Vec<Statement>]) -> Result<usize, StepError> {
+    fn run_steps(
+        &mut self,
+        steps: &[Step],
+        prepared: &[Vec<Statement>],
+    ) -> Result<usize, StepError> {
         for (done, (step, statements)) in steps.iter().zip(prepared).enumerate() {
             let revision = self.graph.revision(step.revision);
             self.reporter.info(&running_line(self.graph, step));
@@ -192,12 +219,19 @@ impl Migrator<'_> {
                 });
             }
             self.backend.commit()?;
-            self.reporter.detail(&format!("  done in {} ms", started.elapsed().as_millis()));
+            self.reporter
+                .detail(&format!("  done in {} ms", started.elapsed().as_millis()));
         }
         Ok(steps.len())
     }
 
-    fn run_step(&mut self, step: &Step, revision: &Revision, statements: &[Statement], started: Instant) -> Result<(), StepError> {
+    fn run_step(
+        &mut self,
+        step: &Step,
+        revision: &Revision,
+        statements: &[Statement],
+        started: Instant,
+    ) -> Result<(), StepError> {
         let graph = self.graph;
         let rows = version::read_heads(self.backend)?;
         let actual: BTreeSet<usize> = rows.iter().filter_map(|id| graph.find(id)).collect();
@@ -205,7 +239,8 @@ impl Migrator<'_> {
             return Err(StepError::Conflict { done: 0 });
         }
         for statement in statements {
-            self.reporter.detail(&format!("  {}", one_line(&statement.sql, 200)));
+            self.reporter
+                .detail(&format!("  {}", one_line(&statement.sql, 200)));
             self.backend.execute(&statement.sql).map_err(|message| {
                 Error::database(format!(
                     "{}:{}: {message}; the statement was: {}; revision {} was rolled back, the database is still at {}",
@@ -218,20 +253,32 @@ impl Migrator<'_> {
             })?;
         }
         let (delete, insert) = step.head_changes();
-        let ids = |list: Vec<usize>| list.into_iter().map(|i| graph.revision(i).id.as_str()).collect::<Vec<_>>();
+        let ids = |list: Vec<usize>| {
+            list.into_iter()
+                .map(|i| graph.revision(i).id.as_str())
+                .collect::<Vec<_>>()
+        };
         version::update_heads(self.backend, &ids(delete), &ids(insert))?;
         let operation = match step.direction {
             Direction::Up => Operation::Upgrade,
             Direction::Down => Operation::Downgrade,
         };
-        version::record(self.backend, &revision.id, operation, &revision.checksum(), started.elapsed().as_millis())?;
+        version::record(
+            self.backend,
+            &revision.id,
+            operation,
+            &revision.checksum(),
+            started.elapsed().as_millis(),
+        )?;
         Ok(())
     }
 }
 
 enum StepError {
     /// The version rows were not what the plan expected; `done` steps had committed.
-    Conflict { done: usize },
+    Conflict {
+        done: usize,
+    },
     Failed(Error),
 }
 
@@ -263,8 +310,14 @@ fn running_line(graph: &RevisionGraph, step: &Step) -> String {
         parents => graph.ids(parents),
     };
     match step.direction {
-        Direction::Up => format!("Running upgrade {parents} -> {}, {}", revision.id, revision.message),
-        Direction::Down => format!("Running downgrade {} -> {parents}, {}", revision.id, revision.message),
+        Direction::Up => format!(
+            "Running upgrade {parents} -> {}, {}",
+            revision.id, revision.message
+        ),
+        Direction::Down => format!(
+            "Running downgrade {} -> {parents}, {}",
+            revision.id, revision.message
+        ),
     }
 }
 

@@ -4,9 +4,9 @@
 
 use std::collections::BTreeSet;
 
+use crate::script::RevisionGraph;
 use crate::script::graph::Marks;
 use crate::script::target::Target;
-use crate::script::RevisionGraph;
 use crate::{Error, Result};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,8 +30,14 @@ impl Step {
     /// Version rows to delete and to insert.
     pub fn head_changes(&self) -> (Vec<usize>, Vec<usize>) {
         (
-            self.heads_before.difference(&self.heads_after).copied().collect(),
-            self.heads_after.difference(&self.heads_before).copied().collect(),
+            self.heads_before
+                .difference(&self.heads_after)
+                .copied()
+                .collect(),
+            self.heads_after
+                .difference(&self.heads_before)
+                .copied()
+                .collect(),
         )
     }
 }
@@ -58,7 +64,11 @@ impl<'g> State<'g> {
         }
         let applied = graph.ancestors(&heads.iter().copied().collect::<Vec<_>>());
         let heads = graph.heads_of(&applied);
-        Ok(State { graph, applied, heads })
+        Ok(State {
+            graph,
+            applied,
+            heads,
+        })
     }
 
     pub fn applied_count(&self) -> usize {
@@ -104,7 +114,8 @@ impl<'g> State<'g> {
             1 => Ok(self.heads.first().copied()),
             _ => Err(Error::script(format!(
                 "{what} is ambiguous: the database has several current heads ({}); name a revision instead",
-                self.graph.ids(&self.heads.iter().copied().collect::<Vec<_>>())
+                self.graph
+                    .ids(&self.heads.iter().copied().collect::<Vec<_>>())
             ))),
         }
     }
@@ -127,7 +138,10 @@ pub fn upgrade_targets(state: &State, target: &Target) -> Result<Vec<usize>> {
         Target::Heads => Ok(graph.heads()),
         Target::Base => Ok(Vec::new()),
         Target::Revision(id) => Ok(vec![graph.resolve_id(id)?]),
-        Target::FromRevision(id, steps) => Ok(graph.walk(Some(graph.resolve_id(id)?), *steps)?.into_iter().collect()),
+        Target::FromRevision(id, steps) => Ok(graph
+            .walk(Some(graph.resolve_id(id)?), *steps)?
+            .into_iter()
+            .collect()),
         Target::Relative(steps) if *steps < 0 => Err(Error::script(format!(
             "upgrade moves forward; to go back {} revision(s) run `mb db downgrade {steps}`",
             -steps
@@ -144,7 +158,9 @@ fn next_revisions(state: &State, count: usize) -> Result<Vec<usize>> {
     let mut last = Vec::new();
     for taken in 0..count {
         let ready: Vec<usize> = (0..graph.len())
-            .filter(|&i| !simulated.applied[i] && graph.requirements(i).all(|&r| simulated.applied[r]))
+            .filter(|&i| {
+                !simulated.applied[i] && graph.requirements(i).all(|&r| simulated.applied[r])
+            })
             .collect();
         match ready.as_slice() {
             [one] => {
@@ -191,14 +207,23 @@ pub fn downgrade_plan(state: &State, target: &Target) -> Result<Vec<Step>> {
             )));
         }
         let above = graph.descendants(&[target]);
-        Ok((0..graph.len()).rev().filter(|&i| i != target && above[i] && state.applied[i]).collect())
+        Ok((0..graph.len())
+            .rev()
+            .filter(|&i| i != target && above[i] && state.applied[i])
+            .collect())
     };
     let order: Vec<usize> = match target {
-        Target::Base => (0..graph.len()).rev().filter(|&i| state.applied[i]).collect(),
+        Target::Base => (0..graph.len())
+            .rev()
+            .filter(|&i| state.applied[i])
+            .collect(),
         Target::Revision(id) => to_target(graph.resolve_id(id)?)?,
         Target::FromRevision(id, steps) => match graph.walk(Some(graph.resolve_id(id)?), *steps)? {
             Some(target) => to_target(target)?,
-            None => (0..graph.len()).rev().filter(|&i| state.applied[i]).collect(),
+            None => (0..graph.len())
+                .rev()
+                .filter(|&i| state.applied[i])
+                .collect(),
         },
         Target::Relative(steps) if *steps < 0 => {
             let mut steps_taken = Vec::new();
@@ -268,8 +293,16 @@ mod tests {
         steps
             .iter()
             .map(|s| {
-                let sign = if s.direction == Direction::Up { '+' } else { '-' };
-                let heads: Vec<&str> = s.heads_after.iter().map(|&i| g.revision(i).id.as_str()).collect();
+                let sign = if s.direction == Direction::Up {
+                    '+'
+                } else {
+                    '-'
+                };
+                let heads: Vec<&str> = s
+                    .heads_after
+                    .iter()
+                    .map(|&i| g.revision(i).id.as_str())
+                    .collect();
                 format!("{sign}{} [{}]", g.revision(s.revision).id, heads.join(" "))
             })
             .collect()
@@ -283,7 +316,10 @@ mod tests {
 
     fn downgrade(g: &RevisionGraph, current: &[&str], target: &str) -> Result<Vec<String>> {
         let state = State::from_rows(g, &rows(current))?;
-        Ok(describe(g, &downgrade_plan(&state, &Target::parse(target)?)?))
+        Ok(describe(
+            g,
+            &downgrade_plan(&state, &Target::parse(target)?)?,
+        ))
     }
 
     fn linear() -> RevisionGraph {
@@ -293,15 +329,28 @@ mod tests {
     #[test]
     fn linear_upgrades() {
         let g = linear();
-        assert_eq!(upgrade(&g, &[], "head").unwrap(), ["+a [a]", "+b [b]", "+c [c]"]);
+        assert_eq!(
+            upgrade(&g, &[], "head").unwrap(),
+            ["+a [a]", "+b [b]", "+c [c]"]
+        );
         assert_eq!(upgrade(&g, &["a"], "head").unwrap(), ["+b [b]", "+c [c]"]);
         assert_eq!(upgrade(&g, &[], "+2").unwrap(), ["+a [a]", "+b [b]"]);
         assert_eq!(upgrade(&g, &["a"], "+1").unwrap(), ["+b [b]"]);
         assert_eq!(upgrade(&g, &[], "b").unwrap(), ["+a [a]", "+b [b]"]);
         assert_eq!(upgrade(&g, &[], "a+1").unwrap(), ["+a [a]", "+b [b]"]);
         assert!(upgrade(&g, &["c"], "head").unwrap().is_empty());
-        assert!(upgrade(&g, &["b"], "+2").unwrap_err().message.contains("only 1 are pending"));
-        assert!(upgrade(&g, &[], "-1").unwrap_err().message.contains("mb db downgrade -1"));
+        assert!(
+            upgrade(&g, &["b"], "+2")
+                .unwrap_err()
+                .message
+                .contains("only 1 are pending")
+        );
+        assert!(
+            upgrade(&g, &[], "-1")
+                .unwrap_err()
+                .message
+                .contains("mb db downgrade -1")
+        );
     }
 
     #[test]
@@ -309,11 +358,24 @@ mod tests {
         let g = linear();
         assert_eq!(downgrade(&g, &["c"], "-1").unwrap(), ["-c [b]"]);
         assert_eq!(downgrade(&g, &["c"], "-2").unwrap(), ["-c [b]", "-b [a]"]);
-        assert_eq!(downgrade(&g, &["c"], "base").unwrap(), ["-c [b]", "-b [a]", "-a []"]);
+        assert_eq!(
+            downgrade(&g, &["c"], "base").unwrap(),
+            ["-c [b]", "-b [a]", "-a []"]
+        );
         assert_eq!(downgrade(&g, &["c"], "a").unwrap(), ["-c [b]", "-b [a]"]);
         assert_eq!(downgrade(&g, &["c"], "c-1").unwrap(), ["-c [b]"]);
-        assert!(downgrade(&g, &["b"], "-3").unwrap_err().message.contains("only 2 are applied"));
-        assert!(downgrade(&g, &["a"], "c").unwrap_err().message.contains("c is not applied"));
+        assert!(
+            downgrade(&g, &["b"], "-3")
+                .unwrap_err()
+                .message
+                .contains("only 2 are applied")
+        );
+        assert!(
+            downgrade(&g, &["a"], "c")
+                .unwrap_err()
+                .message
+                .contains("c is not applied")
+        );
         assert!(downgrade(&g, &["a"], "head").is_err());
     }
 
@@ -326,28 +388,56 @@ mod tests {
             ("m", &["b1", "b2"], &[]),
         ])
         .unwrap();
-        assert_eq!(upgrade(&g, &[], "head").unwrap(), ["+a [a]", "+b1 [b1]", "+b2 [b1 b2]", "+m [m]"]);
+        assert_eq!(
+            upgrade(&g, &[], "head").unwrap(),
+            ["+a [a]", "+b1 [b1]", "+b2 [b1 b2]", "+m [m]"]
+        );
         assert_eq!(upgrade(&g, &["a"], "b2").unwrap(), ["+b2 [b2]"]);
-        assert_eq!(upgrade(&g, &["b2"], "head").unwrap(), ["+b1 [b1 b2]", "+m [m]"]);
+        assert_eq!(
+            upgrade(&g, &["b2"], "head").unwrap(),
+            ["+b1 [b1 b2]", "+m [m]"]
+        );
         assert_eq!(downgrade(&g, &["m"], "-1").unwrap(), ["-m [b1 b2]"]);
-        assert!(downgrade(&g, &["b1", "b2"], "-1").unwrap_err().message.contains("several current heads (b1, b2)"));
+        assert!(
+            downgrade(&g, &["b1", "b2"], "-1")
+                .unwrap_err()
+                .message
+                .contains("several current heads (b1, b2)")
+        );
         assert_eq!(downgrade(&g, &["m"], "b1").unwrap(), ["-m [b1 b2]"]);
-        assert_eq!(downgrade(&g, &["m"], "a").unwrap(), ["-m [b1 b2]", "-b2 [b1]", "-b1 [a]"]);
-        assert!(upgrade(&g, &["a"], "+1").unwrap_err().message.contains("b1, b2 could all run next"));
+        assert_eq!(
+            downgrade(&g, &["m"], "a").unwrap(),
+            ["-m [b1 b2]", "-b2 [b1]", "-b1 [a]"]
+        );
+        assert!(
+            upgrade(&g, &["a"], "+1")
+                .unwrap_err()
+                .message
+                .contains("b1, b2 could all run next")
+        );
     }
 
     #[test]
     fn several_heads_need_heads_or_a_merge() {
         let g = graph(&[("a", &[], &[]), ("b1", &["a"], &[]), ("b2", &["a"], &[])]).unwrap();
         let err = upgrade(&g, &[], "head").unwrap_err().message;
-        assert!(err.contains("several heads (b1, b2)") && err.contains("mb db merge heads"), "{err}");
-        assert_eq!(upgrade(&g, &[], "heads").unwrap(), ["+a [a]", "+b1 [b1]", "+b2 [b1 b2]"]);
+        assert!(
+            err.contains("several heads (b1, b2)") && err.contains("mb db merge heads"),
+            "{err}"
+        );
+        assert_eq!(
+            upgrade(&g, &[], "heads").unwrap(),
+            ["+a [a]", "+b1 [b1]", "+b2 [b1 b2]"]
+        );
     }
 
     #[test]
     fn dependencies_are_applied_first_and_stay_heads() {
         let g = graph(&[("x", &[], &[]), ("a", &[], &[]), ("b", &["a"], &["x"])]).unwrap();
-        assert_eq!(upgrade(&g, &[], "b").unwrap(), ["+x [x]", "+a [x a]", "+b [x b]"]);
+        assert_eq!(
+            upgrade(&g, &[], "b").unwrap(),
+            ["+x [x]", "+a [x a]", "+b [x b]"]
+        );
         assert_eq!(downgrade(&g, &["b", "x"], "x").unwrap(), ["-b [x a]"]);
     }
 
@@ -356,13 +446,23 @@ mod tests {
         let g = linear();
         let heads = |current: &[&str], targets: &[&str], purge: bool| -> Result<Vec<String>> {
             let state = State::from_rows(&g, &rows(current))?;
-            let targets = targets.iter().map(|t| Target::parse(t)).collect::<Result<Vec<_>>>()?;
+            let targets = targets
+                .iter()
+                .map(|t| Target::parse(t))
+                .collect::<Result<Vec<_>>>()?;
             let after = stamp_state(&state, &targets, purge)?;
-            Ok(after.heads.iter().map(|&i| g.revision(i).id.clone()).collect())
+            Ok(after
+                .heads
+                .iter()
+                .map(|&i| g.revision(i).id.clone())
+                .collect())
         };
         assert_eq!(heads(&[], &["head"], false).unwrap(), ["c"]);
         assert_eq!(heads(&["c"], &["a"], false).unwrap(), ["a"]);
-        assert_eq!(heads(&["c"], &["base"], false).unwrap(), Vec::<String>::new());
+        assert_eq!(
+            heads(&["c"], &["base"], false).unwrap(),
+            Vec::<String>::new()
+        );
         assert_eq!(heads(&["c"], &["-1"], false).unwrap(), ["b"]);
         assert_eq!(heads(&["a"], &["b"], true).unwrap(), ["b"]);
     }
@@ -371,6 +471,10 @@ mod tests {
     fn unknown_version_rows_are_reported_with_the_fix() {
         let g = linear();
         let err = State::from_rows(&g, &rows(&["zzz"])).unwrap_err().message;
-        assert!(err.contains("revision zzz, which is not in the migrations") && err.contains("stamp --purge"), "{err}");
+        assert!(
+            err.contains("revision zzz, which is not in the migrations")
+                && err.contains("stamp --purge"),
+            "{err}"
+        );
     }
 }

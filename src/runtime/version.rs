@@ -40,7 +40,10 @@ impl Operation {
 }
 
 fn fail(backend: &dyn Backend, action: &str, message: String) -> Error {
-    Error::database(format!("cannot {action} on {}: {message}", backend.location()))
+    Error::database(format!(
+        "cannot {action} on {}: {message}",
+        backend.location()
+    ))
 }
 
 fn table(backend: &dyn Backend, name: &str) -> String {
@@ -98,7 +101,10 @@ pub fn read_heads(backend: &mut dyn Backend) -> Result<Vec<String>> {
     let rows = backend
         .query(&sql)
         .map_err(|e| fail(backend, "read the version table", e))?;
-    let mut heads: Vec<String> = rows.into_iter().filter_map(|mut row| row.swap_remove(0)).collect();
+    let mut heads: Vec<String> = rows
+        .into_iter()
+        .filter_map(|mut row| row.swap_remove(0))
+        .collect();
     heads.sort();
     Ok(heads)
 }
@@ -119,7 +125,9 @@ pub fn read_applied_records(backend: &mut dyn Backend) -> Result<HashMap<String,
         q(HISTORY_TABLE),
         q("id")
     );
-    let rows = backend.query(&sql).map_err(|e| fail(backend, "read the history table", e))?;
+    let rows = backend
+        .query(&sql)
+        .map_err(|e| fail(backend, "read the history table", e))?;
     let mut records = HashMap::new();
     for row in rows {
         let mut values = row.into_iter();
@@ -147,25 +155,41 @@ pub fn update_heads_sql(dialect: Dialect, delete: &[&str], insert: &[&str]) -> V
     let version_table = dialect.quote_ident(VERSION_TABLE);
     let column = dialect.quote_ident("version_num");
     let deletes = delete.iter().map(|id| {
-        format!("DELETE FROM {version_table} WHERE {column} = {}", dialect.quote_literal(id))
+        format!(
+            "DELETE FROM {version_table} WHERE {column} = {}",
+            dialect.quote_literal(id)
+        )
     });
     let inserts = insert.iter().map(|id| {
-        format!("INSERT INTO {version_table} ({column}) VALUES ({})", dialect.quote_literal(id))
+        format!(
+            "INSERT INTO {version_table} ({column}) VALUES ({})",
+            dialect.quote_literal(id)
+        )
     });
     deletes.chain(inserts).collect()
 }
 
 pub fn update_heads(backend: &mut dyn Backend, delete: &[&str], insert: &[&str]) -> Result<()> {
     for sql in update_heads_sql(backend.dialect(), delete, insert) {
-        backend.execute(&sql).map_err(|e| fail(backend, "update the version table", e))?;
+        backend
+            .execute(&sql)
+            .map_err(|e| fail(backend, "update the version table", e))?;
     }
     Ok(())
 }
 
 /// The statement that logs one operation in the history table.
-pub fn record_sql(dialect: Dialect, revision: &str, operation: Operation, checksum: &str, duration_ms: u128) -> String {
+pub fn record_sql(
+    dialect: Dialect,
+    revision: &str,
+    operation: Operation,
+    checksum: &str,
+    duration_ms: u128,
+) -> String {
     let q = |name: &str| dialect.quote_ident(name);
-    let now = chrono::Utc::now().format("%Y-%m-%d %H:%M:%S%.6f").to_string();
+    let now = chrono::Utc::now()
+        .format("%Y-%m-%d %H:%M:%S%.6f")
+        .to_string();
     format!(
         "INSERT INTO {} ({}, {}, {}, {}, {}) VALUES ({}, {}, {}, {}, {duration_ms})",
         q(HISTORY_TABLE),
@@ -188,8 +212,16 @@ pub fn record(
     checksum: &str,
     duration_ms: u128,
 ) -> Result<()> {
-    let sql = record_sql(backend.dialect(), revision, operation, checksum, duration_ms);
-    backend.execute(&sql).map_err(|e| fail(backend, "record the history", e))
+    let sql = record_sql(
+        backend.dialect(),
+        revision,
+        operation,
+        checksum,
+        duration_ms,
+    );
+    backend
+        .execute(&sql)
+        .map_err(|e| fail(backend, "record the history", e))
 }
 
 /// Creates the tables in a transaction of their own, so a failing first revision does not

@@ -43,7 +43,11 @@ impl RevisionGraph {
                         Error::script(format!(
                             "{}: '{header}: {id}' names a revision that does not exist in {}",
                             revision.path.display(),
-                            revision.path.parent().map(|p| p.display().to_string()).unwrap_or_default()
+                            revision
+                                .path
+                                .parent()
+                                .map(|p| p.display().to_string())
+                                .unwrap_or_default()
                         ))
                     })
                 })
@@ -63,12 +67,18 @@ impl RevisionGraph {
             new_position[old] = position;
         }
         let remap = |edges: &Vec<Vec<usize>>| -> Vec<Vec<usize>> {
-            order.iter().map(|&old| edges[old].iter().map(|&e| new_position[e]).collect()).collect()
+            order
+                .iter()
+                .map(|&old| edges[old].iter().map(|&e| new_position[e]).collect())
+                .collect()
         };
         let parents = remap(&parents);
         let dependencies = remap(&dependencies);
         let mut slots: Vec<Option<Revision>> = revisions.into_iter().map(Some).collect();
-        let revisions: Vec<Revision> = order.iter().map(|&old| slots[old].take().expect("each index once")).collect();
+        let revisions: Vec<Revision> = order
+            .iter()
+            .map(|&old| slots[old].take().expect("each index once"))
+            .collect();
         let mut children = vec![Vec::new(); revisions.len()];
         let mut dependents = vec![Vec::new(); revisions.len()];
         for (i, ps) in parents.iter().enumerate() {
@@ -81,7 +91,11 @@ impl RevisionGraph {
                 dependents[d].push(i);
             }
         }
-        let index = revisions.iter().enumerate().map(|(i, r)| (r.id.clone(), i)).collect();
+        let index = revisions
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r.id.clone(), i))
+            .collect();
         Ok(RevisionGraph {
             revisions,
             index,
@@ -120,17 +134,23 @@ impl RevisionGraph {
 
     /// Revisions no other revision revises.
     pub fn heads(&self) -> Vec<usize> {
-        (0..self.len()).filter(|&i| self.children[i].is_empty()).collect()
+        (0..self.len())
+            .filter(|&i| self.children[i].is_empty())
+            .collect()
     }
 
     /// `start` and everything it needs: parents and dependencies, transitively.
     pub fn ancestors(&self, start: &[usize]) -> Marks {
-        self.closure(start, |i| self.parents[i].iter().chain(&self.dependencies[i]))
+        self.closure(start, |i| {
+            self.parents[i].iter().chain(&self.dependencies[i])
+        })
     }
 
     /// `start` and everything built on it: children and dependents, transitively.
     pub fn descendants(&self, start: &[usize]) -> Marks {
-        self.closure(start, |i| self.children[i].iter().chain(&self.dependents[i]))
+        self.closure(start, |i| {
+            self.children[i].iter().chain(&self.dependents[i])
+        })
     }
 
     fn closure<'a, I>(&'a self, start: &[usize], next: impl Fn(usize) -> I) -> Marks
@@ -160,7 +180,9 @@ impl RevisionGraph {
         if let Some(i) = self.find(text) {
             return Ok(i);
         }
-        let candidates: Vec<usize> = (0..self.len()).filter(|&i| self.revisions[i].id.starts_with(text)).collect();
+        let candidates: Vec<usize> = (0..self.len())
+            .filter(|&i| self.revisions[i].id.starts_with(text))
+            .collect();
         match candidates.as_slice() {
             [one] => Ok(*one),
             [] => Err(Error::script(format!(
@@ -184,7 +206,9 @@ impl RevisionGraph {
             let next: Vec<usize> = match (at, steps > 0) {
                 (Some(i), true) => self.children[i].clone(),
                 (Some(i), false) => self.parents[i].clone(),
-                (None, true) => (0..self.len()).filter(|&i| self.parents[i].is_empty()).collect(),
+                (None, true) => (0..self.len())
+                    .filter(|&i| self.parents[i].is_empty())
+                    .collect(),
                 (None, false) => Vec::new(),
             };
             let from_name = at.map_or("base".to_string(), |i| self.revisions[i].id.clone());
@@ -220,7 +244,11 @@ impl RevisionGraph {
 
 /// Kahn's algorithm, taking the earliest file first among revisions that are ready, so
 /// the order is stable. A cycle is reported with the files on it.
-fn topological_order(revisions: &[Revision], parents: &[Vec<usize>], dependencies: &[Vec<usize>]) -> Result<Vec<usize>> {
+fn topological_order(
+    revisions: &[Revision],
+    parents: &[Vec<usize>],
+    dependencies: &[Vec<usize>],
+) -> Result<Vec<usize>> {
     let n = revisions.len();
     let mut waiting_on = vec![0usize; n];
     let mut unblocks = vec![Vec::new(); n];
@@ -256,7 +284,10 @@ fn topological_order(revisions: &[Revision], parents: &[Vec<usize>], dependencie
             .find(|&p| stuck(p))
             .expect("a stuck revision waits on a stuck one");
         if let Some(start) = path.iter().position(|&p| p == next) {
-            let mut cycle: Vec<String> = path[start..].iter().map(|&i| revisions[i].path.display().to_string()).collect();
+            let mut cycle: Vec<String> = path[start..]
+                .iter()
+                .map(|&i| revisions[i].path.display().to_string())
+                .collect();
             cycle.push(revisions[next].path.display().to_string());
             return Err(Error::script(format!(
                 "the revisions form a cycle: {}; one of them must revise an older revision",
@@ -289,7 +320,10 @@ pub(crate) mod tests {
     }
 
     fn ids(g: &RevisionGraph, marks: &Marks) -> Vec<String> {
-        (0..g.len()).filter(|&i| marks[i]).map(|i| g.revision(i).id.clone()).collect()
+        (0..g.len())
+            .filter(|&i| marks[i])
+            .map(|i| g.revision(i).id.clone())
+            .collect()
     }
 
     #[test]
@@ -311,9 +345,18 @@ pub(crate) mod tests {
             ("y", &["x"], &["b1"]),
         ])
         .unwrap();
-        assert_eq!(ids(&g, &g.ancestors(&[g.find("m").unwrap()])), ["a", "b1", "b2", "m"]);
-        assert_eq!(ids(&g, &g.ancestors(&[g.find("y").unwrap()])), ["a", "b1", "x", "y"]);
-        assert_eq!(ids(&g, &g.descendants(&[g.find("b1").unwrap()])), ["b1", "m", "y"]);
+        assert_eq!(
+            ids(&g, &g.ancestors(&[g.find("m").unwrap()])),
+            ["a", "b1", "b2", "m"]
+        );
+        assert_eq!(
+            ids(&g, &g.ancestors(&[g.find("y").unwrap()])),
+            ["a", "b1", "x", "y"]
+        );
+        assert_eq!(
+            ids(&g, &g.descendants(&[g.find("b1").unwrap()])),
+            ["b1", "m", "y"]
+        );
         assert_eq!(g.ids(&g.heads()), "m, y");
     }
 
@@ -323,26 +366,59 @@ pub(crate) mod tests {
         assert_eq!(g.resolve_id("abc").unwrap(), 0);
         assert_eq!(g.resolve_id("abd456").unwrap(), 1);
         let err = g.resolve_id("ab").unwrap_err().message;
-        assert_eq!(err, "'ab' is ambiguous: it starts abc123 (abc123), abd456 (abd456); type more of the id");
-        assert!(g.resolve_id("zz").unwrap_err().message.starts_with("no revision 'zz'"));
+        assert_eq!(
+            err,
+            "'ab' is ambiguous: it starts abc123 (abc123), abd456 (abd456); type more of the id"
+        );
+        assert!(
+            g.resolve_id("zz")
+                .unwrap_err()
+                .message
+                .starts_with("no revision 'zz'")
+        );
     }
 
     #[test]
     fn walking_is_relative_and_refuses_ambiguity() {
-        let g = graph(&[("a", &[], &[]), ("b", &["a"], &[]), ("c", &["b"], &[]), ("d", &["b"], &[])]).unwrap();
+        let g = graph(&[
+            ("a", &[], &[]),
+            ("b", &["a"], &[]),
+            ("c", &["b"], &[]),
+            ("d", &["b"], &[]),
+        ])
+        .unwrap();
         assert_eq!(g.walk(None, 2).unwrap(), Some(1));
         assert_eq!(g.walk(Some(1), -2).unwrap(), None);
-        assert!(g.walk(Some(1), 1).unwrap_err().message.contains("ambiguous at b: it leads to c, d"));
+        assert!(
+            g.walk(Some(1), 1)
+                .unwrap_err()
+                .message
+                .contains("ambiguous at b: it leads to c, d")
+        );
         assert!(g.walk(Some(0), -2).is_err());
     }
 
     #[test]
     fn broken_graphs_name_the_files() {
-        let dup = graph(&[("a", &[], &[]), ("a", &[], &[])]).unwrap_err().message;
-        assert!(dup.contains("claimed by two files: v/a.sql and v/a.sql"), "{dup}");
+        let dup = graph(&[("a", &[], &[]), ("a", &[], &[])])
+            .unwrap_err()
+            .message;
+        assert!(
+            dup.contains("claimed by two files: v/a.sql and v/a.sql"),
+            "{dup}"
+        );
         let missing = graph(&[("a", &["zz"], &[])]).unwrap_err().message;
-        assert!(missing.starts_with("v/a.sql: 'Revises: zz' names a revision that does not exist"), "{missing}");
-        let cycle = graph(&[("r", &[], &[]), ("a", &["b"], &[]), ("b", &["a"], &[])]).unwrap_err().message;
-        assert!(cycle.contains("cycle: v/a.sql -> v/b.sql -> v/a.sql") || cycle.contains("cycle: v/b.sql -> v/a.sql -> v/b.sql"), "{cycle}");
+        assert!(
+            missing.starts_with("v/a.sql: 'Revises: zz' names a revision that does not exist"),
+            "{missing}"
+        );
+        let cycle = graph(&[("r", &[], &[]), ("a", &["b"], &[]), ("b", &["a"], &[])])
+            .unwrap_err()
+            .message;
+        assert!(
+            cycle.contains("cycle: v/a.sql -> v/b.sql -> v/a.sql")
+                || cycle.contains("cycle: v/b.sql -> v/a.sql -> v/b.sql"),
+            "{cycle}"
+        );
     }
 }

@@ -20,7 +20,8 @@ pub const README_FILE: &str = "README";
 /// The template `mb db init` writes; also used when a project has deleted its copy.
 pub const DEFAULT_TEMPLATE: &str = "-- ${message}\n--\n-- Revision ID: ${rev_id}\n-- Revises: ${down_revision}\n-- Create Date: ${create_date}\n${extra_headers}--\n-- migrate:up\n${upgrades}\n-- migrate:down\n${downgrades}\n";
 
-const README_TEXT: &str = "This directory holds the database migrations of the project, managed by mb.
+const README_TEXT: &str =
+    "This directory holds the database migrations of the project, managed by mb.
 
 versions/            one file per revision: a header, then '-- migrate:up' and '-- migrate:down'
 script.sql.template  the template new revision files are made from
@@ -72,7 +73,9 @@ impl ScriptDirectory {
         for entry in entries {
             let entry = entry.map_err(|e| Error::io("read", &versions, &e))?;
             // The directory entry's own type avoids a stat call per file.
-            let is_file = entry.file_type().is_ok_and(|t| t.is_file() || t.is_symlink());
+            let is_file = entry
+                .file_type()
+                .is_ok_and(|t| t.is_file() || t.is_symlink());
             let path = entry.path();
             if is_file && path.extension().is_some_and(|ext| ext == "sql") {
                 paths.push(path);
@@ -106,7 +109,10 @@ impl ScriptDirectory {
     /// Writes a new revision file from the template and returns it, parsed back.
     pub fn write_revision(&self, new: &NewRevision) -> Result<Revision> {
         if self.graph.find(&new.id).is_some() {
-            return Err(Error::script(format!("revision id {} is already used", new.id)));
+            return Err(Error::script(format!(
+                "revision id {} is already used",
+                new.id
+            )));
         }
         let template_path = self.dir.join(TEMPLATE_FILE);
         let template = match std::fs::read_to_string(&template_path) {
@@ -114,10 +120,10 @@ impl ScriptDirectory {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => DEFAULT_TEMPLATE.to_string(),
             Err(e) => return Err(Error::io("read", &template_path, &e)),
         };
-        let text = render_template(&template, new).map_err(|what| {
-            Error::script(format!("{}: {what}", template_path.display()))
-        })?;
-        let path = Self::versions_dir(&self.dir).join(format!("{}_{}.sql", new.id, slug(&new.message)));
+        let text = render_template(&template, new)
+            .map_err(|what| Error::script(format!("{}: {what}", template_path.display())))?;
+        let path =
+            Self::versions_dir(&self.dir).join(format!("{}_{}.sql", new.id, slug(&new.message)));
         let revision = Revision::parse(&text, &path).map_err(|e| {
             Error::script(format!(
                 "{} produces a revision mb cannot read ({}); compare it with the default template",
@@ -130,7 +136,8 @@ impl ScriptDirectory {
             .create_new(true)
             .open(&path)
             .map_err(|e| Error::io("create", &path, &e))?;
-        std::io::Write::write_all(&mut file, text.as_bytes()).map_err(|e| Error::io("write", &path, &e))?;
+        std::io::Write::write_all(&mut file, text.as_bytes())
+            .map_err(|e| Error::io("write", &path, &e))?;
         Ok(revision)
     }
 }
@@ -138,7 +145,9 @@ impl ScriptDirectory {
 /// Reads revision files on every core: start-up time with thousands of revisions is
 /// dominated by file system calls.
 fn load_revisions(paths: &[PathBuf]) -> Result<Vec<Revision>> {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(8);
     if threads == 1 || paths.len() < 256 {
         return paths.iter().map(|path| Revision::load(path)).collect();
     }
@@ -146,11 +155,21 @@ fn load_revisions(paths: &[PathBuf]) -> Result<Vec<Revision>> {
     std::thread::scope(|scope| {
         let workers: Vec<_> = paths
             .chunks(chunk)
-            .map(|part| scope.spawn(move || part.iter().map(|path| Revision::load(path)).collect::<Result<Vec<_>>>()))
+            .map(|part| {
+                scope.spawn(move || {
+                    part.iter()
+                        .map(|path| Revision::load(path))
+                        .collect::<Result<Vec<_>>>()
+                })
+            })
             .collect();
         let mut revisions = Vec::with_capacity(paths.len());
         for worker in workers {
-            revisions.extend(worker.join().map_err(|_| Error::script("reading the revision files failed"))??);
+            revisions.extend(
+                worker
+                    .join()
+                    .map_err(|_| Error::script("reading the revision files failed"))??,
+            );
         }
         Ok(revisions)
     })
@@ -172,7 +191,12 @@ pub struct NewRevision {
 /// 12 random hex digits, like Alembic's revision ids.
 pub fn new_revision_id() -> Result<String> {
     let mut bytes = [0u8; 6];
-    getrandom::fill(&mut bytes).map_err(|e| Error::new(crate::ErrorKind::Io, format!("no random numbers from the operating system: {e}")))?;
+    getrandom::fill(&mut bytes).map_err(|e| {
+        Error::new(
+            crate::ErrorKind::Io,
+            format!("no random numbers from the operating system: {e}"),
+        )
+    })?;
     Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
 }
 
@@ -180,7 +204,10 @@ pub fn new_revision_id() -> Result<String> {
 fn render_template(template: &str, new: &NewRevision) -> std::result::Result<String, String> {
     let mut extra_headers = String::new();
     if !new.branch_labels.is_empty() {
-        extra_headers.push_str(&format!("-- Branch Labels: {}\n", new.branch_labels.join(", ")));
+        extra_headers.push_str(&format!(
+            "-- Branch Labels: {}\n",
+            new.branch_labels.join(", ")
+        ));
     }
     if !new.depends_on.is_empty() {
         extra_headers.push_str(&format!("-- Depends On: {}\n", new.depends_on.join(", ")));
@@ -206,7 +233,10 @@ fn render_template(template: &str, new: &NewRevision) -> std::result::Result<Str
         };
         let name = &rest[start + 2..start + len];
         out.push_str(&value(name).ok_or_else(|| {
-            format!("unknown placeholder ${{{name}}}; the template may use {}", PLACEHOLDERS.map(|p| format!("${{{p}}}")).join(", "))
+            format!(
+                "unknown placeholder ${{{name}}}; the template may use {}",
+                PLACEHOLDERS.map(|p| format!("${{{p}}}")).join(", ")
+            )
         })?);
         rest = &rest[start + len + 1..];
     }
@@ -274,6 +304,10 @@ mod tests {
         );
         let parsed = Revision::parse(&text, Path::new("x.sql")).unwrap();
         assert_eq!(parsed.branch_labels, vec!["feature"]);
-        assert!(render_template("${nope}", &new).unwrap_err().contains("unknown placeholder ${nope}"));
+        assert!(
+            render_template("${nope}", &new)
+                .unwrap_err()
+                .contains("unknown placeholder ${nope}")
+        );
     }
 }

@@ -74,7 +74,8 @@ impl Revision {
 
     pub fn parse(text: &str, path: &Path) -> Result<Revision> {
         let text = normalize_line_endings(text);
-        let at = |line: usize, what: String| Error::script(format!("{}:{line}: {what}", path.display()));
+        let at =
+            |line: usize, what: String| Error::script(format!("{}:{line}: {what}", path.display()));
         let mut header = Header::default();
         let mut up_start: Option<(usize, usize)> = None;
         let mut down_start: Option<(usize, usize, usize)> = None;
@@ -85,18 +86,34 @@ impl Revision {
             let trimmed = line.trim();
             if trimmed == UP_MARKER {
                 if up_start.is_some() {
-                    return Err(at(number, format!("a second '{UP_MARKER}'; a revision has one up section")));
+                    return Err(at(
+                        number,
+                        format!("a second '{UP_MARKER}'; a revision has one up section"),
+                    ));
                 }
                 if down_start.is_some() {
-                    return Err(at(number, format!("'{UP_MARKER}' comes after '{DOWN_MARKER}'; put the up section first")));
+                    return Err(at(
+                        number,
+                        format!(
+                            "'{UP_MARKER}' comes after '{DOWN_MARKER}'; put the up section first"
+                        ),
+                    ));
                 }
                 up_start = Some((next_offset, number + 1));
             } else if trimmed == DOWN_MARKER {
                 if down_start.is_some() {
-                    return Err(at(number, format!("a second '{DOWN_MARKER}'; a revision has one down section")));
+                    return Err(at(
+                        number,
+                        format!("a second '{DOWN_MARKER}'; a revision has one down section"),
+                    ));
                 }
                 if up_start.is_none() {
-                    return Err(at(number, format!("'{DOWN_MARKER}' comes before '{UP_MARKER}'; put the up section first")));
+                    return Err(at(
+                        number,
+                        format!(
+                            "'{DOWN_MARKER}' comes before '{UP_MARKER}'; put the up section first"
+                        ),
+                    ));
                 }
                 down_start = Some((next_offset, number + 1, offset));
             } else if up_start.is_none() {
@@ -104,8 +121,14 @@ impl Revision {
             }
             offset = next_offset;
         }
-        let (Some((up_offset, up_line)), Some((down_offset, down_line, down_marker_offset))) = (up_start, down_start) else {
-            let missing = if up_start.is_none() { UP_MARKER } else { DOWN_MARKER };
+        let (Some((up_offset, up_line)), Some((down_offset, down_line, down_marker_offset))) =
+            (up_start, down_start)
+        else {
+            let missing = if up_start.is_none() {
+                UP_MARKER
+            } else {
+                DOWN_MARKER
+            };
             return Err(Error::script(format!(
                 "{}: no '{missing}' line; a revision needs '{UP_MARKER}' and then '{DOWN_MARKER}' (either section may be empty)",
                 path.display()
@@ -162,7 +185,9 @@ impl Header {
                 self.no_transaction = true;
                 return Ok(());
             }
-            return Err(format!("unknown directive '{line}'; the one mb knows is '{NO_TRANSACTION_MARKER}'"));
+            return Err(format!(
+                "unknown directive '{line}'; the one mb knows is '{NO_TRANSACTION_MARKER}'"
+            ));
         }
         let Some(comment) = line.strip_prefix("--") else {
             return Err(format!(
@@ -263,7 +288,10 @@ mod tests {
         assert_eq!(r.parents, vec!["e517276bb1c2"]);
         assert_eq!(r.message, "posts table");
         assert_eq!(r.create_date.as_deref(), Some("2026-11-24 10:32:01.123456"));
-        assert_eq!(r.up_sql(), "CREATE TABLE \"post\" (\"id\" INTEGER PRIMARY KEY);\n\n");
+        assert_eq!(
+            r.up_sql(),
+            "CREATE TABLE \"post\" (\"id\" INTEGER PRIMARY KEY);\n\n"
+        );
         assert_eq!(r.up.first_line, 8);
         assert_eq!(r.down_sql(), "DROP TABLE \"post\";\n");
         assert_eq!(r.down.first_line, 11);
@@ -284,7 +312,9 @@ mod tests {
 
     #[test]
     fn base_revision_has_no_parents() {
-        let r = parse("-- first\n-- Revision ID: a1\n-- Revises:\n-- migrate:up\n-- migrate:down\n").unwrap();
+        let r =
+            parse("-- first\n-- Revision ID: a1\n-- Revises:\n-- migrate:up\n-- migrate:down\n")
+                .unwrap();
         assert!(r.parents.is_empty());
     }
 
@@ -294,7 +324,12 @@ mod tests {
         let crlf = parse(&FILE.replace('\n', "\r\n")).unwrap();
         assert_eq!(lf.checksum(), crlf.checksum());
         assert_eq!(lf.up_sql(), crlf.up_sql());
-        assert_ne!(lf.checksum(), parse(&FILE.replace("PRIMARY KEY", "PRIMARY  KEY")).unwrap().checksum());
+        assert_ne!(
+            lf.checksum(),
+            parse(&FILE.replace("PRIMARY KEY", "PRIMARY  KEY"))
+                .unwrap()
+                .checksum()
+        );
         assert_eq!(lf.checksum().len(), 64);
     }
 
@@ -305,11 +340,26 @@ mod tests {
             err("-- x\n-- Revision ID: a1\n-- migrate:up\n"),
             "v/x.sql: no '-- migrate:down' line; a revision needs '-- migrate:up' and then '-- migrate:down' (either section may be empty)"
         );
-        assert!(err("-- x\n-- migrate:up\n-- migrate:down\n").contains("no '-- Revision ID: <id>' line"));
-        assert!(err("-- Revision ID: a b\n-- migrate:up\n-- migrate:down\n").starts_with("v/x.sql:1: 'a b' is not a valid revision id"));
-        assert!(err("-- Revision ID: a\nSELECT 1;\n-- migrate:up\n-- migrate:down\n").starts_with("v/x.sql:2: SQL before"));
-        assert!(err("-- Revision ID: a\n-- migrate:down\n-- migrate:up\n").starts_with("v/x.sql:2: '-- migrate:down' comes before"));
-        assert!(err("-- Revision ID: a\n-- mb:whatever\n-- migrate:up\n-- migrate:down\n").contains("unknown directive"));
+        assert!(
+            err("-- x\n-- migrate:up\n-- migrate:down\n")
+                .contains("no '-- Revision ID: <id>' line")
+        );
+        assert!(
+            err("-- Revision ID: a b\n-- migrate:up\n-- migrate:down\n")
+                .starts_with("v/x.sql:1: 'a b' is not a valid revision id")
+        );
+        assert!(
+            err("-- Revision ID: a\nSELECT 1;\n-- migrate:up\n-- migrate:down\n")
+                .starts_with("v/x.sql:2: SQL before")
+        );
+        assert!(
+            err("-- Revision ID: a\n-- migrate:down\n-- migrate:up\n")
+                .starts_with("v/x.sql:2: '-- migrate:down' comes before")
+        );
+        assert!(
+            err("-- Revision ID: a\n-- mb:whatever\n-- migrate:up\n-- migrate:down\n")
+                .contains("unknown directive")
+        );
         assert!(err("").contains("no '-- migrate:up' line"));
     }
 }

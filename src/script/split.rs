@@ -23,7 +23,11 @@ pub struct SplitError {
 }
 
 /// Splits `text`, whose first line is line `first_line` of its file.
-pub fn split_statements(text: &str, first_line: usize, dialect: Dialect) -> Result<Vec<Statement>, SplitError> {
+pub fn split_statements(
+    text: &str,
+    first_line: usize,
+    dialect: Dialect,
+) -> Result<Vec<Statement>, SplitError> {
     let parser_dialect = dialect.parser_dialect();
     let tokens = Tokenizer::new(parser_dialect.as_ref(), text)
         .with_unescape(false)
@@ -116,7 +120,10 @@ impl StatementTokens {
             // `END IF`, `END LOOP`, … close constructs that were not counted as openers.
             Keyword::END
                 if self.block_depth > 0
-                    && !matches!(next.as_deref(), Some("IF" | "LOOP" | "WHILE" | "REPEAT" | "FOR")) =>
+                    && !matches!(
+                        next.as_deref(),
+                        Some("IF" | "LOOP" | "WHILE" | "REPEAT" | "FOR")
+                    ) =>
             {
                 self.block_depth -= 1;
             }
@@ -130,7 +137,10 @@ impl StatementTokens {
         self.block_depth > 0
             || (self.leading_keywords.first() == Some(&Keyword::CREATE)
                 && self.leading_keywords.iter().any(|k| {
-                    matches!(k, Keyword::TRIGGER | Keyword::FUNCTION | Keyword::PROCEDURE | Keyword::EVENT)
+                    matches!(
+                        k,
+                        Keyword::TRIGGER | Keyword::FUNCTION | Keyword::PROCEDURE | Keyword::EVENT
+                    )
                 }))
     }
 
@@ -237,7 +247,10 @@ mod tests {
 
     #[test]
     fn a_transaction_begin_is_not_a_block() {
-        assert_eq!(split("BEGIN;\nSELECT 1;\nCOMMIT;"), vec!["BEGIN", "SELECT 1", "COMMIT"]);
+        assert_eq!(
+            split("BEGIN;\nSELECT 1;\nCOMMIT;"),
+            vec!["BEGIN", "SELECT 1", "COMMIT"]
+        );
     }
 
     #[test]
@@ -250,17 +263,43 @@ mod tests {
 
     #[test]
     fn line_numbers_count_from_the_section_start_and_non_ascii_is_kept() {
-        let parts = split_statements("\n\n  INSERT INTO t VALUES ('é');  SELECT 'ü';", 10, Dialect::Sqlite).unwrap();
-        assert_eq!(parts[0], Statement { sql: "INSERT INTO t VALUES ('é')".into(), line: 12 });
-        assert_eq!(parts[1], Statement { sql: "SELECT 'ü'".into(), line: 12 });
+        let parts = split_statements(
+            "\n\n  INSERT INTO t VALUES ('é');  SELECT 'ü';",
+            10,
+            Dialect::Sqlite,
+        )
+        .unwrap();
+        assert_eq!(
+            parts[0],
+            Statement {
+                sql: "INSERT INTO t VALUES ('é')".into(),
+                line: 12
+            }
+        );
+        assert_eq!(
+            parts[1],
+            Statement {
+                sql: "SELECT 'ü'".into(),
+                line: 12
+            }
+        );
     }
 
     #[test]
     fn errors_name_the_line() {
         let err = split_statements("SELECT 1;\nSELECT 'open", 5, Dialect::Sqlite).unwrap_err();
         assert_eq!(err.line, 6);
-        assert!(err.message.contains("Unterminated string"), "{}", err.message);
-        let err = split_statements("SELECT 1;\nCREATE TRIGGER t AFTER INSERT ON a BEGIN SELECT 1;", 1, Dialect::Sqlite).unwrap_err();
+        assert!(
+            err.message.contains("Unterminated string"),
+            "{}",
+            err.message
+        );
+        let err = split_statements(
+            "SELECT 1;\nCREATE TRIGGER t AFTER INSERT ON a BEGIN SELECT 1;",
+            1,
+            Dialect::Sqlite,
+        )
+        .unwrap_err();
         assert_eq!(err.line, 2);
         let err = split_statements("DELIMITER //\nSELECT 1//", 1, Dialect::Mysql).unwrap_err();
         assert!(err.message.contains("DELIMITER"));

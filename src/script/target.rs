@@ -34,7 +34,8 @@ impl Target {
             "base" => return Ok(Target::Base),
             _ => {}
         }
-        let is_id = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        let is_id =
+            |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
         let steps = |sign: char, digits: &str| -> Result<i64> {
             if digits.is_empty() || !digits.chars().all(|c| c.is_ascii_digit()) {
                 return Err(invalid());
@@ -45,7 +46,10 @@ impl Target {
         match text.find(['+', '-']) {
             None if is_id(text) => Ok(Target::Revision(text.to_string())),
             None => Err(invalid()),
-            Some(0) => Ok(Target::Relative(steps(text.as_bytes()[0] as char, &text[1..])?)),
+            Some(0) => Ok(Target::Relative(steps(
+                text.as_bytes()[0] as char,
+                &text[1..],
+            )?)),
             Some(i) if is_id(&text[..i]) => Ok(Target::FromRevision(
                 text[..i].to_string(),
                 steps(text.as_bytes()[i] as char, &text[i + 1..])?,
@@ -64,11 +68,20 @@ mod tests {
         assert_eq!(Target::parse("head").unwrap(), Target::Head);
         assert_eq!(Target::parse("heads").unwrap(), Target::Heads);
         assert_eq!(Target::parse("base").unwrap(), Target::Base);
-        assert_eq!(Target::parse("ae10").unwrap(), Target::Revision("ae10".into()));
+        assert_eq!(
+            Target::parse("ae10").unwrap(),
+            Target::Revision("ae10".into())
+        );
         assert_eq!(Target::parse("+2").unwrap(), Target::Relative(2));
         assert_eq!(Target::parse("-1").unwrap(), Target::Relative(-1));
-        assert_eq!(Target::parse("ae10+3").unwrap(), Target::FromRevision("ae10".into(), 3));
-        assert_eq!(Target::parse("ae10-1").unwrap(), Target::FromRevision("ae10".into(), -1));
+        assert_eq!(
+            Target::parse("ae10+3").unwrap(),
+            Target::FromRevision("ae10".into(), 3)
+        );
+        assert_eq!(
+            Target::parse("ae10-1").unwrap(),
+            Target::FromRevision("ae10".into(), -1)
+        );
     }
 
     #[test]
