@@ -119,58 +119,56 @@ fn directory_option_is_relative_to_the_working_directory() {
     );
 }
 
+const TOML_URL: &str = "sqlite:///from_toml.db";
+const DOT_ENV: &str = "# local settings\nOTHER=1\nDATABASE_URL=sqlite:///from_dot_env.db\n";
+
+/// A project whose mb.toml names `toml_url` (no `database_url` line for `None`), with a
+/// `.env` beside it holding `dot_env` when given.
+fn project_with(toml_url: Option<&str>, dot_env: Option<&str>) -> TestProject {
+    let p = TestProject::new();
+    p.set_config_url(toml_url);
+    if let Some(text) = dot_env {
+        p.write(".env", text);
+    }
+    p
+}
+
 #[test]
 fn without_any_url_the_default_is_app_db_beside_mb_toml() {
-    let p = TestProject::new();
-    p.set_config_url(None);
+    let p = project_with(None, None);
     assert_upgrade_creates(&p, None, None, "app.db");
 }
 
 #[test]
 fn mb_toml_url_beats_the_default() {
-    let p = TestProject::new();
-    p.set_config_url(Some("sqlite:///from_toml.db"));
+    let p = project_with(Some(TOML_URL), None);
     assert_upgrade_creates(&p, None, None, "from_toml.db");
 }
 
 #[test]
 fn dot_env_beside_mb_toml_beats_mb_toml() {
-    let p = TestProject::new();
-    p.set_config_url(Some("sqlite:///from_toml.db"));
-    p.write(
-        ".env",
-        "# local settings\nOTHER=1\nDATABASE_URL=sqlite:///from_dot_env.db\n",
-    );
+    let p = project_with(Some(TOML_URL), Some(DOT_ENV));
     assert_upgrade_creates(&p, None, None, "from_dot_env.db");
 }
 
 #[test]
 fn dot_env_in_the_working_directory_is_not_read() {
-    let p = TestProject::new();
-    p.set_config_url(Some("sqlite:///from_toml.db"));
-    p.write("sub/dir/.env", "DATABASE_URL=sqlite:///from_dot_env.db\n");
+    let p = project_with(Some(TOML_URL), None);
+    p.write("sub/dir/.env", DOT_ENV);
     assert_upgrade_creates(&p, None, None, "from_toml.db");
 }
 
 #[test]
 fn environment_beats_dot_env() {
-    let p = TestProject::new();
-    p.set_config_url(Some("sqlite:///from_toml.db"));
-    p.write(".env", "DATABASE_URL=sqlite:///from_dot_env.db\n");
+    let p = project_with(Some(TOML_URL), Some(DOT_ENV));
     assert_upgrade_creates(&p, Some("sqlite:///from_env.db"), None, "from_env.db");
 }
 
 #[test]
 fn command_line_beats_environment() {
-    let p = TestProject::new();
-    p.set_config_url(Some("sqlite:///from_toml.db"));
-    p.write(".env", "DATABASE_URL=sqlite:///from_dot_env.db\n");
-    assert_upgrade_creates(
-        &p,
-        Some("sqlite:///from_env.db"),
-        Some("sqlite:///from_flag.db"),
-        "from_flag.db",
-    );
+    let p = project_with(Some(TOML_URL), Some(DOT_ENV));
+    let flag = Some("sqlite:///from_flag.db");
+    assert_upgrade_creates(&p, Some("sqlite:///from_env.db"), flag, "from_flag.db");
 }
 
 #[test]

@@ -8,18 +8,24 @@ use common::{TestProject, fails_after_progress, sha256_hex};
 const R1: &str = "migrations/versions/r1_one.sql";
 const R2: &str = "migrations/versions/r2_two.sql";
 
-/// r1 creates `t1` with two rows; r2 creates `t2`, fills it, then inserts into a table
-/// that does not exist (line 11 of its file, the statement spanning two lines); r3 would
-/// create `t3`.
-fn project_with_a_failing_second_revision() -> TestProject {
+/// A project whose revision r1 creates `t1` with two rows, and runs `down` to undo it.
+fn project_with_revision_one(down: &str) -> TestProject {
     let p = TestProject::new();
     p.write_revision(
         "r1",
         "",
         "one",
         "CREATE TABLE \"t1\" (\"id\" INTEGER PRIMARY KEY, \"name\" TEXT);\nINSERT INTO \"t1\" (\"name\") VALUES ('a'), ('b');\n",
-        "DROP TABLE \"t1\";\n",
+        down,
     );
+    p
+}
+
+/// r1 creates `t1` with two rows; r2 creates `t2`, fills it, then inserts into a table
+/// that does not exist (line 11 of its file, the statement spanning two lines); r3 would
+/// create `t3`.
+fn project_with_a_failing_second_revision() -> TestProject {
+    let p = project_with_revision_one("DROP TABLE \"t1\";\n");
     p.write_revision(
         "r2",
         "r1",
@@ -77,14 +83,7 @@ fn a_failing_statement_leaves_the_database_at_the_previous_revision() {
 
 #[test]
 fn a_failing_downgrade_statement_rolls_that_revision_back() {
-    let p = TestProject::new();
-    p.write_revision(
-        "r1",
-        "",
-        "one",
-        "CREATE TABLE \"t1\" (\"id\" INTEGER PRIMARY KEY, \"name\" TEXT);\nINSERT INTO \"t1\" (\"name\") VALUES ('a'), ('b');\n",
-        "DROP TABLE \"t1\";\nDELETE FROM \"nowhere\";\n",
-    );
+    let p = project_with_revision_one("DROP TABLE \"t1\";\nDELETE FROM \"nowhere\";\n");
     p.ok(&["db", "upgrade"]);
     let (_, message) = fails_after_progress(p.mb().args(["db", "downgrade"]), 6);
     assert_eq!(

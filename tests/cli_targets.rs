@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{TestProject, fails_after_progress, tables_of};
+use common::{TestProject, fails_after_progress, no_such_revision, tables_of};
 
 /// Four revisions; `aa` is ambiguous, `aab`, `bc` and `cd` are unique prefixes.
 const CHAIN: [&str; 4] = ["aaa111", "aab222", "bcd333", "cde444"];
@@ -20,39 +20,43 @@ fn assert_at(p: &TestProject, n: usize) {
         tables_of(&CHAIN[..n]),
         "tables after {n} revision(s)"
     );
-    let expected: Vec<&str> = CHAIN[..n].last().into_iter().copied().collect();
-    assert_eq!(p.version_rows(), expected);
+    let head: Vec<&str> = CHAIN[..n].last().into_iter().copied().collect();
+    assert_eq!(p.version_rows(), head);
+}
+
+/// From an empty database, runs `mb db VERB TARGET` for each step and asserts that
+/// afterwards exactly the first `n` revisions are applied.
+fn assert_steps(steps: &[(&str, &str, usize)]) {
+    let p = project();
+    for &(verb, target, n) in steps {
+        p.ok(&["db", verb, target]);
+        assert_at(&p, n);
+    }
 }
 
 #[test]
 fn upgrade_plus_one_then_plus_two() {
-    let p = project();
-    p.ok(&["db", "upgrade", "+1"]);
-    assert_at(&p, 1);
-    p.ok(&["db", "upgrade", "+2"]);
-    assert_at(&p, 3);
+    assert_steps(&[("upgrade", "+1", 1), ("upgrade", "+2", 3)]);
 }
 
 #[test]
 fn downgrade_minus_one_then_minus_two() {
-    let p = project();
-    p.ok(&["db", "upgrade"]);
-    assert_at(&p, 4);
-    let run = p.ok(&["db", "downgrade", "-1"]);
-    assert_eq!(
-        run.stderr_lines()[1],
-        "Running downgrade cde444 -> bcd333, create t_cde444"
-    );
-    assert_at(&p, 3);
-    p.ok(&["db", "downgrade", "-2"]);
-    assert_at(&p, 1);
+    assert_steps(&[
+        ("upgrade", "head", 4),
+        ("downgrade", "-1", 3),
+        ("downgrade", "-2", 1),
+    ]);
 }
 
 #[test]
 fn downgrade_without_a_target_undoes_one_revision() {
     let p = project();
     p.ok(&["db", "upgrade"]);
-    p.ok(&["db", "downgrade"]);
+    let run = p.ok(&["db", "downgrade"]);
+    assert_eq!(
+        run.stderr_lines()[1],
+        "Running downgrade cde444 -> bcd333, create t_cde444"
+    );
     assert_at(&p, 3);
 }
 
@@ -71,41 +75,30 @@ fn downgrade_base_undoes_every_revision() {
 
 #[test]
 fn upgrade_rev_plus_one() {
-    let p = project();
-    p.ok(&["db", "upgrade", "aaa111+1"]);
-    assert_at(&p, 2);
-    p.ok(&["db", "upgrade", "aab+2"]);
-    assert_at(&p, 4);
+    assert_steps(&[("upgrade", "aaa111+1", 2), ("upgrade", "aab+2", 4)]);
 }
 
 #[test]
 fn downgrade_rev_minus_one() {
-    let p = project();
-    p.ok(&["db", "upgrade"]);
-    p.ok(&["db", "downgrade", "bcd333-1"]);
-    assert_at(&p, 2);
-    p.ok(&["db", "downgrade", "aaa111-1"]);
-    assert_at(&p, 0);
+    assert_steps(&[
+        ("upgrade", "head", 4),
+        ("downgrade", "bcd333-1", 2),
+        ("downgrade", "aaa111-1", 0),
+    ]);
 }
 
 #[test]
 fn unique_partial_ids_name_revisions() {
-    let p = project();
-    p.ok(&["db", "upgrade", "bc"]);
-    assert_at(&p, 3);
-    p.ok(&["db", "downgrade", "aab"]);
-    assert_at(&p, 2);
-    p.ok(&["db", "upgrade", "cd"]);
-    assert_at(&p, 4);
+    assert_steps(&[
+        ("upgrade", "bc", 3),
+        ("downgrade", "aab", 2),
+        ("upgrade", "cd", 4),
+    ]);
 }
 
 #[test]
 fn full_ids_name_revisions() {
-    let p = project();
-    p.ok(&["db", "upgrade", "aab222"]);
-    assert_at(&p, 2);
-    p.ok(&["db", "downgrade", "aaa111"]);
-    assert_at(&p, 1);
+    assert_steps(&[("upgrade", "aab222", 2), ("downgrade", "aaa111", 1)]);
 }
 
 #[test]
@@ -134,10 +127,7 @@ fn an_unknown_id_is_an_error() {
     p.ok(&["db", "upgrade", "+1"]);
     for verb in ["upgrade", "downgrade"] {
         let (_, message) = fails_after_progress(p.mb().args(["db", verb, "fff999"]), 4);
-        assert_eq!(
-            message,
-            "no revision 'fff999' in the migrations; `mb db history` lists them"
-        );
+        assert_eq!(message, no_such_revision("fff999"));
     }
     assert_at(&p, 1);
 }
@@ -148,7 +138,7 @@ fn a_bad_target_is_reported_alone_and_creates_no_database() {
     let p = project();
     assert_eq!(
         p.fails(&["db", "upgrade", "fff999"], 4),
-        "no revision 'fff999' in the migrations; `mb db history` lists them"
+        no_such_revision("fff999")
     );
     assert!(
         !p.exists("app.db"),
@@ -237,10 +227,7 @@ fn nothing_to_do_is_said_and_succeeds() {
 
 #[test]
 fn upgrade_heads_applies_every_branch_and_head_refuses_several() {
-    let p = TestProject::new();
-    p.table_revision("aaa111", "");
-    p.table_revision("bbb222", "aaa111");
-    p.table_revision("ccc333", "aaa111");
+    let p = TestProject::with_fork();
     let (_, message) = fails_after_progress(p.mb().args(["db", "upgrade"]), 4);
     assert_eq!(
         message,

@@ -66,6 +66,15 @@ impl TestProject {
         project
     }
 
+    /// A fork: `aaa111`, then `bbb222` and `ccc333` both revising it (two heads).
+    pub fn with_fork() -> TestProject {
+        let project = Self::new();
+        project.table_revision("aaa111", "");
+        project.table_revision("bbb222", "aaa111");
+        project.table_revision("ccc333", "aaa111");
+        project
+    }
+
     pub fn root(&self) -> &Path {
         &self.root
     }
@@ -407,6 +416,11 @@ fn assert_error_line(stderr: &str, description: &str) -> String {
         "empty error message:\n{description}"
     );
     message.to_string()
+}
+
+/// mb's error for a revision id that matches no revision.
+pub fn no_such_revision(id: &str) -> String {
+    format!("no revision '{id}' in the migrations; `mb db history` lists them")
 }
 
 /// The table [`TestProject::table_revision`] creates for revision `id`.
