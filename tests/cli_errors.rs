@@ -308,3 +308,51 @@ fn command_line_usage_errors_exit_with_2() {
         "'--no-such-flag' is not a revision target; use head, heads, base, a revision id (or a unique prefix of one), +N, -N or REV+N"
     );
 }
+
+#[test]
+fn a_file_that_is_not_a_database() {
+    let p = project();
+    p.write("app.db", "not a database, just text\n");
+    assert_eq!(
+        p.fails(&["-q", "db", "upgrade"], 6),
+        format!(
+            "cannot read the schema on SQLite database {}: file is not a database",
+            p.abs("app.db")
+        )
+    );
+    assert_eq!(p.read("app.db"), "not a database, just text\n");
+}
+
+#[test]
+fn a_read_only_url_for_a_missing_database() {
+    let p = project();
+    assert_upgrade_fails(
+        &p,
+        &["--database-url", "sqlite:///app.db?mode=ro"],
+        6,
+        &format!(
+            "SQLite database {} does not exist and the URL says mode=ro; remove ?mode=ro to let mb create it",
+            p.abs("app.db")
+        ),
+    );
+}
+
+#[test]
+fn revisions_that_form_a_cycle() {
+    let p = project();
+    let a = p.write_revision("ccc333", "ddd444", "c", "", "");
+    let b = p.write_revision("ddd444", "ccc333", "d", "", "");
+    let message = p.fails(&["db", "heads"], 4);
+    let cycle = |x: &str, y: &str| {
+        format!(
+            "the revisions form a cycle: {} -> {} -> {}; one of them must revise an older revision",
+            p.abs(x),
+            p.abs(y),
+            p.abs(x)
+        )
+    };
+    assert!(
+        message == cycle(&a, &b) || message == cycle(&b, &a),
+        "{message}"
+    );
+}

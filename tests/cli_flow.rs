@@ -364,3 +364,23 @@ fn the_repository_tutorial_project_upgrades_and_downgrades() {
     assert!(p.tables().is_empty());
     assert!(p.version_rows().is_empty());
 }
+
+#[test]
+fn init_with_another_directory_in_an_existing_project_warns_about_mb_toml() {
+    let p = TestProject::new();
+    let before = p.read("mb.toml");
+    let run = p.ok(&["db", "init", "-d", "other"]);
+    assert_eq!(
+        run.stderr_lines(),
+        [
+            "Created other with versions/, README and script.sql.template",
+            "warning: mb.toml says the migrations are in migrations; set migrations = \"other\" there, or pass -d to every command",
+        ]
+    );
+    assert!(p.path("other/versions").is_dir());
+    assert_eq!(
+        p.read("mb.toml"),
+        before,
+        "init must not rewrite an existing mb.toml"
+    );
+}

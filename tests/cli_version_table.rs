@@ -353,3 +353,24 @@ fn current_verbose_shows_when_and_how_the_revision_was_applied() {
         format!("Reading SQLite database {}\n", p.abs("app.db"))
     );
 }
+
+#[test]
+fn stamp_several_revisions_records_each_as_a_head() {
+    let p = TestProject::with_fork();
+    let run = p.ok(&["db", "stamp", "bbb222", "ccc333"]);
+    assert_eq!(
+        run.stderr_lines().last().copied(),
+        Some(
+            "Stamped the database at bbb222 (create t_bbb222), ccc333 (create t_ccc333); no SQL was run."
+        )
+    );
+    assert_eq!(p.version_rows(), ["bbb222", "ccc333"]);
+    assert!(p.tables().is_empty());
+    let mut stamped = p.history_ops();
+    stamped.sort();
+    let expected: Vec<(String, String)> = ["aaa111", "bbb222", "ccc333"]
+        .iter()
+        .map(|id| (id.to_string(), "stamp".to_string()))
+        .collect();
+    assert_eq!(stamped, expected);
+}
