@@ -271,3 +271,35 @@ fn converting_an_applied_revision_to_crlf_is_not_a_change() {
     p.ok(&["db", "upgrade"]);
     assert_eq!(p.tables(), ["t_r1"]);
 }
+
+#[test]
+fn concurrent_upgrades_apply_each_revision_once() {
+    let p = TestProject::new();
+    let ids: Vec<String> = (10..40).map(|i| format!("r{i}")).collect();
+    let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+    p.chain(&ids);
+    let children: Vec<_> = (0..3)
+        .map(|_| {
+            p.mb_process(".")
+                .args(["db", "upgrade"])
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .expect("spawn mb")
+        })
+        .collect();
+    for child in children {
+        let output = child.wait_with_output().expect("wait for mb");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(output.status.success(), "{stderr}");
+        assert!(!stderr.contains("error"), "{stderr}");
+    }
+    let upgraded: Vec<String> = p
+        .history_ops()
+        .into_iter()
+        .map(|(revision, _)| revision)
+        .collect();
+    assert_eq!(upgraded, ids, "each revision exactly once, in order");
+    assert_eq!(p.version_rows(), ["r39"]);
+    assert_eq!(p.tables().len(), ids.len());
+}

@@ -138,7 +138,12 @@ impl TestProject {
 
     /// `mb` in the directory `rel` below the project root.
     pub fn mb_in(&self, rel: &str) -> Command {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_mb"));
+        Command::from_std(self.mb_process(rel))
+    }
+
+    /// The same as a plain `std::process::Command`, for tests that spawn several at once.
+    pub fn mb_process(&self, rel: &str) -> std::process::Command {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_mb"));
         cmd.current_dir(self.root.join(rel))
             .env_remove("DATABASE_URL")
             .env("RUST_BACKTRACE", "1")
