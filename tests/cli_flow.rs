@@ -384,3 +384,19 @@ fn init_with_another_directory_in_an_existing_project_warns_about_mb_toml() {
         "init must not rewrite an existing mb.toml"
     );
 }
+
+#[test]
+fn a_project_on_another_database_file_migrates_that_file() {
+    let p = TestProject::with_database_url(Some("sqlite:///dev.db"));
+    p.chain(&["aaa111", "bbb222"]);
+    let run = p.ok(&["db", "upgrade"]);
+    assert_eq!(
+        run.stderr_lines()[0],
+        format!("Creating SQLite database {}", p.abs("dev.db"))
+    );
+    assert_eq!(p.sqlite_path(), p.path("dev.db"));
+    assert_eq!(p.version_rows(), ["bbb222"]);
+    assert!(!p.exists("app.db"));
+    p.ok(&["db", "downgrade", "base"]);
+    assert!(p.tables().is_empty());
+}

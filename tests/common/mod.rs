@@ -221,9 +221,14 @@ impl TestProject {
 
     // ----- the database -----
 
+    /// The URL the project's mb.toml names.
+    pub fn database_url(&self) -> &str {
+        self.database_url.as_deref().unwrap_or("sqlite:///app.db")
+    }
+
     /// The SQLite file the project's URL names.
     pub fn sqlite_path(&self) -> PathBuf {
-        let url = self.database_url.as_deref().unwrap_or("sqlite:///app.db");
+        let url = self.database_url();
         let path = url
             .strip_prefix("sqlite:///")
             .unwrap_or_else(|| panic!("not an SQLite file URL: {url}"));
@@ -231,7 +236,19 @@ impl TestProject {
     }
 
     /// Runs `sql` against the project's database; every value as text, NULL as "NULL".
+    /// The one place that needs a driver per database.
     pub fn query(&self, sql: &str) -> Vec<Vec<String>> {
+        match self.database_url().split(':').next() {
+            Some("sqlite") => self.query_sqlite(sql),
+            _ => panic!(
+                "the test harness cannot inspect {} yet; add its driver to TestProject::query",
+                self.database_url()
+            ),
+        }
+    }
+
+    fn query_sqlite(&self, sql: &str) -> Vec<Vec<String>> {
+        use rusqlite::types::ValueRef;
         let path = self.sqlite_path();
         assert!(path.is_file(), "no database at {}", path.display());
         let conn = rusqlite::Connection::open_with_flags(
@@ -241,21 +258,15 @@ impl TestProject {
         .unwrap_or_else(|e| panic!("open {}: {e}", path.display()));
         let mut statement = conn.prepare(sql).unwrap_or_else(|e| panic!("{sql}: {e}"));
         let width = statement.column_count();
+        let text = |value: ValueRef| match value {
+            ValueRef::Null => "NULL".to_string(),
+            ValueRef::Integer(n) => n.to_string(),
+            ValueRef::Real(x) => x.to_string(),
+            ValueRef::Text(t) | ValueRef::Blob(t) => String::from_utf8_lossy(t).into_owned(),
+        };
         let rows = statement
             .query_map([], |row| {
-                (0..width)
-                    .map(|i| {
-                        Ok(match row.get_ref(i)? {
-                            rusqlite::types::ValueRef::Null => "NULL".to_string(),
-                            rusqlite::types::ValueRef::Integer(n) => n.to_string(),
-                            rusqlite::types::ValueRef::Real(x) => x.to_string(),
-                            rusqlite::types::ValueRef::Text(t)
-                            | rusqlite::types::ValueRef::Blob(t) => {
-                                String::from_utf8_lossy(t).into_owned()
-                            }
-                        })
-                    })
-                    .collect::<rusqlite::Result<Vec<String>>>()
+                (0..width).map(|i| row.get_ref(i).map(text)).collect()
             })
             .unwrap_or_else(|e| panic!("{sql}: {e}"));
         rows.collect::<rusqlite::Result<_>>()
@@ -269,7 +280,8 @@ impl TestProject {
         rows[0][0].clone()
     }
 
-    /// The user's tables (mb's own and SQLite's internal ones left out), sorted.
+    /// The user's tables (mb's own and SQLite's internal ones left out), sorted. A server
+    /// database would list `information_schema.tables` here.
     pub fn tables(&self) -> Vec<String> {
         self.query(
             "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' \
