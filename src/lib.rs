@@ -12,5 +12,6 @@ pub mod dialect;
 pub mod error;
 pub mod runtime;
 pub mod script;
+pub mod text;
 
 pub use error::{Error, ErrorKind, Result};

@@ -38,6 +38,9 @@ pub struct Connected {
     pub backend: Box<dyn Backend>,
     /// True when this connection created an SQLite file that did not exist.
     pub created: bool,
+    /// True when a read-mode connection found no SQLite file: it stands in for an empty
+    /// database, and a command that must write reconnects in write mode.
+    pub missing: bool,
 }
 
 pub fn connect(url: &DatabaseUrl, mode: OpenMode) -> Result<Connected> {

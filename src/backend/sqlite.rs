@@ -30,6 +30,7 @@ impl SqliteBackend {
             return Ok(Connected {
                 backend: Box::new(SqliteBackend::configure(conn, None, true)?),
                 created: false,
+                missing: false,
             });
         };
         let exists = path.exists();
@@ -46,6 +47,7 @@ impl SqliteBackend {
             return Ok(Connected {
                 backend: Box::new(backend),
                 created: false,
+                missing: true,
             });
         }
         if !exists {
@@ -66,6 +68,7 @@ impl SqliteBackend {
         Ok(Connected {
             backend: Box::new(SqliteBackend::configure(conn, Some(path.clone()), true)?),
             created: !exists,
+            missing: false,
         })
     }
 

@@ -8,10 +8,11 @@ use super::{DbCommand, GlobalArgs};
 use crate::backend::{self, Connected, OpenMode};
 use crate::config::{self, ConfigFile, Overrides, Project};
 use crate::runtime::version::AppliedRecord;
-use crate::runtime::{Migrator, Reporter, describe_heads};
+use crate::runtime::{Migrator, Plan, Reporter, describe_heads};
 use crate::script::revision::parse_id;
 use crate::script::target::Target;
 use crate::script::{NewRevision, RevisionGraph, ScriptDirectory, new_revision_id};
+use crate::text::plural;
 use crate::{Error, Result};
 
 const STARTER_SCHEMA: &str =
@@ -67,29 +68,104 @@ impl Context {
         Project::discover(&self.cwd, &self.overrides)
     }
 
+    /// The migrations, loaded through a path relative to the working directory when they
+    /// are below it, so every message names files the way the user would type them.
     fn scripts(&self, project: &Project) -> Result<ScriptDirectory> {
-        ScriptDirectory::load(&project.migrations_dir)
+        let dir = match project.migrations_dir.strip_prefix(&self.cwd) {
+            Ok(relative) if relative.as_os_str().is_empty() => Path::new("."),
+            Ok(relative) => relative,
+            Err(_) => project.migrations_dir.as_path(),
+        };
+        ScriptDirectory::load(dir)
     }
 
     fn path(&self, path: &Path) -> String {
         Project::display_path(path, &self.cwd)
     }
 
-    /// Connects and says which database, so nobody has to wonder where app.db went.
-    fn connect(&self, project: &Project, mode: OpenMode) -> Result<Connected> {
-        let connected = backend::connect(&project.database_url, mode)?;
+    /// Says which database a command works on, so nobody has to wonder where app.db went.
+    fn announce(&self, connected: &Connected) {
         let name = connected.backend.dialect().name();
         let location = connected.backend.location();
-        match (mode, connected.created) {
-            (OpenMode::Write, true) => self
-                .out
-                .info(&format!("Creating {name} database {location}")),
-            (OpenMode::Write, false) => self.out.info(&format!("Using {name} database {location}")),
-            (OpenMode::Read, _) => self
-                .out
-                .detail(&format!("Reading {name} database {location}")),
-        }
+        let verb = if connected.created {
+            "Creating"
+        } else {
+            "Using"
+        };
+        self.out.info(&format!("{verb} {name} database {location}"));
+    }
+
+    /// A connection for reading: a missing SQLite file is not created.
+    fn connect_to_read(&self, project: &Project) -> Result<Connected> {
+        let connected = backend::connect(&project.database_url, OpenMode::Read)?;
+        self.out.detail(&format!(
+            "Reading {} database {}",
+            connected.backend.dialect().name(),
+            connected.backend.location()
+        ));
         Ok(connected)
+    }
+
+    /// A connection that may write: the one planning used, or, when that found no SQLite
+    /// file, a new one that creates it. Planning first means a bad target or script is
+    /// reported before anything is created.
+    fn connect_to_write(&self, project: &Project, planned_with: Connected) -> Result<Connected> {
+        let connected = if planned_with.missing {
+            drop(planned_with);
+            backend::connect(&project.database_url, OpenMode::Write)?
+        } else {
+            planned_with
+        };
+        self.announce(&connected);
+        Ok(connected)
+    }
+
+    /// Plans with a reading connection, then runs the plan with a writing one.
+    fn change_database(
+        &self,
+        plan: impl FnOnce(&mut Migrator) -> Result<Plan>,
+        nothing_to_do: &str,
+        done: &str,
+    ) -> Result<()> {
+        let project = self.project()?;
+        let scripts = self.scripts(&project)?;
+        let graph = &scripts.graph;
+        let mut connected = self.connect_to_read(&project)?;
+        let plan = {
+            let mut migrator = self.migrator(&mut connected, graph);
+            migrator.warn_about_changed_scripts()?;
+            plan(&mut migrator)?
+        };
+        if plan.is_empty() {
+            self.announce(&connected);
+            let at = self.migrator(&mut connected, graph).describe_state()?;
+            self.out
+                .info(&format!("{nothing_to_do}: the database is at {at}."));
+            return Ok(());
+        }
+        let mut connected = self.connect_to_write(&project, connected)?;
+        let mut migrator = self.migrator(&mut connected, graph);
+        let count = migrator.run(plan)?;
+        if count > 0 {
+            let at = migrator.describe_state()?;
+            self.out.info(&format!(
+                "{done} {}; the database is at {at}.",
+                plural(count, "revision")
+            ));
+        }
+        Ok(())
+    }
+
+    fn migrator<'a>(
+        &'a self,
+        connected: &'a mut Connected,
+        graph: &'a RevisionGraph,
+    ) -> Migrator<'a> {
+        Migrator {
+            backend: connected.backend.as_mut(),
+            graph,
+            reporter: &self.out,
+        }
     }
 
     fn init(&self) -> Result<()> {
@@ -111,6 +187,16 @@ impl Context {
             Some(dir) => self.cwd.join(dir),
             None => configured.clone(),
         };
+        if std::fs::read_dir(&migrations_dir).is_ok_and(|mut entries| entries.next().is_some()) {
+            let owner = existing
+                .as_ref()
+                .map(|config| format!(" (the migrations directory of {})", self.path(config)))
+                .unwrap_or_default();
+            return Err(Error::script(format!(
+                "{} already exists and is not empty{owner}; choose another directory with -d DIR, or remove it first",
+                self.path(&migrations_dir)
+            )));
+        }
         ScriptDirectory::create(&migrations_dir)?;
         self.out.info(&format!(
             "Created {} with versions/, README and script.sql.template",
@@ -201,44 +287,20 @@ impl Context {
 
     fn upgrade(&self, target: &str) -> Result<()> {
         let target = Target::parse(target)?;
-        let project = self.project()?;
-        let scripts = self.scripts(&project)?;
-        let mut connected = self.connect(&project, OpenMode::Write)?;
-        let mut migrator = Migrator {
-            backend: connected.backend.as_mut(),
-            graph: &scripts.graph,
-            reporter: &self.out,
-        };
-        let count = migrator.upgrade(&target)?;
-        if count > 0 {
-            let state = migrator.state()?;
-            self.out.info(&format!(
-                "Upgraded {count} revision(s); the database is at {}.",
-                describe_heads(&scripts.graph, &state.heads)
-            ));
-        }
-        Ok(())
+        self.change_database(
+            |m| m.plan_upgrade(&target),
+            "Nothing to upgrade",
+            "Upgraded",
+        )
     }
 
     fn downgrade(&self, target: &str) -> Result<()> {
         let target = Target::parse(target)?;
-        let project = self.project()?;
-        let scripts = self.scripts(&project)?;
-        let mut connected = self.connect(&project, OpenMode::Write)?;
-        let mut migrator = Migrator {
-            backend: connected.backend.as_mut(),
-            graph: &scripts.graph,
-            reporter: &self.out,
-        };
-        let count = migrator.downgrade(&target)?;
-        if count > 0 {
-            let state = migrator.state()?;
-            self.out.info(&format!(
-                "Downgraded {count} revision(s); the database is at {}.",
-                describe_heads(&scripts.graph, &state.heads)
-            ));
-        }
-        Ok(())
+        self.change_database(
+            |m| m.plan_downgrade(&target),
+            "Nothing to downgrade",
+            "Downgraded",
+        )
     }
 
     fn stamp(&self, targets: &[String], purge: bool) -> Result<()> {
@@ -248,16 +310,17 @@ impl Context {
             .collect::<Result<Vec<_>>>()?;
         let project = self.project()?;
         let scripts = self.scripts(&project)?;
-        let mut connected = self.connect(&project, OpenMode::Write)?;
-        let heads = Migrator {
-            backend: connected.backend.as_mut(),
-            graph: &scripts.graph,
-            reporter: &self.out,
-        }
-        .stamp(&targets, purge)?;
+        let graph = &scripts.graph;
+        let mut connected = self.connect_to_read(&project)?;
+        self.migrator(&mut connected, graph)
+            .check_stamp(&targets, purge)?;
+        let mut connected = self.connect_to_write(&project, connected)?;
+        let heads = self
+            .migrator(&mut connected, graph)
+            .stamp(&targets, purge)?;
         self.out.info(&format!(
             "Stamped the database at {}; no SQL was run.",
-            describe_heads(&scripts.graph, &heads)
+            describe_heads(graph, &heads)
         ));
         Ok(())
     }
@@ -266,7 +329,7 @@ impl Context {
         let project = self.project()?;
         let scripts = self.scripts(&project)?;
         let graph = &scripts.graph;
-        let mut connected = self.connect(&project, OpenMode::Read)?;
+        let mut connected = self.connect_to_read(&project)?;
         let location = connected.backend.location();
         let mut migrator = Migrator {
             backend: connected.backend.as_mut(),
@@ -320,7 +383,7 @@ impl Context {
         let needs_database =
             indicate_current || range.is_some_and(|r| r.contains("current") || r.starts_with('-'));
         let (current, records) = if needs_database {
-            let mut connected = self.connect(&project, OpenMode::Read)?;
+            let mut connected = self.connect_to_read(&project)?;
             let mut migrator = Migrator {
                 backend: connected.backend.as_mut(),
                 graph,

@@ -59,7 +59,9 @@ const DB_EXAMPLES: &str = "Examples:
   mb db downgrade base             undo every revision
   mb db stamp head                 record the head as applied without running it
   mb db history -i                 list revisions, marking the applied ones
-  mb db current -v                 show where the database is, in detail";
+  mb db current -v                 show where the database is, in detail
+  mb db heads                      list the newest revision(s) of the migrations
+  mb db show e517                  print a revision (by unique id prefix)";
 
 #[derive(Subcommand, Debug)]
 #[command(after_help = DB_EXAMPLES)]
@@ -88,7 +90,7 @@ enum DbCommand {
     )]
     Upgrade {
         /// Target revision
-        #[arg(default_value = "head", allow_hyphen_values = true)]
+        #[arg(default_value = "head", allow_negative_numbers = true)]
         revision: String,
     },
     /// Undo revisions down to a target (default: -1, the last one)
@@ -97,14 +99,14 @@ enum DbCommand {
     )]
     Downgrade {
         /// Target revision
-        #[arg(default_value = "-1", allow_hyphen_values = true)]
+        #[arg(default_value = "-1", allow_negative_numbers = true)]
         revision: String,
     },
     /// Record revisions as applied without running them
     #[command(after_help = "Examples:\n  mb db stamp head\n  mb db stamp --purge ae1027a6acf")]
     Stamp {
         /// Target revisions
-        #[arg(required = true, allow_hyphen_values = true)]
+        #[arg(required = true, allow_negative_numbers = true)]
         revisions: Vec<String>,
         /// Empty the version table first (when it names revisions that no longer exist)
         #[arg(long)]

@@ -88,8 +88,12 @@ pub fn read_config(path: &Path) -> Result<ConfigFile> {
             })
             .unwrap_or_default();
         let message = e.message().trim_end_matches('.').replace('\n', " ");
-        let hint = "the keys are database_url, migrations and schema";
-        Error::config(format!("{}{location}: {message}; {hint}", path.display()))
+        let hint = if message.contains("expected one of") {
+            ""
+        } else {
+            "; the keys are database_url, migrations and schema"
+        };
+        Error::config(format!("{}{location}: {message}{hint}", path.display()))
     })
 }
 

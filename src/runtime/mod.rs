@@ -11,6 +11,7 @@ use crate::backend::Backend;
 use crate::script::split::{Statement, split_statements};
 use crate::script::target::Target;
 use crate::script::{Revision, RevisionGraph};
+use crate::text::one_line;
 use crate::{Error, Result};
 use plan::{Direction, State, Step};
 use version::{AppliedRecord, Operation};
@@ -38,6 +39,31 @@ pub struct Migrator<'a> {
     pub reporter: &'a dyn Reporter,
 }
 
+/// What a command will do, computed before anything is written: the steps and every
+/// step's statements. Planning may use a read-only connection; running needs one that
+/// can write.
+#[derive(Debug)]
+pub struct Plan {
+    kind: PlanKind,
+    pub steps: Vec<Step>,
+    statements: Vec<Vec<Statement>>,
+}
+
+#[derive(Debug)]
+enum PlanKind {
+    /// Upgrades re-plan towards the same revisions when another process got there first.
+    Upgrade {
+        targets: Vec<usize>,
+    },
+    Downgrade,
+}
+
+impl Plan {
+    pub fn is_empty(&self) -> bool {
+        self.steps.is_empty()
+    }
+}
+
 impl Migrator<'_> {
     pub fn read_heads(&mut self) -> Result<Vec<String>> {
         version::read_heads(self.backend)
@@ -52,15 +78,28 @@ impl Migrator<'_> {
         version::read_applied_records(self.backend)
     }
 
-    /// Applied revisions whose file changed since it ran.
-    pub fn changed_scripts(&mut self) -> Result<Vec<ChangedScript>> {
+    /// Where the database is, for messages.
+    pub fn describe_state(&mut self) -> Result<String> {
+        let graph = self.graph;
         let rows = version::read_heads(self.backend)?;
-        let state = State::from_rows(self.graph, &rows)?;
+        let state = State::from_rows(graph, &rows)?;
+        Ok(describe_heads(graph, &state.heads))
+    }
+
+    /// Applied revisions whose file changed since it ran. Version rows naming revisions
+    /// that have no file are left to the commands that need them.
+    pub fn changed_scripts(&mut self) -> Result<Vec<ChangedScript>> {
+        let graph = self.graph;
+        let rows: Vec<String> = version::read_heads(self.backend)?
+            .into_iter()
+            .filter(|id| graph.find(id).is_some())
+            .collect();
+        let state = State::from_rows(graph, &rows)?;
         let records = version::read_applied_records(self.backend)?;
-        Ok((0..self.graph.len())
+        Ok((0..graph.len())
             .filter(|&i| state.applied[i])
             .filter_map(|i| {
-                let revision = self.graph.revision(i);
+                let revision = graph.revision(i);
                 let applied = records.get(&revision.id)?.checksum.clone()?;
                 (applied != revision.checksum()).then_some(ChangedScript {
                     revision: i,
@@ -70,7 +109,7 @@ impl Migrator<'_> {
             .collect())
     }
 
-    fn warn_about_changed_scripts(&mut self) -> Result<()> {
+    pub fn warn_about_changed_scripts(&mut self) -> Result<()> {
         for changed in self.changed_scripts()? {
             let revision = self.graph.revision(changed.revision);
             self.reporter.warn(&format!(
@@ -82,73 +121,72 @@ impl Migrator<'_> {
         Ok(())
     }
 
-    pub fn upgrade(&mut self, target: &Target) -> Result<usize> {
-        self.warn_about_changed_scripts()?;
-        let graph = self.graph;
+    pub fn plan_upgrade(&mut self, target: &Target) -> Result<Plan> {
         let rows = version::read_heads(self.backend)?;
-        let state = State::from_rows(graph, &rows)?;
+        let state = State::from_rows(self.graph, &rows)?;
         let targets = plan::upgrade_targets(&state, target)?;
-        let mut steps = plan::upgrade_plan(&state, &targets);
-        if steps.is_empty() {
-            self.reporter.info(&format!(
-                "Nothing to upgrade: the database is at {}.",
-                describe_heads(graph, &state.heads)
-            ));
+        let steps = plan::upgrade_plan(&state, &targets);
+        self.prepare(PlanKind::Upgrade { targets }, steps)
+    }
+
+    pub fn plan_downgrade(&mut self, target: &Target) -> Result<Plan> {
+        let rows = version::read_heads(self.backend)?;
+        let state = State::from_rows(self.graph, &rows)?;
+        let steps = plan::downgrade_plan(&state, target)?;
+        self.prepare(PlanKind::Downgrade, steps)
+    }
+
+    /// Runs a plan, each step in its own transaction. Returns how many steps this process
+    /// ran.
+    pub fn run(&mut self, mut plan: Plan) -> Result<usize> {
+        if plan.is_empty() {
             return Ok(0);
         }
-        let mut prepared = self.prepare(&steps)?;
         version::ensure_tables_in_transaction(self.backend)?;
-        let mut applied = 0;
+        let mut ran = 0;
         loop {
-            match self.run_steps(&steps, &prepared) {
-                Ok(count) => return Ok(applied + count),
+            match self.run_steps(&plan) {
+                Ok(count) => return Ok(ran + count),
                 Err(StepError::Conflict { done }) => {
-                    // Another process migrated in between: plan again from what it did.
-                    applied += done;
+                    ran += done;
+                    let PlanKind::Upgrade { targets } = &plan.kind else {
+                        return Err(Error::new(
+                            crate::ErrorKind::Lock,
+                            "the database was migrated by another process during the downgrade; check `mb db current` and run the downgrade again",
+                        ));
+                    };
+                    // Another process migrated in between: plan again from what it did,
+                    // towards the same revisions.
                     self.reporter.info(
                         "The database was migrated by another process meanwhile; planning again.",
                     );
                     let rows = version::read_heads(self.backend)?;
-                    let state = State::from_rows(graph, &rows)?;
-                    steps = plan::upgrade_plan(&state, &targets);
-                    prepared = self.prepare(&steps)?;
+                    let state = State::from_rows(self.graph, &rows)?;
+                    let targets = targets.clone();
+                    let steps = plan::upgrade_plan(&state, &targets);
+                    if steps.is_empty() {
+                        let at = describe_heads(self.graph, &state.heads);
+                        self.reporter.info(&format!(
+                            "Nothing left to upgrade: the database is at {at}."
+                        ));
+                    }
+                    plan = self.prepare(PlanKind::Upgrade { targets }, steps)?;
                 }
                 Err(StepError::Failed(e)) => return Err(e),
             }
         }
     }
 
-    pub fn downgrade(&mut self, target: &Target) -> Result<usize> {
-        let rows = version::read_heads(self.backend)?;
-        let state = State::from_rows(self.graph, &rows)?;
-        let steps = plan::downgrade_plan(&state, target)?;
-        if steps.is_empty() {
-            self.reporter.info(&format!(
-                "Nothing to downgrade: the database is at {}.",
-                describe_heads(self.graph, &state.heads)
-            ));
-            return Ok(0);
-        }
-        let prepared = self.prepare(&steps)?;
-        match self.run_steps(&steps, &prepared) {
-            Ok(count) => Ok(count),
-            Err(StepError::Conflict { .. }) => Err(Error::new(
-                crate::ErrorKind::Lock,
-                "the database was migrated by another process during the downgrade; check `mb db current` and run the downgrade again",
-            )),
-            Err(StepError::Failed(e)) => Err(e),
-        }
-    }
-
-    /// Records `targets` as applied without running anything.
+    /// Records `targets` as applied without running anything. `purge` ignores (and
+    /// removes) whatever the version table says now.
     pub fn stamp(&mut self, targets: &[Target], purge: bool) -> Result<BTreeSet<usize>> {
         let graph = self.graph;
         version::ensure_tables_in_transaction(self.backend)?;
         self.backend.begin()?;
         let result = (|| {
             let rows = version::read_heads(self.backend)?;
-            let before = State::from_rows(graph, &rows)?;
-            let after = plan::stamp_state(&before, targets, purge)?;
+            let before = State::from_rows(graph, if purge { &[] } else { &rows })?;
+            let after = plan::stamp_state(&before, targets)?;
             let current: Vec<&str> = rows.iter().map(String::as_str).collect();
             let new: Vec<&str> = after
                 .heads
@@ -176,11 +214,19 @@ impl Migrator<'_> {
         finish(self.backend, result)
     }
 
+    /// Validates stamp targets without writing, so a bad one is reported before a
+    /// database is created.
+    pub fn check_stamp(&mut self, targets: &[Target], purge: bool) -> Result<()> {
+        let rows = version::read_heads(self.backend)?;
+        let before = State::from_rows(self.graph, if purge { &[] } else { &rows })?;
+        plan::stamp_state(&before, targets).map(|_| ())
+    }
+
     /// Splits every step's SQL before anything runs, so a malformed later revision
     /// stops the upgrade before its first revision.
-    fn prepare(&self, steps: &[Step]) -> Result<Vec<Vec<Statement>>> {
+    fn prepare(&self, kind: PlanKind, steps: Vec<Step>) -> Result<Plan> {
         let dialect = self.backend.dialect();
-        steps
+        let statements = steps
             .iter()
             .map(|step| {
                 let revision = self.graph.revision(step.revision);
@@ -197,15 +243,16 @@ impl Migrator<'_> {
                     ))
                 })
             })
-            .collect()
+            .collect::<Result<_>>()?;
+        Ok(Plan {
+            kind,
+            steps,
+            statements,
+        })
     }
 
-    fn run_steps(
-        &mut self,
-        steps: &[Step],
-        prepared: &[Vec<Statement>],
-    ) -> Result<usize, StepError> {
-        for (done, (step, statements)) in steps.iter().zip(prepared).enumerate() {
+    fn run_steps(&mut self, plan: &Plan) -> Result<usize, StepError> {
+        for (done, (step, statements)) in plan.steps.iter().zip(&plan.statements).enumerate() {
             let revision = self.graph.revision(step.revision);
             self.reporter.info(&running_line(self.graph, step));
             let started = Instant::now();
@@ -222,7 +269,7 @@ impl Migrator<'_> {
             self.reporter
                 .detail(&format!("  done in {} ms", started.elapsed().as_millis()));
         }
-        Ok(steps.len())
+        Ok(plan.steps.len())
     }
 
     fn run_step(
@@ -331,14 +378,4 @@ pub fn describe_heads(graph: &RevisionGraph, heads: &BTreeSet<usize>) -> String 
         .map(|&i| format!("{} ({})", graph.revision(i).id, graph.revision(i).message))
         .collect::<Vec<_>>()
         .join(", ")
-}
-
-/// SQL folded onto one line and cut to `max` characters, for one-line messages.
-pub fn one_line(sql: &str, max: usize) -> String {
-    let folded = sql.split_whitespace().collect::<Vec<_>>().join(" ");
-    if folded.chars().count() <= max {
-        return folded;
-    }
-    let cut: String = folded.chars().take(max).collect();
-    format!("{cut}…")
 }

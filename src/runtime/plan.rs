@@ -7,6 +7,7 @@ use std::collections::BTreeSet;
 use crate::script::RevisionGraph;
 use crate::script::graph::Marks;
 use crate::script::target::Target;
+use crate::text::{plural, plural_is};
 use crate::{Error, Result};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -129,7 +130,7 @@ pub fn upgrade_targets(state: &State, target: &Target) -> Result<Vec<usize>> {
             let heads = graph.heads();
             if heads.len() > 1 {
                 return Err(Error::script(format!(
-                    "the migrations have several heads ({}); merge them with `mb db merge heads`, or apply every branch with `mb db upgrade heads`",
+                    "the migrations have several heads ({}); apply every branch with `mb db upgrade heads`, or merge them with a revision whose Revises: names them all",
                     graph.ids(&heads)
                 )));
             }
@@ -143,8 +144,8 @@ pub fn upgrade_targets(state: &State, target: &Target) -> Result<Vec<usize>> {
             .into_iter()
             .collect()),
         Target::Relative(steps) if *steps < 0 => Err(Error::script(format!(
-            "upgrade moves forward; to go back {} revision(s) run `mb db downgrade {steps}`",
-            -steps
+            "upgrade moves forward; to go back {} run `mb db downgrade {steps}`",
+            plural(steps.unsigned_abs() as usize, "revision")
         ))),
         Target::Relative(steps) => next_revisions(state, *steps as usize),
     }
@@ -169,7 +170,9 @@ fn next_revisions(state: &State, count: usize) -> Result<Vec<usize>> {
             }
             [] => {
                 return Err(Error::script(format!(
-                    "cannot upgrade {count} revision(s): only {taken} are pending"
+                    "cannot upgrade {}: only {} pending",
+                    plural(count, "revision"),
+                    plural_is(taken, "revision")
                 )));
             }
             many => {
@@ -230,8 +233,9 @@ pub fn downgrade_plan(state: &State, target: &Target) -> Result<Vec<Step>> {
             for taken in 0..steps.unsigned_abs() {
                 let Some(head) = simulated.single_head(&format!("downgrade {steps}"))? else {
                     return Err(Error::script(format!(
-                        "cannot downgrade {} revision(s): only {taken} are applied",
-                        steps.unsigned_abs()
+                        "cannot downgrade {}: only {} applied",
+                        plural(steps.unsigned_abs() as usize, "revision"),
+                        plural_is(taken as usize, "revision")
                     )));
                 };
                 steps_taken.push(simulated.down(head));
@@ -248,14 +252,10 @@ pub fn downgrade_plan(state: &State, target: &Target) -> Result<Vec<Step>> {
 }
 
 /// The state after stamping `targets`: each target and its ancestors count as applied,
-/// and whatever was built on a target does not. `purge` starts from nothing.
-pub fn stamp_state<'g>(state: &State<'g>, targets: &[Target], purge: bool) -> Result<State<'g>> {
+/// and whatever was built on a target does not.
+pub fn stamp_state<'g>(state: &State<'g>, targets: &[Target]) -> Result<State<'g>> {
     let graph = state.graph;
     let mut simulated = state.clone();
-    if purge {
-        simulated.applied = vec![false; graph.len()];
-        simulated.heads.clear();
-    }
     for target in targets {
         match target {
             Target::Base => simulated.applied = vec![false; graph.len()],
@@ -343,7 +343,7 @@ mod tests {
             upgrade(&g, &["b"], "+2")
                 .unwrap_err()
                 .message
-                .contains("only 1 are pending")
+                .contains("only 1 revision is pending")
         );
         assert!(
             upgrade(&g, &[], "-1")
@@ -368,7 +368,7 @@ mod tests {
             downgrade(&g, &["b"], "-3")
                 .unwrap_err()
                 .message
-                .contains("only 2 are applied")
+                .contains("only 2 revisions are applied")
         );
         assert!(
             downgrade(&g, &["a"], "c")
@@ -422,7 +422,7 @@ mod tests {
         let g = graph(&[("a", &[], &[]), ("b1", &["a"], &[]), ("b2", &["a"], &[])]).unwrap();
         let err = upgrade(&g, &[], "head").unwrap_err().message;
         assert!(
-            err.contains("several heads (b1, b2)") && err.contains("mb db merge heads"),
+            err.contains("several heads (b1, b2)") && err.contains("mb db upgrade heads"),
             "{err}"
         );
         assert_eq!(
@@ -444,27 +444,24 @@ mod tests {
     #[test]
     fn stamping_moves_the_rows_without_steps() {
         let g = linear();
-        let heads = |current: &[&str], targets: &[&str], purge: bool| -> Result<Vec<String>> {
+        let heads = |current: &[&str], targets: &[&str]| -> Result<Vec<String>> {
             let state = State::from_rows(&g, &rows(current))?;
             let targets = targets
                 .iter()
                 .map(|t| Target::parse(t))
                 .collect::<Result<Vec<_>>>()?;
-            let after = stamp_state(&state, &targets, purge)?;
+            let after = stamp_state(&state, &targets)?;
             Ok(after
                 .heads
                 .iter()
                 .map(|&i| g.revision(i).id.clone())
                 .collect())
         };
-        assert_eq!(heads(&[], &["head"], false).unwrap(), ["c"]);
-        assert_eq!(heads(&["c"], &["a"], false).unwrap(), ["a"]);
-        assert_eq!(
-            heads(&["c"], &["base"], false).unwrap(),
-            Vec::<String>::new()
-        );
-        assert_eq!(heads(&["c"], &["-1"], false).unwrap(), ["b"]);
-        assert_eq!(heads(&["a"], &["b"], true).unwrap(), ["b"]);
+        assert_eq!(heads(&[], &["head"]).unwrap(), ["c"]);
+        assert_eq!(heads(&["c"], &["a"]).unwrap(), ["a"]);
+        assert_eq!(heads(&["c"], &["base"]).unwrap(), Vec::<String>::new());
+        assert_eq!(heads(&["c"], &["-1"]).unwrap(), ["b"]);
+        assert_eq!(heads(&["a"], &["b"]).unwrap(), ["b"]);
     }
 
     #[test]

@@ -5,6 +5,7 @@
 use std::collections::{BTreeSet, HashMap};
 
 use super::revision::Revision;
+use crate::text::plural;
 use crate::{Error, Result};
 
 #[derive(Debug, Default)]
@@ -215,10 +216,20 @@ impl RevisionGraph {
             at = match next.as_slice() {
                 [one] => Some(*one),
                 [] if steps < 0 && at.is_some() => None,
+                [] if steps > 0 => {
+                    return Err(Error::script(format!(
+                        "cannot move {steps}: {from_name} is a head, no revision comes after it{}",
+                        if taken > 0 {
+                            format!(" ({} moved)", plural(taken as usize, "step"))
+                        } else {
+                            String::new()
+                        }
+                    )));
+                }
                 [] => {
                     return Err(Error::script(format!(
-                        "cannot move {steps} from the starting point: {from_name} is {} after {taken} step(s)",
-                        if steps > 0 { "a head" } else { "base" }
+                        "cannot move {steps}: only {} come before the starting revision",
+                        plural(taken as usize, "revision")
                     )));
                 }
                 many => {

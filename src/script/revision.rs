@@ -74,6 +74,12 @@ impl Revision {
 
     pub fn parse(text: &str, path: &Path) -> Result<Revision> {
         let text = normalize_line_endings(text);
+        if text.trim().is_empty() {
+            return Err(Error::script(format!(
+                "{}: the file is empty; a revision needs a header with '-- Revision ID:' and the sections '{UP_MARKER}' and '{DOWN_MARKER}' (`mb db revision` writes one)",
+                path.display()
+            )));
+        }
         let at =
             |line: usize, what: String| Error::script(format!("{}:{line}: {what}", path.display()));
         let mut header = Header::default();
@@ -360,6 +366,7 @@ mod tests {
             err("-- Revision ID: a\n-- mb:whatever\n-- migrate:up\n-- migrate:down\n")
                 .contains("unknown directive")
         );
-        assert!(err("").contains("no '-- migrate:up' line"));
+        assert!(err("").contains("the file is empty"));
+        assert!(err("-- Revision ID: a\n").contains("no '-- migrate:up' line"));
     }
 }

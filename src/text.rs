@@ -1,0 +1,41 @@
+//! Small helpers for the wording of messages.
+
+/// `1 revision`, `3 revisions`.
+pub fn plural(count: usize, noun: &str) -> String {
+    if count == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{count} {noun}s")
+    }
+}
+
+/// `1 revision is`, `0 revisions are`.
+pub fn plural_is(count: usize, noun: &str) -> String {
+    let verb = if count == 1 { "is" } else { "are" };
+    format!("{} {verb}", plural(count, noun))
+}
+
+/// Text folded onto one line and cut to `max` characters, for one-line messages.
+pub fn one_line(text: &str, max: usize) -> String {
+    let folded = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if folded.chars().count() <= max {
+        return folded;
+    }
+    let cut: String = folded.chars().take(max).collect();
+    format!("{cut}…")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plurals_and_folding() {
+        assert_eq!(plural(1, "revision"), "1 revision");
+        assert_eq!(plural(0, "step"), "0 steps");
+        assert_eq!(plural_is(1, "revision"), "1 revision is");
+        assert_eq!(plural_is(2, "revision"), "2 revisions are");
+        assert_eq!(one_line("a\n  b\tc", 10), "a b c");
+        assert_eq!(one_line("abcdef", 3), "abc…");
+    }
+}
