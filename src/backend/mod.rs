@@ -2,9 +2,11 @@
 //! execute, query, transactions. Everything above it speaks SQL text for its dialect.
 
 pub mod sqlite;
+pub mod sqlite_introspect;
 
 use crate::config::DatabaseUrl;
 use crate::dialect::Dialect;
+use crate::schema::Schema;
 use crate::{Error, Result};
 
 /// Rows of text values, enough for mb's own tables.
@@ -31,6 +33,24 @@ pub trait Backend {
     fn begin(&mut self) -> Result<()>;
     fn commit(&mut self) -> Result<()>;
     fn rollback(&mut self) -> Result<()>;
+
+    /// The live schema, read from the database's catalog.
+    fn introspect(&mut self) -> Result<Schema>;
+
+    /// Turns foreign-key enforcement off or on around a revision that rebuilds tables;
+    /// only SQLite needs it, and only outside a transaction.
+    fn set_foreign_keys(&mut self, _on: bool) -> Result<()> {
+        Ok(())
+    }
+    /// Rows whose foreign keys point nowhere, described for a message.
+    fn foreign_key_violations(&mut self) -> Result<Vec<String>> {
+        Ok(Vec::new())
+    }
+    /// The statements that re-create the triggers on `tables`, read before a rebuild
+    /// drops them.
+    fn triggers_on(&mut self, _tables: &[String]) -> Result<Vec<String>> {
+        Ok(Vec::new())
+    }
 }
 
 /// What `connect` tells about the database it opened.

@@ -2,18 +2,22 @@
 //! its version-table update, so a failure leaves the database at the previous revision.
 
 pub mod plan;
+pub mod simulate;
 pub mod version;
 
 use std::collections::{BTreeSet, HashMap};
 use std::time::Instant;
 
 use crate::backend::Backend;
-use crate::script::split::{Statement, split_statements};
+use crate::dialect::Dialect;
+use crate::script::graph::Marks;
+use crate::script::split::Statement;
 use crate::script::target::Target;
 use crate::script::{Revision, RevisionGraph};
 use crate::text::one_line;
 use crate::{Error, Result};
 use plan::{Direction, State, Step};
+use simulate::{Action, section_actions};
 use version::{AppliedRecord, Operation};
 
 /// Where progress goes; the command line prints it, tests may collect it.
@@ -46,7 +50,7 @@ pub struct Migrator<'a> {
 pub struct Plan {
     kind: PlanKind,
     pub steps: Vec<Step>,
-    statements: Vec<Vec<Statement>>,
+    actions: Vec<Vec<Action>>,
 }
 
 #[derive(Debug)]
@@ -126,14 +130,14 @@ impl Migrator<'_> {
         let state = State::from_rows(self.graph, &rows)?;
         let targets = plan::upgrade_targets(&state, target)?;
         let steps = plan::upgrade_plan(&state, &targets);
-        self.prepare(PlanKind::Upgrade { targets }, steps)
+        self.prepare(PlanKind::Upgrade { targets }, &state.applied, steps)
     }
 
     pub fn plan_downgrade(&mut self, target: &Target) -> Result<Plan> {
         let rows = version::read_heads(self.backend)?;
         let state = State::from_rows(self.graph, &rows)?;
         let steps = plan::downgrade_plan(&state, target)?;
-        self.prepare(PlanKind::Downgrade, steps)
+        self.prepare(PlanKind::Downgrade, &state.applied, steps)
     }
 
     /// Runs a plan, each step in its own transaction. Returns how many steps this process
@@ -170,7 +174,7 @@ impl Migrator<'_> {
                             "Nothing left to upgrade: the database is at {at}."
                         ));
                     }
-                    plan = self.prepare(PlanKind::Upgrade { targets }, steps)?;
+                    plan = self.prepare(PlanKind::Upgrade { targets }, &state.applied, steps)?;
                 }
                 Err(StepError::Failed(e)) => return Err(e),
             }
@@ -222,50 +226,55 @@ impl Migrator<'_> {
         plan::stamp_state(&before, targets).map(|_| ())
     }
 
-    /// Splits every step's SQL before anything runs, so a malformed later revision
-    /// stops the upgrade before its first revision.
-    fn prepare(&self, kind: PlanKind, steps: Vec<Step>) -> Result<Plan> {
+    /// Splits every step's SQL and renders its schema operations before anything runs,
+    /// so a malformed later revision stops the upgrade before its first revision. The
+    /// schema each operation is rendered against comes from simulating the chain.
+    fn prepare(&self, kind: PlanKind, applied: &Marks, steps: Vec<Step>) -> Result<Plan> {
         let dialect = self.backend.dialect();
-        let statements = steps
+        let mut schema = simulate::schema_after(self.graph, applied, dialect)?;
+        let actions = steps
             .iter()
             .map(|step| {
                 let revision = self.graph.revision(step.revision);
-                let (sql, section) = match step.direction {
-                    Direction::Up => (revision.up_sql(), &revision.up),
-                    Direction::Down => (revision.down_sql(), &revision.down),
-                };
-                split_statements(sql, section.first_line, dialect).map_err(|e| {
-                    Error::script(format!(
-                        "{}:{}: {}",
-                        revision.path.display(),
-                        e.line,
-                        e.message
-                    ))
-                })
+                section_actions(revision, step.direction, dialect, Some(dialect), &mut schema)
             })
             .collect::<Result<_>>()?;
         Ok(Plan {
             kind,
             steps,
-            statements,
+            actions,
         })
     }
 
     fn run_steps(&mut self, plan: &Plan) -> Result<usize, StepError> {
-        for (done, (step, statements)) in plan.steps.iter().zip(&plan.statements).enumerate() {
+        for (done, (step, actions)) in plan.steps.iter().zip(&plan.actions).enumerate() {
             let revision = self.graph.revision(step.revision);
             self.reporter.info(&running_line(self.graph, step));
             let started = Instant::now();
-            self.backend.begin()?;
-            let outcome = self.run_step(step, revision, statements, started);
-            if let Err(e) = outcome {
-                self.backend.rollback()?;
+            // SQLite's table rebuilds need foreign keys off, which only works outside a
+            // transaction; they are checked before the commit instead.
+            let foreign_keys_off = actions.iter().any(|action| {
+                matches!(action, Action::Schema { rendered, .. } if rendered.foreign_keys_off)
+            });
+            if foreign_keys_off {
+                self.backend.set_foreign_keys(false)?;
+            }
+            let outcome = self.backend.begin().map_err(StepError::Failed).and_then(|()| {
+                self.run_step(step, revision, actions, foreign_keys_off, started)
+            });
+            let finished = match outcome {
+                Ok(()) => self.backend.commit().map_err(StepError::Failed),
+                Err(e) => self.backend.rollback().map_err(StepError::Failed).and(Err(e)),
+            };
+            if foreign_keys_off {
+                self.backend.set_foreign_keys(true)?;
+            }
+            if let Err(e) = finished {
                 return Err(match e {
                     StepError::Conflict { .. } => StepError::Conflict { done },
                     failed => failed,
                 });
             }
-            self.backend.commit()?;
             self.reporter
                 .detail(&format!("  done in {} ms", started.elapsed().as_millis()));
         }
@@ -276,7 +285,8 @@ impl Migrator<'_> {
         &mut self,
         step: &Step,
         revision: &Revision,
-        statements: &[Statement],
+        actions: &[Action],
+        foreign_keys_off: bool,
         started: Instant,
     ) -> Result<(), StepError> {
         let graph = self.graph;
@@ -285,19 +295,43 @@ impl Migrator<'_> {
         if actual != step.heads_before || actual.len() != rows.len() {
             return Err(StepError::Conflict { done: 0 });
         }
-        for statement in statements {
-            self.reporter
-                .detail(&format!("  {}", one_line(&statement.sql, 200)));
-            self.backend.execute(&statement.sql).map_err(|message| {
-                Error::database(format!(
-                    "{}:{}: {message}; the statement was: {}; revision {} was rolled back, the database is still at {}",
+        let failed = |source: &Statement, sql: &str, message: String| {
+            Error::database(format!(
+                "{}:{}: {message}; the statement was: {}; revision {} was rolled back, the database is still at {}",
+                revision.path.display(),
+                source.line,
+                one_line(sql, 160),
+                revision.id,
+                describe_heads(graph, &step.heads_before)
+            ))
+        };
+        for action in actions {
+            let (source, statements, rebuilt) = match action {
+                Action::Verbatim(statement) => (statement, std::slice::from_ref(&statement.sql), &[][..]),
+                Action::Schema { source, rendered, .. } => {
+                    (source, &rendered.statements[..], &rendered.rebuilt_tables[..])
+                }
+            };
+            // A rebuilt SQLite table loses its triggers with the old table.
+            let triggers = self.backend.triggers_on(rebuilt)?;
+            for sql in statements.iter().chain(&triggers) {
+                self.reporter.detail(&format!("  {}", one_line(sql, 200)));
+                self.backend
+                    .execute(sql)
+                    .map_err(|message| failed(source, sql, message))?;
+            }
+        }
+        if foreign_keys_off {
+            let violations = self.backend.foreign_key_violations()?;
+            if !violations.is_empty() {
+                return Err(StepError::Failed(Error::database(format!(
+                    "{}: the revision leaves rows whose foreign keys point nowhere ({}); revision {} was rolled back, the database is still at {}",
                     revision.path.display(),
-                    statement.line,
-                    one_line(&statement.sql, 160),
+                    violations.join("; "),
                     revision.id,
                     describe_heads(graph, &step.heads_before)
-                ))
-            })?;
+                ))));
+            }
         }
         let (delete, insert) = step.head_changes();
         let ids = |list: Vec<usize>| {
@@ -378,4 +412,63 @@ pub fn describe_heads(graph: &RevisionGraph, heads: &BTreeSet<usize>) -> String 
         .map(|&i| format!("{} ({})", graph.revision(i).id, graph.revision(i).message))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// What `upgrade --sql` / `downgrade --sql` print: the statements each step would run on
+/// `dialect`, with the transaction and version-table statements around them, computed
+/// without a database.
+pub fn offline_script(graph: &RevisionGraph, dialect: Dialect, state: &State, steps: &[Step]) -> Result<String> {
+    let mut schema = simulate::schema_after(graph, &state.applied, dialect)?;
+    let mut out = String::new();
+    for statement in version::create_tables_sql(dialect) {
+        out.push_str(&format!("{statement};\n"));
+    }
+    for step in steps {
+        let revision = graph.revision(step.revision);
+        let actions = section_actions(revision, step.direction, dialect, Some(dialect), &mut schema)?;
+        let foreign_keys_off = actions
+            .iter()
+            .any(|a| matches!(a, Action::Schema { rendered, .. } if rendered.foreign_keys_off));
+        out.push_str(&format!("\n-- {}\n", running_line(graph, step)));
+        if foreign_keys_off {
+            out.push_str("PRAGMA foreign_keys = OFF;\n");
+        }
+        out.push_str("BEGIN;\n");
+        for action in &actions {
+            match action {
+                Action::Verbatim(statement) => out.push_str(&format!("{};\n", statement.sql)),
+                Action::Schema { rendered, .. } => {
+                    for sql in &rendered.statements {
+                        out.push_str(&format!("{sql};\n"));
+                    }
+                    for table in &rendered.rebuilt_tables {
+                        out.push_str(&format!(
+                            "-- mb re-creates the triggers of {} here, read from the database when it runs\n",
+                            dialect.quote_ident(table)
+                        ));
+                    }
+                }
+            }
+        }
+        if foreign_keys_off {
+            out.push_str("PRAGMA foreign_key_check;\n");
+        }
+        let (delete, insert) = step.head_changes();
+        let ids = |list: Vec<usize>| list.into_iter().map(|i| graph.revision(i).id.as_str()).collect::<Vec<_>>();
+        for sql in version::update_heads_sql(dialect, &ids(delete), &ids(insert)) {
+            out.push_str(&format!("{sql};\n"));
+        }
+        let operation = match step.direction {
+            Direction::Up => Operation::Upgrade,
+            Direction::Down => Operation::Downgrade,
+        };
+        out.push_str(&format!(
+            "{};\nCOMMIT;\n",
+            version::record_sql(dialect, &revision.id, operation, &revision.checksum(), 0)
+        ));
+        if foreign_keys_off {
+            out.push_str("PRAGMA foreign_keys = ON;\n");
+        }
+    }
+    Ok(out)
 }

@@ -247,6 +247,23 @@ impl TestProject {
         }
     }
 
+    /// Runs `sql` (one statement or a whole script) against the project's database, as
+    /// a user with a database client would; creates an SQLite file that does not exist.
+    pub fn execute(&self, sql: &str) {
+        match self.database_url().split(':').next() {
+            Some("sqlite") => {
+                let path = self.sqlite_path();
+                let conn = rusqlite::Connection::open(&path)
+                    .unwrap_or_else(|e| panic!("open {}: {e}", path.display()));
+                conn.execute_batch(sql).unwrap_or_else(|e| panic!("{sql}: {e}"));
+            }
+            _ => panic!(
+                "the test harness cannot write to {} yet; add its driver to TestProject::execute",
+                self.database_url()
+            ),
+        }
+    }
+
     fn query_sqlite(&self, sql: &str) -> Vec<Vec<String>> {
         use rusqlite::types::ValueRef;
         let path = self.sqlite_path();
