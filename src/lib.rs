@@ -11,6 +11,7 @@ pub mod config;
 pub mod dialect;
 pub mod error;
 pub mod runtime;
+pub mod schema;
 pub mod script;
 
 pub use error::{Error, ErrorKind, Result};
