@@ -10,6 +10,7 @@ pub mod cli;
 pub mod config;
 pub mod dialect;
 pub mod error;
+pub mod ops;
 pub mod runtime;
 pub mod schema;
 pub mod script;

@@ -506,7 +506,7 @@ fn is_autoincrement_keyword(tokens: &[Token]) -> bool {
 }
 
 /// A normalized default; `DEFAULT NULL` is no default.
-fn default_text(expr: Expr) -> Option<String> {
+pub fn default_text(expr: Expr) -> Option<String> {
     Some(normalize_expr(expr)).filter(|text| text != "NULL")
 }
 
