@@ -5,6 +5,7 @@
 //! and reads revision files, `dialect` renders ops for one database, `backend` executes,
 //! and `runtime` plans and runs upgrades. `cli` is a thin layer on top.
 
+pub mod autogenerate;
 pub mod backend;
 pub mod cli;
 pub mod config;
