@@ -8,10 +8,11 @@
 //!    created again at the end), dependents first;
 //! 2. drop foreign keys that are removed or changed, and those whose columns change type
 //!    or whose referenced key is dropped (they are added back in step 8);
-//! 3. drop removed or changed indexes, checks, unique constraints and primary keys;
-//! 4. drop removed tables, referencing tables first (a cycle is broken by dropping one
+//! 3. drop removed tables, referencing tables first (a cycle is broken by dropping one
 //!    of its foreign keys);
-//! 5. change columns: drop, alter (type, NOT NULL, default), add;
+//! 4. drop removed or changed indexes, checks, unique constraints and primary keys;
+//! 5. change columns: add, alter (type, NOT NULL, default), drop (last, so a table
+//!    whose columns are all replaced never has none);
 //! 6. add primary keys, unique constraints, checks and indexes to existing tables;
 //! 7. create new tables, referenced tables first, each followed by its indexes (a
 //!    foreign key that closes a cycle is added in step 8);
@@ -58,6 +59,7 @@ pub fn diff(from: &Schema, to: &Schema) -> Vec<Op> {
         let (drop, _) = pair.foreign_keys(&disturbed);
         ops.extend(drop.into_iter().map(|fk| pair.drop_constraint(&fk.name)));
     }
+    drop_tables(&dropped, &mut ops);
     for pair in &kept {
         let (drop_indexes, _) = changed_by_name(&pair.old.indexes, &pair.new.indexes, |i| &i.name);
         ops.extend(drop_indexes.into_iter().map(|i| Op::DropIndex {
@@ -66,7 +68,6 @@ pub fn diff(from: &Schema, to: &Schema) -> Vec<Op> {
         let (drop, _) = pair.other_constraints();
         ops.extend(drop.into_iter().map(|c| pair.drop_constraint(c.name())));
     }
-    drop_tables(&dropped, &mut ops);
     for pair in &kept {
         pair.column_ops(&mut ops);
     }
@@ -179,11 +180,17 @@ impl TablePair<'_> {
 
     fn column_ops(&self, ops: &mut Vec<Op>) {
         let table = &self.new.name;
-        for column in &self.old.columns {
-            if self.new.column(&column.name).is_none() {
-                ops.push(Op::DropColumn {
+        for new in &self.new.columns {
+            if self.old.column(&new.name).is_none() {
+                let key_makes_not_null =
+                    self.in_new_primary_key(&new.name) && new.default.is_none();
+                ops.push(Op::AddColumn {
                     table: table.clone(),
-                    column: column.name.clone(),
+                    column: Column {
+                        nullable: new.nullable || key_makes_not_null,
+                        autoincrement: false,
+                        ..new.clone()
+                    },
                 });
             }
         }
@@ -207,17 +214,11 @@ impl TablePair<'_> {
                 });
             }
         }
-        for new in &self.new.columns {
-            if self.old.column(&new.name).is_none() {
-                let key_makes_not_null =
-                    self.in_new_primary_key(&new.name) && new.default.is_none();
-                ops.push(Op::AddColumn {
+        for column in &self.old.columns {
+            if self.new.column(&column.name).is_none() {
+                ops.push(Op::DropColumn {
                     table: table.clone(),
-                    column: Column {
-                        nullable: new.nullable || key_makes_not_null,
-                        autoincrement: false,
-                        ..new.clone()
-                    },
+                    column: column.name.clone(),
                 });
             }
         }
@@ -514,8 +515,8 @@ mod tests {
             [
                 r#"DROP VIEW "w""#,
                 r#"DROP VIEW "v""#,
-                r#"ALTER TABLE "t" DROP COLUMN "b""#,
                 r#"ALTER TABLE "t" ALTER COLUMN "a" TYPE BIGINT"#,
+                r#"ALTER TABLE "t" DROP COLUMN "b""#,
                 r#"CREATE VIEW "v" AS SELECT "a" FROM "t""#,
                 r#"CREATE VIEW "w" AS SELECT * FROM "v""#,
             ]
@@ -533,8 +534,8 @@ mod tests {
                 r#"DROP INDEX "ix""#,
                 r#"ALTER TABLE "t" DROP CONSTRAINT "ck_t_b""#,
                 r#"ALTER TABLE "t" DROP CONSTRAINT "uq_t_a_b""#,
-                r#"ALTER TABLE "t" DROP COLUMN "b""#,
                 r#"ALTER TABLE "t" ADD COLUMN "c" INTEGER"#,
+                r#"ALTER TABLE "t" DROP COLUMN "b""#,
                 r#"ALTER TABLE "t" ADD CONSTRAINT "uq_t_a_c" UNIQUE ("a", "c")"#,
                 r#"ALTER TABLE "t" ADD CONSTRAINT "ck_t_c" CHECK ("c" > 0)"#,
                 r#"CREATE INDEX "ix" ON "t" ("c")"#,
@@ -550,8 +551,8 @@ mod tests {
                 "CREATE TABLE t (a TEXT NOT NULL, id INTEGER PRIMARY KEY)"
             ),
             [
-                r#"ALTER TABLE "t" ALTER COLUMN "a" SET NOT NULL"#,
                 r#"ALTER TABLE "t" ADD COLUMN "id" INTEGER"#,
+                r#"ALTER TABLE "t" ALTER COLUMN "a" SET NOT NULL"#,
                 r#"ALTER TABLE "t" ADD CONSTRAINT "pk_t" PRIMARY KEY ("id")"#,
             ]
         );

@@ -9,7 +9,7 @@
 
 mod sql;
 
-pub use sql::{column_definition, constraint_clause, create_index_sql};
+pub use sql::{column_definition, constraint_clause, create_index_sql, standard_sql};
 
 use crate::schema::{
     Column, ColumnType, Constraint, ForeignKey, Index, IndexKey, Schema, Table, View, expr, quoted,

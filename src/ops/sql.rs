@@ -30,6 +30,7 @@ use sqlparser::parser::Parser;
 use sqlparser::tokenizer::{Token, Tokenizer};
 
 use super::{ColumnChange, Op};
+use crate::dialect::Dialect;
 use crate::schema::expr::{default_sql, ident_name, object_name};
 use crate::schema::parse::{
     column_from_ast, column_type, constraint_from_ast, default_text, index_from_ast,
@@ -38,33 +39,26 @@ use crate::schema::parse::{
 use crate::schema::{Column, Constraint, ForeignKey, Index, IndexKey, Table, naming, quoted};
 use crate::{Error, Result};
 
+/// Portable SQL quotes identifiers the ANSI way, as PostgreSQL does.
+const PORTABLE: Dialect = Dialect::Postgres;
+
 impl Op {
     /// One portable SQL statement, without a trailing semicolon.
     pub fn to_sql(&self) -> String {
+        let table = |name: &str| PORTABLE.quote_ident(name);
         match self {
-            Op::CreateTable(table) => create_table_sql(table),
-            Op::DropTable { name } => format!("DROP TABLE {}", quoted(name)),
-            Op::RenameTable { from, to } => {
-                format!("ALTER TABLE {} RENAME TO {}", quoted(from), quoted(to))
-            }
-            Op::AddColumn { table, column } => format!(
+            Op::CreateTable(t) => create_table_sql(t),
+            Op::AddColumn { table: t, column } => format!(
                 "ALTER TABLE {} ADD COLUMN {}",
-                quoted(table),
-                column_definition(column, &column.ty.to_string(), false)
+                table(t),
+                column_definition(PORTABLE, column, &column.ty.to_string(), false)
             ),
-            Op::DropColumn { table, column } => {
-                format!(
-                    "ALTER TABLE {} DROP COLUMN {}",
-                    quoted(table),
-                    quoted(column)
-                )
-            }
             Op::AlterColumn {
-                table,
+                table: t,
                 column,
                 change,
             } => {
-                let target = format!("ALTER COLUMN {}", quoted(column));
+                let target = format!("ALTER COLUMN {}", PORTABLE.quote_ident(column));
                 let mut parts = Vec::new();
                 if let Some(ty) = &change.ty {
                     parts.push(format!("{target} TYPE {ty}"));
@@ -81,32 +75,18 @@ impl Op {
                     Some(None) => parts.push(format!("{target} DROP DEFAULT")),
                     None => {}
                 }
-                format!("ALTER TABLE {} {}", quoted(table), parts.join(", "))
+                format!("ALTER TABLE {} {}", table(t), parts.join(", "))
             }
-            Op::RenameColumn { table, from, to } => format!(
-                "ALTER TABLE {} RENAME COLUMN {} TO {}",
-                quoted(table),
-                quoted(from),
-                quoted(to)
-            ),
-            Op::CreateIndex { table, index } => create_index_sql(table, index),
-            Op::DropIndex { name } => format!("DROP INDEX {}", quoted(name)),
-            Op::AddConstraint { table, constraint } => format!(
+            Op::AddConstraint {
+                table: t,
+                constraint,
+            } => format!(
                 "ALTER TABLE {} ADD {}",
-                quoted(table),
-                constraint_clause(constraint, true)
+                table(t),
+                constraint_clause(PORTABLE, constraint, true)
             ),
-            Op::DropConstraint { table, name } => {
-                format!(
-                    "ALTER TABLE {} DROP CONSTRAINT {}",
-                    quoted(table),
-                    quoted(name)
-                )
-            }
-            Op::CreateView(view) => {
-                format!("CREATE VIEW {} AS {}", quoted(&view.name), view.definition)
-            }
-            Op::DropView { name } => format!("DROP VIEW {}", quoted(name)),
+            // `standard_sql` names every other op.
+            other => standard_sql(PORTABLE, other).unwrap_or_default(),
         }
     }
 
@@ -378,6 +358,39 @@ fn abbreviate(statement: &str) -> String {
     }
 }
 
+/// The SQL of the ops that SQL-standard databases spell alike (identifiers quoted for
+/// `dialect`): drops, renames, indexes and views. `None` for the four that differ
+/// (create table, add/alter column, add constraint), and only for those.
+pub fn standard_sql(dialect: Dialect, op: &Op) -> Option<String> {
+    let q = |name: &str| dialect.quote_ident(name);
+    Some(match op {
+        Op::DropTable { name } => format!("DROP TABLE {}", q(name)),
+        Op::RenameTable { from, to } => format!("ALTER TABLE {} RENAME TO {}", q(from), q(to)),
+        Op::DropColumn { table, column } => {
+            format!("ALTER TABLE {} DROP COLUMN {}", q(table), q(column))
+        }
+        Op::RenameColumn { table, from, to } => format!(
+            "ALTER TABLE {} RENAME COLUMN {} TO {}",
+            q(table),
+            q(from),
+            q(to)
+        ),
+        Op::CreateIndex { table, index } => create_index_sql(dialect, table, index),
+        Op::DropIndex { name } => format!("DROP INDEX {}", q(name)),
+        Op::DropConstraint { table, name } => {
+            format!("ALTER TABLE {} DROP CONSTRAINT {}", q(table), q(name))
+        }
+        Op::CreateView(view) => format!("CREATE VIEW {} AS {}", q(&view.name), view.definition),
+        Op::DropView { name } => format!("DROP VIEW {}", q(name)),
+        Op::CreateTable(_)
+        | Op::AddColumn { .. }
+        | Op::AlterColumn { .. }
+        | Op::AddConstraint { .. } => {
+            return None;
+        }
+    })
+}
+
 /// The portable `CREATE TABLE`: single-column keys inline on their column, other
 /// constraints after the columns, and names left out where they are conventional.
 fn create_table_sql(table: &Table) -> String {
@@ -407,13 +420,13 @@ fn create_table_sql(table: &Table) -> String {
     };
     let mut lines = Vec::new();
     for column in &table.columns {
-        let mut line =
-            column_definition(column, &column.ty.to_string(), in_primary_key(&column.name));
+        let ty = column.ty.to_string();
+        let mut line = column_definition(PORTABLE, column, &ty, in_primary_key(&column.name));
         for constraint in constraints.iter().filter(|c| inline(c, &column.name)) {
             line.push_str(&match constraint {
                 Constraint::PrimaryKey(_) => " PRIMARY KEY".to_string(),
                 Constraint::Unique(_) => " UNIQUE".to_string(),
-                Constraint::ForeignKey(fk) => format!(" {}", references(fk)),
+                Constraint::ForeignKey(fk) => format!(" {}", references(PORTABLE, fk)),
                 Constraint::Check(_) => String::new(),
             });
         }
@@ -431,6 +444,7 @@ fn create_table_sql(table: &Table) -> String {
         }
         let conventional = table_level_name(&table.name, constraint, columnless_checks);
         lines.push(constraint_clause(
+            PORTABLE,
             constraint,
             constraint.name() != conventional,
         ));
@@ -444,8 +458,13 @@ fn create_table_sql(table: &Table) -> String {
 
 /// `"c" TYPE [NOT NULL] [DEFAULT x]`, with the type spelled by the caller. NOT NULL is
 /// left out when `key_implies_not_null` (a primary-key column).
-pub fn column_definition(column: &Column, ty: &str, key_implies_not_null: bool) -> String {
-    let mut sql = format!("{} {ty}", quoted(&column.name));
+pub fn column_definition(
+    dialect: Dialect,
+    column: &Column,
+    ty: &str,
+    key_implies_not_null: bool,
+) -> String {
+    let mut sql = format!("{} {ty}", dialect.quote_ident(&column.name));
     if !column.nullable && !key_implies_not_null {
         sql.push_str(" NOT NULL");
     }
@@ -458,21 +477,23 @@ pub fn column_definition(column: &Column, ty: &str, key_implies_not_null: bool) 
 
 /// A constraint clause: `[CONSTRAINT "n"] PRIMARY KEY ("a") | UNIQUE (…) | CHECK (…) |
 /// FOREIGN KEY (…) REFERENCES "t" (…) [ON DELETE …] [ON UPDATE …]`.
-pub fn constraint_clause(constraint: &Constraint, with_name: bool) -> String {
+pub fn constraint_clause(dialect: Dialect, constraint: &Constraint, with_name: bool) -> String {
     let name = if with_name {
-        format!("CONSTRAINT {} ", quoted(constraint.name()))
+        format!("CONSTRAINT {} ", dialect.quote_ident(constraint.name()))
     } else {
         String::new()
     };
     let body = match constraint {
-        Constraint::PrimaryKey(pk) => format!("PRIMARY KEY ({})", column_list(&pk.columns)),
-        Constraint::Unique(u) => format!("UNIQUE ({})", column_list(&u.columns)),
+        Constraint::PrimaryKey(pk) => {
+            format!("PRIMARY KEY ({})", column_list(dialect, &pk.columns))
+        }
+        Constraint::Unique(u) => format!("UNIQUE ({})", column_list(dialect, &u.columns)),
         Constraint::Check(c) => format!("CHECK ({})", c.expr),
         Constraint::ForeignKey(fk) => {
             format!(
                 "FOREIGN KEY ({}) {}",
-                column_list(&fk.columns),
-                references(fk)
+                column_list(dialect, &fk.columns),
+                references(dialect, fk)
             )
         }
     };
@@ -480,13 +501,13 @@ pub fn constraint_clause(constraint: &Constraint, with_name: bool) -> String {
 }
 
 /// `CREATE [UNIQUE] INDEX "ix" ON "t" ("a", "b" DESC, (expr)) [WHERE cond]`.
-pub fn create_index_sql(table: &str, index: &Index) -> String {
+pub fn create_index_sql(dialect: Dialect, table: &str, index: &Index) -> String {
     let parts: Vec<String> = index
         .parts
         .iter()
         .map(|part| {
             let key = match &part.key {
-                IndexKey::Column(c) => quoted(c),
+                IndexKey::Column(c) => dialect.quote_ident(c),
                 IndexKey::Expr(e) => format!("({e})"),
             };
             if part.descending {
@@ -499,8 +520,8 @@ pub fn create_index_sql(table: &str, index: &Index) -> String {
     let mut sql = format!(
         "CREATE {}INDEX {} ON {} ({})",
         if index.unique { "UNIQUE " } else { "" },
-        quoted(&index.name),
-        quoted(table),
+        dialect.quote_ident(&index.name),
+        dialect.quote_ident(table),
         parts.join(", ")
     );
     if let Some(predicate) = &index.where_clause {
@@ -510,11 +531,11 @@ pub fn create_index_sql(table: &str, index: &Index) -> String {
 }
 
 /// `REFERENCES "t" ("a") [ON DELETE …] [ON UPDATE …]`.
-fn references(fk: &ForeignKey) -> String {
+fn references(dialect: Dialect, fk: &ForeignKey) -> String {
     let mut sql = format!(
         "REFERENCES {} ({})",
-        quoted(&fk.ref_table),
-        column_list(&fk.ref_columns)
+        dialect.quote_ident(&fk.ref_table),
+        column_list(dialect, &fk.ref_columns)
     );
     for (event, action) in [("DELETE", fk.on_delete), ("UPDATE", fk.on_update)] {
         if let Some(action) = action.sql() {
@@ -524,10 +545,10 @@ fn references(fk: &ForeignKey) -> String {
     sql
 }
 
-fn column_list(columns: &[String]) -> String {
+fn column_list(dialect: Dialect, columns: &[String]) -> String {
     columns
         .iter()
-        .map(|c| quoted(c))
+        .map(|c| dialect.quote_ident(c))
         .collect::<Vec<_>>()
         .join(", ")
 }

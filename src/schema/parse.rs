@@ -123,7 +123,7 @@ pub fn parse_schema_sql(text: &str, file: &Path) -> Result<Schema> {
 /// Completes foreign keys that reference a primary key implicitly, then checks every
 /// table: own references, schema-wide unique names, foreign-key targets.
 /// An error names the table it was found in.
-fn resolve_and_check(schema: &mut Schema) -> std::result::Result<(), (String, String)> {
+pub fn resolve_and_check(schema: &mut Schema) -> std::result::Result<(), (String, String)> {
     let names: Vec<String> = schema.tables.keys().cloned().collect();
     for name in &names {
         let mut table = schema.tables[name].clone();
