@@ -8,9 +8,11 @@ use mb::schema::Schema;
 use mb::schema::parse::parse_schema_sql;
 use rusqlite::Connection;
 
-pub fn schema(sql: &str) -> Schema {
-    parse_schema_sql(sql, std::path::Path::new("schema.sql"))
-        .unwrap_or_else(|e| panic!("{e}\n{sql}"))
+/// Column values: ((table, column), one SQL literal per row).
+pub type Values = Vec<((String, String), Vec<String>)>;
+
+pub fn schema(sql: &str) -> Result<Schema, String> {
+    parse_schema_sql(sql, std::path::Path::new("schema.sql")).map_err(|e| format!("{e}\n{sql}"))
 }
 
 /// A fresh database file in a temporary directory (kept alive by the returned guard).
@@ -100,6 +102,52 @@ pub fn migrate_and_check(conn: &Connection, from: &Schema, to: &Schema) -> Resul
             "the database does not read back as the target schema\nexecuted:\n{}\nexpected: {to:#?}\nfound: {found:#?}",
             executed.join(";\n")
         ));
+    }
+    Ok(())
+}
+
+/// The values of every column of every table, as SQL literals, by (table, column).
+pub fn values(conn: &Connection, schema: &Schema) -> Values {
+    let q = |name: &str| mb::dialect::Dialect::Sqlite.quote_ident(name);
+    let mut found = Vec::new();
+    for table in schema.tables.values() {
+        for column in &table.columns {
+            let sql = format!(
+                "SELECT quote({}) FROM {} ORDER BY rowid",
+                q(&column.name),
+                q(&table.name)
+            );
+            let rows: Vec<String> = conn
+                .prepare(&sql)
+                .and_then(|mut s| s.query_map([], |row| row.get(0))?.collect())
+                .unwrap();
+            found.push(((table.name.clone(), column.name.clone()), rows));
+        }
+    }
+    found
+}
+
+/// Checks that the columns whose type is the same in `before` and `after` still hold the
+/// values they held in `original`.
+pub fn check_values_kept(
+    original: &Values,
+    now: &Values,
+    before: &Schema,
+    after: &Schema,
+) -> Result<(), String> {
+    let ty = |s: &Schema, (t, c): &(String, String)| {
+        s.tables
+            .get(t)
+            .and_then(|t| t.column(c))
+            .map(|c| c.ty.clone())
+    };
+    for (key, rows) in original {
+        if ty(before, key).is_some() && ty(before, key) == ty(after, key) {
+            let found = now.iter().find(|(k, _)| k == key).map(|(_, v)| v);
+            if found != Some(rows) {
+                return Err(format!("{key:?} held {rows:?}, now {found:?}"));
+            }
+        }
     }
     Ok(())
 }
