@@ -84,23 +84,6 @@ impl ColumnChange {
 }
 
 impl Op {
-    /// The table this op changes, if it changes one (for a rename: the old name).
-    pub fn table(&self) -> Option<&str> {
-        match self {
-            Op::CreateTable(t) => Some(&t.name),
-            Op::DropTable { name } => Some(name),
-            Op::RenameTable { from, .. } => Some(from),
-            Op::AddColumn { table, .. }
-            | Op::DropColumn { table, .. }
-            | Op::AlterColumn { table, .. }
-            | Op::RenameColumn { table, .. }
-            | Op::CreateIndex { table, .. }
-            | Op::AddConstraint { table, .. }
-            | Op::DropConstraint { table, .. } => Some(table),
-            Op::DropIndex { .. } | Op::CreateView(_) | Op::DropView { .. } => None,
-        }
-    }
-
     /// Changes `schema` as running this op changes a database. Fails, leaving `schema`
     /// as it was, when the op does not fit (a missing table, a name already taken, a
     /// drop that would break a foreign key or a view, …).

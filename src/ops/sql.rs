@@ -532,11 +532,11 @@ pub fn create_index_sql(dialect: Dialect, table: &str, index: &Index) -> String 
 
 /// `REFERENCES "t" ("a") [ON DELETE …] [ON UPDATE …]`.
 fn references(dialect: Dialect, fk: &ForeignKey) -> String {
-    let mut sql = format!(
-        "REFERENCES {} ({})",
-        dialect.quote_ident(&fk.ref_table),
-        column_list(dialect, &fk.ref_columns)
-    );
+    let mut sql = format!("REFERENCES {}", dialect.quote_ident(&fk.ref_table));
+    // No columns (a parsed op not yet applied) means the referenced primary key.
+    if !fk.ref_columns.is_empty() {
+        sql.push_str(&format!(" ({})", column_list(dialect, &fk.ref_columns)));
+    }
     for (event, action) in [("DELETE", fk.on_delete), ("UPDATE", fk.on_update)] {
         if let Some(action) = action.sql() {
             sql.push_str(&format!(" ON {event} {action}"));
@@ -787,6 +787,21 @@ mod tests {
             let error = Op::parse(sql).unwrap_err().message;
             assert!(error.contains(hint), "{sql}: {error}");
         }
+    }
+
+    #[test]
+    fn a_reference_to_an_implicit_primary_key_stays_implicit_until_applied() {
+        let op = Op::parse("CREATE TABLE c (p INT REFERENCES p)")
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            op.to_sql(),
+            "CREATE TABLE \"c\" (\n    \"p\" INTEGER REFERENCES \"p\"\n)"
+        );
+        round_trip(&op);
+        let mut s = schema("CREATE TABLE p (id INT PRIMARY KEY)");
+        op.apply(&mut s).unwrap();
+        assert_eq!(s.tables["c"].foreign_keys[0].ref_columns, ["id"]);
     }
 
     #[test]

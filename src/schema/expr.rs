@@ -12,8 +12,8 @@ use std::collections::BTreeSet;
 use std::ops::ControlFlow;
 
 use sqlparser::ast::{
-    Expr, FunctionArguments, Ident, ObjectName, ObjectNamePart, Query, Statement, UnaryOperator,
-    Value, visit_expressions, visit_expressions_mut, visit_relations, visit_relations_mut,
+    Expr, FunctionArguments, Ident, ObjectName, ObjectNamePart, Query, UnaryOperator, Value,
+    visit_expressions, visit_expressions_mut, visit_relations, visit_relations_mut,
 };
 use sqlparser::dialect::GenericDialect;
 use sqlparser::parser::Parser;
@@ -118,11 +118,6 @@ pub fn parse_expr(text: &str) -> Result<Expr, String> {
     }
 }
 
-/// Canonical text of an expression given as SQL text.
-pub fn normalize_expr_text(text: &str) -> Result<String, String> {
-    parse_expr(text).map(normalize_expr)
-}
-
 /// The columns an expression names, in order of first appearance. Canonical text always
 /// parses; anything else yields no columns.
 pub fn columns_in(text: &str) -> Vec<String> {
@@ -218,21 +213,12 @@ pub fn default_sql(text: &str) -> String {
     }
 }
 
-/// Whether a statement text is a plain query (for view definitions).
-pub fn parse_query(text: &str) -> Result<Query, String> {
-    let mut statements = Parser::parse_sql(&GenericDialect {}, text).map_err(|e| e.to_string())?;
-    match (statements.pop(), statements.is_empty()) {
-        (Some(Statement::Query(query)), true) => Ok(*query),
-        _ => Err("expected a single SELECT query".to_string()),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn norm(text: &str) -> String {
-        normalize_expr_text(text).unwrap()
+        normalize_expr(parse_expr(text).unwrap())
     }
 
     #[test]

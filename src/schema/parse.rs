@@ -159,7 +159,7 @@ fn already_declared(what: &str, name: &str) -> String {
 }
 
 /// Splits and parses SQL text into statements, each with the location it starts at.
-pub fn statements_with_locations(
+fn statements_with_locations(
     text: &str,
 ) -> std::result::Result<Vec<(Location, Statement)>, ParserError> {
     let dialect = GenericDialect {};
@@ -209,7 +209,7 @@ pub fn parser_error_parts(error: &ParserError) -> (Location, String) {
 }
 
 /// The first words of a statement, for messages.
-pub fn statement_head(statement: &Statement) -> String {
+fn statement_head(statement: &Statement) -> String {
     let text = statement.to_string();
     let words: Vec<&str> = text.split_whitespace().take(3).collect();
     format!("{} …", words.join(" "))

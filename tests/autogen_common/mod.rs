@@ -1,5 +1,7 @@
 //! What the autogenerate tests share: parsing a schema, and running a generated
 //! migration on a real SQLite database the way the executor does.
+// Each test crate compiles this module and uses part of it.
+#![allow(dead_code)]
 
 use mb::autogenerate::diff;
 use mb::backend::sqlite_introspect::introspect;
