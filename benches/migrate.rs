@@ -12,7 +12,10 @@ fn table_sql(i: usize, changed: bool) -> String {
     let reference = if i == 0 {
         String::new()
     } else {
-        format!(",\n    \"parent_id\" INTEGER REFERENCES \"t{}\" (\"id\")", i - 1)
+        format!(
+            ",\n    \"parent_id\" INTEGER REFERENCES \"t{}\" (\"id\")",
+            i - 1
+        )
     };
     let extra = if changed {
         ",\n    \"added\" VARCHAR(20)"
@@ -41,7 +44,11 @@ fn project(tables: usize) -> tempfile::TempDir {
 
 fn run_ok(dir: &Path, args: &[&str]) {
     let output = mb(dir, args).output().unwrap();
-    assert!(output.status.success(), "{args:?}: {}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
 }
 
 fn remove_revision(dir: &Path, id: &str) {
@@ -60,15 +67,36 @@ fn main() {
         let migrate = ["db", "migrate", "-m", "bench", "--rev-id", "bench"];
 
         let empty = project(tables);
-        let time = median(runs, || mb(empty.path(), &migrate), || remove_revision(empty.path(), "bench"));
-        rows.push(vec!["empty database".into(), tables.to_string(), millis(time), per_table(time, tables)]);
+        let time = median(
+            runs,
+            || mb(empty.path(), &migrate),
+            || remove_revision(empty.path(), "bench"),
+        );
+        rows.push(vec![
+            "empty database".into(),
+            tables.to_string(),
+            millis(time),
+            per_table(time, tables),
+        ]);
 
         let changed = project(tables);
-        run_ok(changed.path(), &["db", "migrate", "-m", "all", "--rev-id", "all"]);
+        run_ok(
+            changed.path(),
+            &["db", "migrate", "-m", "all", "--rev-id", "all"],
+        );
         run_ok(changed.path(), &["db", "upgrade"]);
         write_schema(changed.path(), tables, Some(10));
-        let time = median(runs, || mb(changed.path(), &migrate), || remove_revision(changed.path(), "bench"));
-        rows.push(vec!["10 % of tables changed".into(), tables.to_string(), millis(time), per_table(time, tables)]);
+        let time = median(
+            runs,
+            || mb(changed.path(), &migrate),
+            || remove_revision(changed.path(), "bench"),
+        );
+        rows.push(vec![
+            "10 % of tables changed".into(),
+            tables.to_string(),
+            millis(time),
+            per_table(time, tables),
+        ]);
     }
     print_table(
         "mb db migrate against SQLite (median, real binary)",

@@ -55,15 +55,25 @@ fn the_tutorial_flow_users_then_posts() {
     let users = migrate(&p, "users table", "e517276bb1c2");
     assert_eq!(users, "migrations/versions/e517276bb1c2_users_table.sql");
     let text = p.read(&users);
-    assert!(text.contains("-- Revises: \n") || text.contains("-- Revises:\n"), "{text}");
+    assert!(
+        text.contains("-- Revises: \n") || text.contains("-- Revises:\n"),
+        "{text}"
+    );
     assert!(text.contains("CREATE TABLE \"user\""), "{text}");
     assert!(text.contains("DROP TABLE \"user\""), "{text}");
-    assert!(!p.exists("app.db"), "migrate reads; it must not create the database");
+    assert!(
+        !p.exists("app.db"),
+        "migrate reads; it must not create the database"
+    );
 
     p.ok(&["db", "upgrade"]);
     assert_eq!(p.tables(), ["user"]);
     let again = p.ok(&["db", "migrate", "-m", "nothing"]);
-    assert!(again.stderr.contains("No changes in schema detected."), "{}", again.stderr);
+    assert!(
+        again.stderr.contains("No changes in schema detected."),
+        "{}",
+        again.stderr
+    );
     assert!(again.stdout.is_empty());
     assert_eq!(revision_files(&p).len(), 1, "no file when nothing changed");
 
@@ -71,7 +81,10 @@ fn the_tutorial_flow_users_then_posts() {
     let posts = migrate(&p, "posts table", "780739b227a7");
     let text = p.read(&posts);
     assert!(text.contains("-- Revises: e517276bb1c2"), "{text}");
-    assert!(!text.contains("CREATE TABLE \"user\""), "only the change: {text}");
+    assert!(
+        !text.contains("CREATE TABLE \"user\""),
+        "only the change: {text}"
+    );
     p.ok(&["db", "upgrade"]);
     assert_eq!(p.tables(), ["post", "user"]);
     p.ok(&["db", "check"]);
@@ -81,7 +94,10 @@ fn the_tutorial_flow_users_then_posts() {
     p.execute("INSERT INTO \"user\" (username, email) VALUES ('susan', 'susan@example.com')");
     p.execute("INSERT INTO post (body, user_id) VALUES ('hi', 1)");
     assert_eq!(p.scalar("SELECT id FROM \"user\""), "1");
-    assert!(!p.scalar("SELECT timestamp FROM post").is_empty(), "the default filled it");
+    assert!(
+        !p.scalar("SELECT timestamp FROM post").is_empty(),
+        "the default filled it"
+    );
 
     p.ok(&["db", "downgrade", "base"]);
     assert!(p.tables().is_empty(), "{:?}", p.tables());
@@ -112,11 +128,20 @@ fn destructive_changes_are_marked_in_the_script_and_listed() {
     p.ok(&["db", "upgrade"]);
     p.write(
         "schema.sql",
-        USERS.replace("    \"password_hash\" VARCHAR(128)\n", "    \"password_hash\" VARCHAR(128)\n").replace(",\n    \"password_hash\" VARCHAR(128)", ""),
+        USERS.replace(",\n    \"password_hash\" VARCHAR(128)", ""),
     );
     let run = p.ok(&["db", "migrate", "-m", "drop things", "--rev-id", "bbb222"]);
-    let warnings: Vec<&str> = run.stderr.lines().filter(|l| l.starts_with("warning: ")).collect();
-    assert_eq!(warnings.len(), 2, "a dropped table and a dropped column: {}", run.stderr);
+    let warnings: Vec<&str> = run
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("warning: "))
+        .collect();
+    assert_eq!(
+        warnings.len(),
+        2,
+        "a dropped table and a dropped column: {}",
+        run.stderr
+    );
     let text = p.read("migrations/versions/bbb222_drop_things.sql");
     let up = text.split("-- migrate:down").next().unwrap();
     assert_eq!(up.matches("-- WARNING:").count(), 2, "{text}");
@@ -138,7 +163,10 @@ fn check_reports_drift_with_a_diff_and_exit_code_1() {
         assert_eq!(output.status.code(), Some(1), "{args:?}");
         let stdout = String::from_utf8_lossy(&output.stdout);
         assert!(stdout.contains("+CREATE TABLE \"post\""), "{stdout}");
-        assert!(stdout.contains("`mb db migrate` would generate"), "{stdout}");
+        assert!(
+            stdout.contains("`mb db migrate` would generate"),
+            "{stdout}"
+        );
     }
 
     // Generated but not applied: offline is satisfied, the database is not.
@@ -177,19 +205,34 @@ fn upgrade_sql_prints_without_connecting() {
     migrate(&p, "both", "aaa111");
     let run = p.ok(&["db", "upgrade", "--sql"]);
     let sql = run.stdout;
-    assert!(sql.contains("CREATE TABLE IF NOT EXISTS \"mb_version\""), "{sql}");
-    assert!(sql.contains("-- Running upgrade <base> -> aaa111, both"), "{sql}");
+    assert!(
+        sql.contains("CREATE TABLE IF NOT EXISTS \"mb_version\""),
+        "{sql}"
+    );
+    assert!(
+        sql.contains("-- Running upgrade <base> -> aaa111, both"),
+        "{sql}"
+    );
     assert!(sql.contains("BEGIN;\nCREATE TABLE \"user\""), "{sql}");
-    assert!(sql.contains("INSERT INTO \"mb_version\" (\"version_num\") VALUES ('aaa111');"), "{sql}");
+    assert!(
+        sql.contains("INSERT INTO \"mb_version\" (\"version_num\") VALUES ('aaa111');"),
+        "{sql}"
+    );
     assert!(sql.trim_end().ends_with("COMMIT;"), "{sql}");
     assert!(!p.exists("app.db"), "offline mode never connects");
 
     let down = p.ok(&["db", "downgrade", "--sql", "head:base"]).stdout;
-    assert!(down.contains("-- Running downgrade aaa111 -> <base>, both"), "{down}");
+    assert!(
+        down.contains("-- Running downgrade aaa111 -> <base>, both"),
+        "{down}"
+    );
     assert!(down.contains("DROP TABLE \"post\";"), "{down}");
     assert!(down.contains("DELETE FROM \"mb_version\""), "{down}");
     let message = fails(p.mb().args(["db", "downgrade", "--sql", "base"]), 4);
-    assert!(message.starts_with("downgrade --sql needs FROM:TO"), "{message}");
+    assert!(
+        message.starts_with("downgrade --sql needs FROM:TO"),
+        "{message}"
+    );
     // The printed script is what upgrade runs: applying it by hand gives the same schema.
     p.execute(&sql);
     p.ok(&["db", "check"]);
@@ -228,17 +271,36 @@ CREATE VIEW "big_items" AS SELECT "id", "name" FROM "item" WHERE "qty" > 10;
     );
     migrate(&p, "tighten name", "ccc333");
     let run = p.ok(&["-v", "db", "upgrade"]);
-    assert!(run.stderr.contains("_mb_tmp_item") || run.stderr.to_lowercase().contains("insert into"), "a rebuild ran: {}", run.stderr);
-    assert_eq!(p.scalar("SELECT group_concat(name, ',') FROM (SELECT name FROM item ORDER BY id)"), "bolt,nut");
-    assert_eq!(p.scalar("SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = 'ix_item_name'"), "1");
+    assert!(
+        run.stderr.contains("_mb_tmp_item") || run.stderr.to_lowercase().contains("insert into"),
+        "a rebuild ran: {}",
+        run.stderr
+    );
+    assert_eq!(
+        p.scalar("SELECT group_concat(name, ',') FROM (SELECT name FROM item ORDER BY id)"),
+        "bolt,nut"
+    );
+    assert_eq!(
+        p.scalar(
+            "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = 'ix_item_name'"
+        ),
+        "1"
+    );
     assert_eq!(p.scalar("SELECT group_concat(name) FROM big_items"), "bolt");
     p.execute("INSERT INTO item (name, qty) VALUES ('washer', 1)");
-    assert_eq!(p.scalar("SELECT count(*) FROM audit"), "3", "the trigger still fires");
+    assert_eq!(
+        p.scalar("SELECT count(*) FROM audit"),
+        "3",
+        "the trigger still fires"
+    );
     p.ok(&["db", "check"]);
 
     p.ok(&["db", "downgrade"]);
     assert_eq!(p.scalar("SELECT count(*) FROM item"), "3");
-    assert_eq!(p.scalar("SELECT count(*) FROM sqlite_master WHERE type = 'trigger'"), "1");
+    assert_eq!(
+        p.scalar("SELECT count(*) FROM sqlite_master WHERE type = 'trigger'"),
+        "1"
+    );
     p.execute("INSERT INTO item (name, qty) VALUES (NULL, 1)");
 }
 
@@ -252,6 +314,10 @@ fn passthrough_types_and_reserved_words_round_trip() {
     migrate(&p, "odd names", "aaa111");
     p.ok(&["db", "upgrade"]);
     assert_eq!(p.tables(), ["order"]);
-    assert_eq!(p.ok(&["db", "migrate"]).stdout, "", "no changes after upgrade");
+    assert_eq!(
+        p.ok(&["db", "migrate"]).stdout,
+        "",
+        "no changes after upgrade"
+    );
     p.ok(&["db", "check"]);
 }

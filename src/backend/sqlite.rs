@@ -206,7 +206,9 @@ impl Backend for SqliteBackend {
             let found = statement
                 .query_map([table], |row| row.get::<_, String>(0))
                 .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
-                .map_err(|e| Error::database(format!("cannot read the triggers of {table}: {e}")))?;
+                .map_err(|e| {
+                    Error::database(format!("cannot read the triggers of {table}: {e}"))
+                })?;
             triggers.extend(found);
         }
         Ok(triggers)

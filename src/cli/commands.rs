@@ -5,21 +5,21 @@ use std::path::{Path, PathBuf};
 
 use super::output::Output;
 use super::{DbCommand, GlobalArgs};
+use crate::autogenerate;
 use crate::backend::{self, Connected, OpenMode};
 use crate::config::{self, ConfigFile, Overrides, Project};
-use crate::runtime::version::AppliedRecord;
-use crate::runtime::{Migrator, Plan, Reporter, describe_heads};
-use crate::script::revision::parse_id;
-use crate::script::target::Target;
-use crate::script::{NewRevision, RevisionGraph, ScriptDirectory, new_revision_id};
-use crate::autogenerate;
 use crate::ops::Op;
 use crate::runtime::offline_script;
 use crate::runtime::plan::{self, Direction, State};
 use crate::runtime::simulate::schema_after;
+use crate::runtime::version::AppliedRecord;
+use crate::runtime::{Migrator, Plan, Reporter, describe_heads};
 use crate::schema::Schema;
 use crate::schema::parse::parse_schema_sql;
-use crate::text::{one_line, plural, plural_is};
+use crate::script::revision::parse_id;
+use crate::script::target::Target;
+use crate::script::{NewRevision, RevisionGraph, ScriptDirectory, new_revision_id};
+use crate::text::{plural, plural_is};
 use crate::{Error, Result};
 
 const STARTER_SCHEMA: &str =
@@ -59,10 +59,22 @@ impl Context {
                 rev_id,
                 head,
             } => self.revision(&message, rev_id, head),
-            DbCommand::Upgrade { revision, sql: true } => self.offline(&revision, Direction::Up),
-            DbCommand::Downgrade { revision, sql: true } => self.offline(&revision, Direction::Down),
-            DbCommand::Upgrade { revision, sql: false } => self.upgrade(&revision),
-            DbCommand::Downgrade { revision, sql: false } => self.downgrade(&revision),
+            DbCommand::Upgrade {
+                revision,
+                sql: true,
+            } => self.offline(&revision, Direction::Up),
+            DbCommand::Downgrade {
+                revision,
+                sql: true,
+            } => self.offline(&revision, Direction::Down),
+            DbCommand::Upgrade {
+                revision,
+                sql: false,
+            } => self.upgrade(&revision),
+            DbCommand::Downgrade {
+                revision,
+                sql: false,
+            } => self.downgrade(&revision),
             DbCommand::Stamp { revisions, purge } => self.stamp(&revisions, purge),
             DbCommand::Current => self.current(),
             DbCommand::History {
@@ -360,7 +372,8 @@ impl Context {
             Direction::Down => plan::downgrade_plan(&state, &to)?,
         };
         let dialect = project.database_url.dialect();
-        self.out.print(offline_script(graph, dialect, &state, &steps)?.trim_end());
+        self.out
+            .print(offline_script(graph, dialect, &state, &steps)?.trim_end());
         Ok(())
     }
 
@@ -427,7 +440,7 @@ impl Context {
         let (upgrades, warnings) = ops_script(&up, &live)?;
         let (downgrades, _) = ops_script(&down, &declared)?;
         for op in &up {
-            self.out.info(&format!("Detected {}", one_line(&op.to_sql(), 120)));
+            self.out.info(&format!("Detected {}", op.summary()));
         }
         let id = match rev_id {
             Some(id) => parse_id(&id).map_err(Error::script)?,
@@ -436,16 +449,25 @@ impl Context {
         let new = NewRevision {
             id,
             message: message.to_string(),
-            parents: graph.heads().iter().map(|&i| graph.revision(i).id.clone()).collect(),
+            parents: graph
+                .heads()
+                .iter()
+                .map(|&i| graph.revision(i).id.clone())
+                .collect(),
             create_date: now(),
             upgrades,
             downgrades,
             ..NewRevision::default()
         };
         let revision = scripts.write_revision(&new)?;
-        self.out.print(&format!("Generating {} ... done", self.path(&revision.path)));
+        self.out.print(&format!(
+            "Generating {} ... done",
+            self.path(&revision.path)
+        ));
         for warning in warnings {
-            self.out.warn(&format!("warning: {warning}; review the revision before upgrading"));
+            self.out.warn(&format!(
+                "warning: {warning}; review the revision before upgrading"
+            ));
         }
         Ok(())
     }
@@ -468,7 +490,10 @@ impl Context {
         }
         let (actual, source) = if offline {
             let dialect = project.database_url.dialect();
-            (schema_after(graph, &graph.ancestors(&heads), dialect)?, "the migrations")
+            (
+                schema_after(graph, &graph.ancestors(&heads), dialect)?,
+                "the migrations",
+            )
         } else {
             let mut connected = self.connect_to_read(&project)?;
             if let Err(e) = self.require_head(&mut self.migrator(&mut connected, graph), graph) {
@@ -480,10 +505,11 @@ impl Context {
         let ops = autogenerate::diff(&actual, &declared);
         let declared_name = self.path(&project.schema_file);
         if ops.is_empty() {
-            self.out.info(&format!("No changes: {declared_name} matches {source}."));
+            self.out
+                .info(&format!("No changes: {declared_name} matches {source}."));
             return Ok(0);
         }
-        let diff = similar::TextDiff::from_lines(&schema_text(&actual), &schema_text(&declared))
+        let diff = similar::TextDiff::from_lines(schema_text(&actual), schema_text(&declared))
             .unified_diff()
             .context_radius(3)
             .header(source, &declared_name)
@@ -494,7 +520,7 @@ impl Context {
             plural(ops.len(), "operation")
         ));
         for op in &ops {
-            self.out.print(&format!("  {}", one_line(&op.to_sql(), 120)));
+            self.out.print(&format!("  {}", op.summary()));
         }
         Ok(1)
     }
@@ -820,7 +846,9 @@ fn write_new_file(path: &Path, text: &str) -> Result<()> {
 
 /// A creation date as Alembic writes it, in local time.
 fn now() -> String {
-    chrono::Local::now().format("%Y-%m-%d %H:%M:%S%.6f").to_string()
+    chrono::Local::now()
+        .format("%Y-%m-%d %H:%M:%S%.6f")
+        .to_string()
 }
 
 /// Portable SQL for `ops`, each destructive one preceded by a warning comment; also

@@ -219,6 +219,63 @@ impl Op {
         }
     }
 
+    /// What the op does, in words, for `Detected …` lines.
+    pub fn summary(&self) -> String {
+        let q = |name: &str| quoted(name);
+        let column = |table: &str, column: &str| format!("{}.{}", quoted(table), quoted(column));
+        match self {
+            Op::CreateTable(table) => format!("added table {}", q(&table.name)),
+            Op::DropTable { name } => format!("removed table {}", q(name)),
+            Op::RenameTable { from, to } => format!("renamed table {} to {}", q(from), q(to)),
+            Op::AddColumn { table, column: c } => {
+                format!("added column {}", column(table, &c.name))
+            }
+            Op::DropColumn { table, column: c } => format!("removed column {}", column(table, c)),
+            Op::AlterColumn {
+                table,
+                column: c,
+                change,
+            } => {
+                let mut what = Vec::new();
+                if let Some(ty) = &change.ty {
+                    what.push(format!("type to {ty}"));
+                }
+                if let Some(nullable) = change.nullable {
+                    what.push(if nullable {
+                        "nullable".to_string()
+                    } else {
+                        "NOT NULL".to_string()
+                    });
+                }
+                if let Some(default) = &change.default {
+                    what.push(match default {
+                        Some(value) => format!("default to {value}"),
+                        None => "no default".to_string(),
+                    });
+                }
+                format!("changed column {}: {}", column(table, c), what.join(", "))
+            }
+            Op::RenameColumn { table, from, to } => {
+                format!("renamed column {} to {}", column(table, from), q(to))
+            }
+            Op::CreateIndex { table, index } => format!(
+                "added {}index {} on {}",
+                if index.unique { "unique " } else { "" },
+                q(&index.name),
+                q(table)
+            ),
+            Op::DropIndex { name } => format!("removed index {}", q(name)),
+            Op::AddConstraint { table, constraint } => {
+                format!("added constraint {} on {}", q(constraint.name()), q(table))
+            }
+            Op::DropConstraint { table, name } => {
+                format!("removed constraint {} on {}", q(name), q(table))
+            }
+            Op::CreateView(view) => format!("added view {}", q(&view.name)),
+            Op::DropView { name } => format!("removed view {}", q(name)),
+        }
+    }
+
     /// A warning for ops that can lose data: dropping a table or a column, and changing a
     /// column to a type that cannot hold every value of its current type. `before` is the
     /// schema the op applies to, which knows the current type.

@@ -236,7 +236,13 @@ impl Migrator<'_> {
             .iter()
             .map(|step| {
                 let revision = self.graph.revision(step.revision);
-                section_actions(revision, step.direction, dialect, Some(dialect), &mut schema)
+                section_actions(
+                    revision,
+                    step.direction,
+                    dialect,
+                    Some(dialect),
+                    &mut schema,
+                )
             })
             .collect::<Result<_>>()?;
         Ok(Plan {
@@ -259,12 +265,18 @@ impl Migrator<'_> {
             if foreign_keys_off {
                 self.backend.set_foreign_keys(false)?;
             }
-            let outcome = self.backend.begin().map_err(StepError::Failed).and_then(|()| {
-                self.run_step(step, revision, actions, foreign_keys_off, started)
-            });
+            let outcome = self
+                .backend
+                .begin()
+                .map_err(StepError::Failed)
+                .and_then(|()| self.run_step(step, revision, actions, foreign_keys_off, started));
             let finished = match outcome {
                 Ok(()) => self.backend.commit().map_err(StepError::Failed),
-                Err(e) => self.backend.rollback().map_err(StepError::Failed).and(Err(e)),
+                Err(e) => self
+                    .backend
+                    .rollback()
+                    .map_err(StepError::Failed)
+                    .and(Err(e)),
             };
             if foreign_keys_off {
                 self.backend.set_foreign_keys(true)?;
@@ -307,10 +319,16 @@ impl Migrator<'_> {
         };
         for action in actions {
             let (source, statements, rebuilt) = match action {
-                Action::Verbatim(statement) => (statement, std::slice::from_ref(&statement.sql), &[][..]),
-                Action::Schema { source, rendered, .. } => {
-                    (source, &rendered.statements[..], &rendered.rebuilt_tables[..])
+                Action::Verbatim(statement) => {
+                    (statement, std::slice::from_ref(&statement.sql), &[][..])
                 }
+                Action::Schema {
+                    source, rendered, ..
+                } => (
+                    source,
+                    &rendered.statements[..],
+                    &rendered.rebuilt_tables[..],
+                ),
             };
             // A rebuilt SQLite table loses its triggers with the old table.
             let triggers = self.backend.triggers_on(rebuilt)?;
@@ -417,7 +435,12 @@ pub fn describe_heads(graph: &RevisionGraph, heads: &BTreeSet<usize>) -> String 
 /// What `upgrade --sql` / `downgrade --sql` print: the statements each step would run on
 /// `dialect`, with the transaction and version-table statements around them, computed
 /// without a database.
-pub fn offline_script(graph: &RevisionGraph, dialect: Dialect, state: &State, steps: &[Step]) -> Result<String> {
+pub fn offline_script(
+    graph: &RevisionGraph,
+    dialect: Dialect,
+    state: &State,
+    steps: &[Step],
+) -> Result<String> {
     let mut schema = simulate::schema_after(graph, &state.applied, dialect)?;
     let mut out = String::new();
     for statement in version::create_tables_sql(dialect) {
@@ -425,7 +448,13 @@ pub fn offline_script(graph: &RevisionGraph, dialect: Dialect, state: &State, st
     }
     for step in steps {
         let revision = graph.revision(step.revision);
-        let actions = section_actions(revision, step.direction, dialect, Some(dialect), &mut schema)?;
+        let actions = section_actions(
+            revision,
+            step.direction,
+            dialect,
+            Some(dialect),
+            &mut schema,
+        )?;
         let foreign_keys_off = actions
             .iter()
             .any(|a| matches!(a, Action::Schema { rendered, .. } if rendered.foreign_keys_off));
@@ -454,7 +483,11 @@ pub fn offline_script(graph: &RevisionGraph, dialect: Dialect, state: &State, st
             out.push_str("PRAGMA foreign_key_check;\n");
         }
         let (delete, insert) = step.head_changes();
-        let ids = |list: Vec<usize>| list.into_iter().map(|i| graph.revision(i).id.as_str()).collect::<Vec<_>>();
+        let ids = |list: Vec<usize>| {
+            list.into_iter()
+                .map(|i| graph.revision(i).id.as_str())
+                .collect::<Vec<_>>()
+        };
         for sql in version::update_heads_sql(dialect, &ids(delete), &ids(insert)) {
             out.push_str(&format!("{sql};\n"));
         }

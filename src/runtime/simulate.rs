@@ -20,17 +20,16 @@ pub enum Action {
     Verbatim(Statement),
     /// A schema operation rendered for the target database against the schema at that
     /// point.
-    Schema {
-        source: Statement,
-        op: Op,
-        rendered: Rendered,
-    },
+    Schema { source: Statement, rendered: Rendered },
 }
 
 impl Action {
     pub fn source(&self) -> &Statement {
         match self {
-            Action::Verbatim(statement) | Action::Schema { source: statement, .. } => statement,
+            Action::Verbatim(statement)
+            | Action::Schema {
+                source: statement, ..
+            } => statement,
         }
     }
 }
@@ -66,10 +65,10 @@ pub fn section_actions(
                 .map_err(|e| located(statement.line, &e.message))?,
             None => Rendered::default(),
         };
-        op.apply(schema).map_err(|e| located(statement.line, &e.message))?;
+        op.apply(schema)
+            .map_err(|e| located(statement.line, &e.message))?;
         actions.push(Action::Schema {
             source: statement,
-            op,
             rendered,
         });
     }
@@ -80,7 +79,13 @@ pub fn section_actions(
 pub fn schema_after(graph: &RevisionGraph, applied: &Marks, tokenizer: Dialect) -> Result<Schema> {
     let mut schema = Schema::default();
     for i in (0..graph.len()).filter(|&i| applied[i]) {
-        section_actions(graph.revision(i), Direction::Up, tokenizer, None, &mut schema)?;
+        section_actions(
+            graph.revision(i),
+            Direction::Up,
+            tokenizer,
+            None,
+            &mut schema,
+        )?;
     }
     Ok(schema)
 }

@@ -255,7 +255,8 @@ impl TestProject {
                 let path = self.sqlite_path();
                 let conn = rusqlite::Connection::open(&path)
                     .unwrap_or_else(|e| panic!("open {}: {e}", path.display()));
-                conn.execute_batch(sql).unwrap_or_else(|e| panic!("{sql}: {e}"));
+                conn.execute_batch(sql)
+                    .unwrap_or_else(|e| panic!("{sql}: {e}"));
             }
             _ => panic!(
                 "the test harness cannot write to {} yet; add its driver to TestProject::execute",
