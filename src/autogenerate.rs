@@ -23,7 +23,7 @@
 //! NOT NULL, so the column can be added to a table that has rows. Column order is not
 //! compared (see [`crate::schema`]).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 use crate::ops::{ColumnChange, Op};
 use crate::schema::{Column, Constraint, ForeignKey, Schema, Table};
@@ -343,76 +343,125 @@ fn views_to_replace(
     (drop, create)
 }
 
-/// Drops tables so that no remaining table references one already dropped.
+/// Drops tables so that no remaining table references one already dropped: layer by
+/// layer, each layer the tables nothing remaining references, in name order. Linear in
+/// tables and foreign keys, so a long chain of references costs no more than a flat list.
 fn drop_tables(dropped: &[&Table], ops: &mut Vec<Op>) {
-    let mut remaining: Vec<Table> = dropped.iter().map(|t| (*t).clone()).collect();
-    while !remaining.is_empty() {
-        let referenced = |name: &str, tables: &[Table]| {
-            tables
+    let position: HashMap<&str, usize> = dropped
+        .iter()
+        .enumerate()
+        .map(|(i, t)| (t.name.as_str(), i))
+        .collect();
+    // The foreign keys each table still holds on other dropped tables.
+    let mut holds: Vec<Vec<&ForeignKey>> = dropped
+        .iter()
+        .map(|t| {
+            t.foreign_keys
                 .iter()
-                .any(|t| t.name != name && t.foreign_keys.iter().any(|fk| fk.ref_table == name))
-        };
-        let ready: Vec<String> = remaining
-            .iter()
-            .filter(|t| !referenced(&t.name, &remaining))
-            .map(|t| t.name.clone())
-            .collect();
-        let next = match ready.first() {
-            Some(_) => ready,
-            None => {
-                // A cycle: drop the foreign keys that point at one table, then the table.
-                let victim = remaining[0].name.clone();
-                for table in remaining.iter_mut().filter(|t| t.name != victim) {
-                    for fk in table
-                        .foreign_keys
-                        .iter()
-                        .filter(|fk| fk.ref_table == victim)
-                    {
-                        ops.push(Op::DropConstraint {
-                            table: table.name.clone(),
-                            name: fk.name.clone(),
-                        });
-                    }
-                    table.foreign_keys.retain(|fk| fk.ref_table != victim);
-                }
-                vec![victim]
-            }
-        };
-        for name in next {
-            ops.push(Op::DropTable { name: name.clone() });
-            remaining.retain(|t| t.name != name);
+                .filter(|fk| fk.ref_table != t.name && position.contains_key(fk.ref_table.as_str()))
+                .collect()
+        })
+        .collect();
+    let mut referenced_by = vec![0usize; dropped.len()];
+    for fks in &holds {
+        for fk in fks {
+            referenced_by[position[fk.ref_table.as_str()]] += 1;
         }
+    }
+    let mut gone = vec![false; dropped.len()];
+    let mut ready: Vec<usize> = (0..dropped.len())
+        .filter(|&i| referenced_by[i] == 0)
+        .collect();
+    let mut left = dropped.len();
+    while left > 0 {
+        if ready.is_empty() {
+            // A cycle: drop the foreign keys that point at one table, then the table.
+            let victim = (0..dropped.len())
+                .find(|&i| !gone[i])
+                .expect("a table is left");
+            let name = &dropped[victim].name;
+            for (i, fks) in holds
+                .iter_mut()
+                .enumerate()
+                .filter(|(i, _)| !gone[*i] && *i != victim)
+            {
+                for fk in fks.iter().filter(|fk| &fk.ref_table == name) {
+                    ops.push(Op::DropConstraint {
+                        table: dropped[i].name.clone(),
+                        name: fk.name.clone(),
+                    });
+                }
+                fks.retain(|fk| &fk.ref_table != name);
+            }
+            ready.push(victim);
+        }
+        let mut next = Vec::new();
+        for &i in &ready {
+            ops.push(Op::DropTable {
+                name: dropped[i].name.clone(),
+            });
+            gone[i] = true;
+            left -= 1;
+            for fk in std::mem::take(&mut holds[i]) {
+                let target = position[fk.ref_table.as_str()];
+                referenced_by[target] -= 1;
+                if referenced_by[target] == 0 && !gone[target] {
+                    next.push(target);
+                }
+            }
+        }
+        next.sort_unstable();
+        next.dedup();
+        ready = next;
     }
 }
 
 /// Creates tables so that each one's referenced tables exist, each followed by its
-/// indexes. Returns the foreign keys that close a cycle, to be added afterwards.
+/// indexes: layer by layer, each layer the tables whose references all exist, in name
+/// order. Returns the foreign keys that close a cycle, to be added afterwards.
 fn create_tables(created: &[&Table], ops: &mut Vec<Op>) -> Vec<Op> {
+    let position: HashMap<&str, usize> = created
+        .iter()
+        .enumerate()
+        .map(|(i, t)| (t.name.as_str(), i))
+        .collect();
+    let mut waiting_on = vec![0usize; created.len()];
+    let mut waited_by: Vec<Vec<usize>> = vec![Vec::new(); created.len()];
+    for (i, table) in created.iter().enumerate() {
+        for fk in &table.foreign_keys {
+            if let Some(&target) = position.get(fk.ref_table.as_str()).filter(|&&t| t != i) {
+                waiting_on[i] += 1;
+                waited_by[target].push(i);
+            }
+        }
+    }
+    let mut done = vec![false; created.len()];
     let mut deferred = Vec::new();
-    let mut remaining: Vec<&Table> = created.to_vec();
-    let mut done: BTreeSet<String> = BTreeSet::new();
-    while !remaining.is_empty() {
-        let pending: BTreeSet<&str> = remaining.iter().map(|t| t.name.as_str()).collect();
-        let waits_for = |t: &Table, fk: &ForeignKey| {
-            fk.ref_table != t.name && pending.contains(fk.ref_table.as_str())
-        };
-        let ready: Vec<&Table> = remaining
-            .iter()
-            .copied()
-            .filter(|t| !t.foreign_keys.iter().any(|fk| waits_for(t, fk)))
-            .collect();
-        let next = if ready.is_empty() {
-            vec![remaining[0]]
-        } else {
-            ready
-        };
-        for table in next {
+    let mut ready: Vec<usize> = (0..created.len()).filter(|&i| waiting_on[i] == 0).collect();
+    let mut left = created.len();
+    while left > 0 {
+        if ready.is_empty() {
+            // A cycle: create one table now and add its pending foreign keys at the end.
+            ready.push(
+                (0..created.len())
+                    .find(|&i| !done[i])
+                    .expect("a table is left"),
+            );
+        }
+        let mut next = Vec::new();
+        for &i in &ready {
+            let table = created[i];
+            let pending = |fk: &ForeignKey| {
+                position
+                    .get(fk.ref_table.as_str())
+                    .is_some_and(|&t| t != i && !done[t])
+            };
             let mut definition = table.clone();
             definition.indexes.clear();
             let (later, now): (Vec<ForeignKey>, Vec<ForeignKey>) = definition
                 .foreign_keys
                 .drain(..)
-                .partition(|fk| waits_for(table, fk));
+                .partition(|fk| pending(fk));
             definition.foreign_keys = now;
             deferred.extend(later.into_iter().map(|fk| Op::AddConstraint {
                 table: table.name.clone(),
@@ -423,9 +472,18 @@ fn create_tables(created: &[&Table], ops: &mut Vec<Op>) -> Vec<Op> {
                 table: table.name.clone(),
                 index: index.clone(),
             }));
-            done.insert(table.name.clone());
+            done[i] = true;
+            left -= 1;
+            for &waiter in &waited_by[i] {
+                waiting_on[waiter] -= 1;
+                if waiting_on[waiter] == 0 && !done[waiter] {
+                    next.push(waiter);
+                }
+            }
         }
-        remaining.retain(|t| !done.contains(&t.name));
+        next.sort_unstable();
+        next.dedup();
+        ready = next;
     }
     deferred
 }

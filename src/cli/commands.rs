@@ -437,8 +437,8 @@ impl Context {
             return Ok(());
         }
         let down = autogenerate::diff(&declared, &live);
-        let (upgrades, warnings) = ops_script(&up, &live)?;
-        let (downgrades, _) = ops_script(&down, &declared)?;
+        let (upgrades, warnings) = ops_script(&up, &live);
+        let (downgrades, _) = ops_script(&down, &declared);
         for op in &up {
             self.out.info(&format!("Detected {}", op.summary()));
         }
@@ -852,20 +852,19 @@ fn now() -> String {
 }
 
 /// Portable SQL for `ops`, each destructive one preceded by a warning comment; also
-/// returns the warnings.
-fn ops_script(ops: &[Op], before: &Schema) -> Result<(String, Vec<String>)> {
-    let mut schema = before.clone();
+/// returns the warnings. `before` is the schema the ops start from: a diff changes each
+/// column at most once, so the types a narrowing warning compares are all in it.
+fn ops_script(ops: &[Op], before: &Schema) -> (String, Vec<String>) {
     let mut text = String::new();
     let mut warnings = Vec::new();
     for op in ops {
-        if let Some(warning) = op.destructive_warning(&schema) {
+        if let Some(warning) = op.destructive_warning(before) {
             text.push_str(&format!("-- WARNING: {warning}\n"));
             warnings.push(warning);
         }
         text.push_str(&format!("{};\n", op.to_sql()));
-        op.apply(&mut schema)?;
     }
-    Ok((text, warnings))
+    (text, warnings)
 }
 
 /// A schema as the portable SQL that creates it, for readable diffs.

@@ -20,7 +20,10 @@ pub enum Action {
     Verbatim(Statement),
     /// A schema operation rendered for the target database against the schema at that
     /// point.
-    Schema { source: Statement, rendered: Rendered },
+    Schema {
+        source: Statement,
+        rendered: Rendered,
+    },
 }
 
 impl Action {

@@ -95,8 +95,14 @@ pub fn parse_schema_sql(text: &str, file: &Path) -> Result<Schema> {
             }
         }
     }
+    // Names are unique across the schema; one set keeps the check linear in size.
+    let mut taken: std::collections::HashSet<String> = schema
+        .tables
+        .values()
+        .flat_map(|t| t.object_names().map(str::to_string))
+        .collect();
     for (at, (table_name, index)) in indexes {
-        if schema.object_name_taken(&index.name) {
+        if !taken.insert(index.name.clone()) {
             return Err(located(
                 at,
                 &already_declared("index or constraint", &index.name),
