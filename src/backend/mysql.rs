@@ -2,9 +2,8 @@
 //!
 //! Each DDL statement commits implicitly, so the runtime applies a revision statement by
 //! statement and records its progress (`transactional_ddl` is false). The session runs
-//! with `autocommit = 0`, so the data changes between two DDL statements still commit
-//! together, and with `ANSI_QUOTES` and `PIPES_AS_CONCAT`, so portable SQL means the same
-//! as elsewhere: `"user"` is an identifier and `||` concatenates.
+//! with `ANSI_QUOTES` and `PIPES_AS_CONCAT`, so portable SQL means the same as elsewhere:
+//! `"user"` is an identifier and `||` concatenates.
 
 use std::time::Duration;
 
@@ -32,7 +31,6 @@ impl MysqlBackend {
     pub fn connect(url: &ServerUrl) -> Result<Connected> {
         let mut init = vec![
             "SET SESSION sql_mode = CONCAT_WS(',', NULLIF(@@SESSION.sql_mode, ''), 'ANSI_QUOTES', 'PIPES_AS_CONCAT')".to_string(),
-            "SET SESSION autocommit = 0".to_string(),
         ];
         if let Some(charset) = url.param("charset") {
             // Validated as letters, digits and '_' when the URL was parsed.
@@ -158,9 +156,6 @@ impl Backend for MysqlBackend {
     }
 
     fn lock(&mut self, timeout: Duration, waiting: &mut dyn FnMut(&str)) -> Result<()> {
-        // Ends the snapshot reads made so far, so that what comes after sees what the
-        // previous holder of the lock committed.
-        self.commit()?;
         let name = format!(
             "mb_{:016x}",
             server::lock_key(&format!(

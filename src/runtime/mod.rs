@@ -1,20 +1,29 @@
 //! Running revisions against a database: each one in its own transaction together with
 //! its version-table update, so a failure leaves the database at the previous revision.
+//! Where DDL cannot be rolled back (MySQL) or a revision asks to run outside a
+//! transaction (`-- mb:no-transaction`), it runs statement by statement with its progress
+//! recorded in `mb_progress` (see [`progress`]). Everything that writes holds the
+//! database's migration lock.
 
 pub mod plan;
+pub mod progress;
 pub mod version;
 
 use std::collections::{BTreeSet, HashMap};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use crate::backend::Backend;
 use crate::script::split::{Statement, split_statements};
 use crate::script::target::Target;
 use crate::script::{Revision, RevisionGraph};
 use crate::text::one_line;
-use crate::{Error, Result};
+use crate::{Error, ErrorKind, Result};
 use plan::{Direction, State, Step};
+use progress::Progress;
 use version::{AppliedRecord, Operation};
+
+/// How long a command waits for another process's migration lock by default.
+pub const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(300);
 
 /// Where progress goes; the command line prints it, tests may collect it.
 pub trait Reporter {
@@ -37,6 +46,8 @@ pub struct Migrator<'a> {
     pub backend: &'a mut dyn Backend,
     pub graph: &'a RevisionGraph,
     pub reporter: &'a dyn Reporter,
+    /// How long to wait for another process's migration lock.
+    pub lock_timeout: Duration,
 }
 
 /// What a command will do, computed before anything is written: the steps and every
@@ -47,6 +58,8 @@ pub struct Plan {
     kind: PlanKind,
     pub steps: Vec<Step>,
     statements: Vec<Vec<Statement>>,
+    /// For `--resume`: the partly applied revision (the first step) as planning found it.
+    resume: Option<Progress>,
 }
 
 #[derive(Debug)]
@@ -136,13 +149,53 @@ impl Migrator<'_> {
         self.prepare(PlanKind::Downgrade, steps)
     }
 
-    /// Runs a plan, each step in its own transaction. Returns how many steps this process
-    /// ran.
-    pub fn run(&mut self, mut plan: Plan) -> Result<usize> {
+    /// Runs a plan, each step in its own transaction, holding the migration lock. Returns
+    /// how many steps this process ran.
+    pub fn run(&mut self, plan: Plan) -> Result<usize> {
         if plan.is_empty() {
             return Ok(0);
         }
+        self.locked(|m| m.run_locked(plan))
+    }
+
+    /// Runs `work` while holding the database's migration lock, saying so when another
+    /// process holds it first.
+    fn locked<T>(&mut self, work: impl FnOnce(&mut Self) -> Result<T>) -> Result<T> {
+        let location = self.backend.location();
+        let reporter = self.reporter;
+        let timeout = self.lock_timeout;
+        self.backend.lock(timeout, &mut |holder| {
+            reporter.info(&format!(
+                "Waiting for the migration lock on {location}: {holder} holds it (another mb is migrating this database; waiting up to {} s)",
+                timeout.as_secs()
+            ))
+        })?;
+        let result = work(self);
+        let unlocked = self.backend.unlock();
+        let value = result?;
+        unlocked?;
+        Ok(value)
+    }
+
+    fn run_locked(&mut self, mut plan: Plan) -> Result<usize> {
         version::ensure_tables_in_transaction(self.backend)?;
+        let found = progress::read(self.backend)?;
+        match (&plan.resume, found) {
+            (None, None) => {}
+            (None, Some(found)) => return Err(self.interrupted(&found)),
+            (Some(planned), Some(found))
+                if planned.revision == found.revision
+                    && planned.statements_done == found.statements_done => {}
+            (Some(planned), _) => {
+                return Err(Error::new(
+                    ErrorKind::Lock,
+                    format!(
+                        "another process resumed or resolved revision {} meanwhile; check `mb db current` and run the command again",
+                        planned.revision
+                    ),
+                ));
+            }
+        }
         let mut ran = 0;
         loop {
             match self.run_steps(&plan) {
@@ -151,7 +204,7 @@ impl Migrator<'_> {
                     ran += done;
                     let PlanKind::Upgrade { targets } = &plan.kind else {
                         return Err(Error::new(
-                            crate::ErrorKind::Lock,
+                            ErrorKind::Lock,
                             "the database was migrated by another process during the downgrade; check `mb db current` and run the downgrade again",
                         ));
                     };
@@ -180,8 +233,15 @@ impl Migrator<'_> {
     /// Records `targets` as applied without running anything. `purge` ignores (and
     /// removes) whatever the version table says now.
     pub fn stamp(&mut self, targets: &[Target], purge: bool) -> Result<BTreeSet<usize>> {
+        self.locked(|m| m.stamp_locked(targets, purge))
+    }
+
+    fn stamp_locked(&mut self, targets: &[Target], purge: bool) -> Result<BTreeSet<usize>> {
         let graph = self.graph;
         version::ensure_tables_in_transaction(self.backend)?;
+        if let Some(found) = progress::read(self.backend)? {
+            return Err(self.interrupted(&found));
+        }
         self.backend.begin()?;
         let result = (|| {
             let rows = version::read_heads(self.backend)?;
@@ -214,6 +274,182 @@ impl Migrator<'_> {
         finish(self.backend, result)
     }
 
+    /// The partly applied revision, if any (see [`progress`]).
+    pub fn read_progress(&mut self) -> Result<Option<Progress>> {
+        progress::read(self.backend)
+    }
+
+    /// `revision r2 (two) is partly applied: its upgrade stopped after statement 2 of 4
+    /// (file:9), and statement 3 (line 11) failed: <message>`.
+    pub fn describe_progress(&self, found: &Progress) -> String {
+        let Some(index) = self.graph.find(&found.revision) else {
+            return format!(
+                "revision {} (whose file is not in the migrations) is partly applied: its {} stopped after {}",
+                found.revision,
+                verb(found.direction),
+                statement_range(found.statements_done, found.statements_total)
+            );
+        };
+        let revision = self.graph.revision(index);
+        // Lines are those of the file as it is now, when the statements that ran are
+        // still the same.
+        let statements = self.statements(index, found.direction).ok().filter(|s| {
+            s.len() >= found.statements_done
+                && progress::statements_checksum(&s[..found.statements_done]) == found.done_checksum
+        });
+        let line_of = |n: usize| statements.as_ref().and_then(|s| s.get(n)).map(|s| s.line);
+        let last = match found.statements_done.checked_sub(1).and_then(line_of) {
+            Some(line) => format!(" ({}:{line})", revision.path.display()),
+            None => String::new(),
+        };
+        let next = found.statements_done + 1;
+        let next_line = line_of(found.statements_done)
+            .map(|line| format!(" (line {line})"))
+            .unwrap_or_default();
+        let what_next = match &found.error {
+            Some(error) => format!("statement {next}{next_line} failed: {error}"),
+            None => format!(
+                "mb stopped while statement {next}{next_line} ran (check whether it took effect)"
+            ),
+        };
+        let started = found.started_at.split('.').next().unwrap_or_default();
+        format!(
+            "revision {} ({}) is partly applied: its {} (started {started} UTC) stopped after {}{last}, and {what_next}",
+            revision.id,
+            revision.message,
+            verb(found.direction),
+            statement_range(found.statements_done, found.statements_total),
+        )
+    }
+
+    /// The refusal to migrate a database whose last revision stopped part way.
+    fn interrupted(&self, found: &Progress) -> Error {
+        Error::safety(format!(
+            "{}; fix what stopped it and run `mb db {} --resume` to run statements {}-{}, or finish or undo it by hand and record that with `mb db resolve done` or `mb db resolve undone`",
+            self.describe_progress(found),
+            verb(found.direction),
+            found.statements_done + 1,
+            found.statements_total
+        ))
+    }
+
+    /// A plan that first finishes the partly applied revision (from the statement after
+    /// the last one that ran), then goes on towards `target`.
+    pub fn plan_resume(&mut self, direction: Direction, target: &Target) -> Result<Plan> {
+        let graph = self.graph;
+        let found = progress::read(self.backend)?.ok_or_else(|| {
+            Error::script(format!(
+                "there is no partly applied revision to resume; run `mb db {}` without --resume",
+                verb(direction)
+            ))
+        })?;
+        if found.direction != direction {
+            return Err(Error::script(format!(
+                "revision {} stopped part way through a {}; resume it with `mb db {} --resume`",
+                found.revision,
+                verb(found.direction),
+                verb(found.direction)
+            )));
+        }
+        let index = graph.find(&found.revision).ok_or_else(|| {
+            Error::script(format!(
+                "the partly applied revision {} is not in the migrations; restore its file, or finish or undo it by hand and run `mb db resolve done` or `mb db resolve undone`",
+                found.revision
+            ))
+        })?;
+        let statements = self.statements(index, direction)?;
+        if statements.len() < found.statements_done
+            || progress::statements_checksum(&statements[..found.statements_done])
+                != found.done_checksum
+        {
+            return Err(Error::safety(format!(
+                "the {} of revision {} that already ran changed since; resuming would skip SQL that never ran, so restore them, or finish or undo the revision by hand and run `mb db resolve done` or `mb db resolve undone`",
+                statement_range(found.statements_done, found.statements_total),
+                found.revision
+            )));
+        }
+        let rows = version::read_heads(self.backend)?;
+        let state = State::from_rows(graph, &rows)?;
+        let off_course = || {
+            Error::script(format!(
+                "the partly applied revision {} is not the first {} towards that target; resume with `mb db {} --resume {}`",
+                found.revision,
+                verb(direction),
+                verb(direction),
+                match direction {
+                    Direction::Up => found.revision.clone(),
+                    Direction::Down => "-1".into(),
+                }
+            ))
+        };
+        let (kind, steps) = match direction {
+            Direction::Up => {
+                let targets = plan::upgrade_targets(&state, target)?;
+                if !plan::upgrade_plan(&state, &targets)
+                    .iter()
+                    .any(|s| s.revision == index)
+                {
+                    return Err(off_course());
+                }
+                let mut after = state.clone();
+                let mut steps = vec![after.up(index)];
+                steps.extend(plan::upgrade_plan(&after, &targets));
+                (PlanKind::Upgrade { targets }, steps)
+            }
+            Direction::Down => {
+                let steps = plan::downgrade_plan(&state, target)?;
+                if steps.first().map(|s| s.revision) != Some(index) {
+                    return Err(off_course());
+                }
+                (PlanKind::Downgrade, steps)
+            }
+        };
+        let mut plan = self.prepare(kind, steps)?;
+        plan.resume = Some(found);
+        Ok(plan)
+    }
+
+    /// Settles a partly applied revision that was finished (`done`) or undone by hand:
+    /// records it as applied (or unapplied) without running SQL, or forgets the attempt.
+    /// Returns what was settled and the heads after it.
+    pub fn resolve(&mut self, done: bool) -> Result<(Progress, BTreeSet<usize>)> {
+        self.locked(|m| {
+            let graph = m.graph;
+            let found = progress::read(m.backend)?.ok_or_else(|| {
+                Error::script("there is nothing to resolve: no revision is partly applied")
+            })?;
+            m.backend.begin()?;
+            let result = (|| {
+                let rows = version::read_heads(m.backend)?;
+                let mut state = State::from_rows(graph, &rows)?;
+                if done {
+                    let index = graph.find(&found.revision).ok_or_else(|| {
+                        Error::script(format!(
+                            "revision {} is not in the migrations, so mb cannot tell what applying it means; restore its file, or run `mb db resolve undone` and `mb db stamp`",
+                            found.revision
+                        ))
+                    })?;
+                    if state.applied[index] != (found.direction == Direction::Down) {
+                        return Err(Error::script(format!(
+                            "the version table already records revision {} as {}; run `mb db resolve undone` to forget the attempt",
+                            found.revision,
+                            if state.applied[index] { "applied" } else { "unapplied" }
+                        )));
+                    }
+                    let (step, operation) = match found.direction {
+                        Direction::Up => (state.up(index), Operation::Stamp),
+                        Direction::Down => (state.down(index), Operation::Unstamp),
+                    };
+                    record_step(m.backend, graph, &step, operation, 0)?;
+                }
+                progress::clear(m.backend, &found.revision)?;
+                Ok(state.heads.clone())
+            })();
+            let heads = finish(m.backend, result)?;
+            Ok((found, heads))
+        })
+    }
+
     /// Validates stamp targets without writing, so a bad one is reported before a
     /// database is created.
     pub fn check_stamp(&mut self, targets: &[Target], purge: bool) -> Result<()> {
@@ -225,53 +461,69 @@ impl Migrator<'_> {
     /// Splits every step's SQL before anything runs, so a malformed later revision
     /// stops the upgrade before its first revision.
     fn prepare(&self, kind: PlanKind, steps: Vec<Step>) -> Result<Plan> {
-        let dialect = self.backend.dialect();
         let statements = steps
             .iter()
-            .map(|step| {
-                let revision = self.graph.revision(step.revision);
-                let (sql, section) = match step.direction {
-                    Direction::Up => (revision.up_sql(), &revision.up),
-                    Direction::Down => (revision.down_sql(), &revision.down),
-                };
-                split_statements(sql, section.first_line, dialect).map_err(|e| {
-                    Error::script(format!(
-                        "{}:{}: {}",
-                        revision.path.display(),
-                        e.line,
-                        e.message
-                    ))
-                })
-            })
+            .map(|step| self.statements(step.revision, step.direction))
             .collect::<Result<_>>()?;
         Ok(Plan {
             kind,
             steps,
             statements,
+            resume: None,
+        })
+    }
+
+    /// The statements of one section of a revision, as they will run.
+    fn statements(&self, index: usize, direction: Direction) -> Result<Vec<Statement>> {
+        let revision = self.graph.revision(index);
+        let (sql, section) = match direction {
+            Direction::Up => (revision.up_sql(), &revision.up),
+            Direction::Down => (revision.down_sql(), &revision.down),
+        };
+        split_statements(sql, section.first_line, self.backend.dialect()).map_err(|e| {
+            Error::script(format!(
+                "{}:{}: {}",
+                revision.path.display(),
+                e.line,
+                e.message
+            ))
         })
     }
 
     fn run_steps(&mut self, plan: &Plan) -> Result<usize, StepError> {
         for (done, (step, statements)) in plan.steps.iter().zip(&plan.statements).enumerate() {
             let revision = self.graph.revision(step.revision);
-            self.reporter.info(&running_line(self.graph, step));
+            let resume = plan.resume.as_ref().filter(|_| done == 0);
+            self.reporter.info(&match resume {
+                Some(p) => format!(
+                    "{} (resuming at statement {} of {})",
+                    running_line(self.graph, step),
+                    p.statements_done + 1,
+                    statements.len()
+                ),
+                None => running_line(self.graph, step),
+            });
             let started = Instant::now();
-            self.backend.begin()?;
-            let outcome = self.run_step(step, revision, statements, started);
-            if let Err(e) = outcome {
-                self.backend.rollback()?;
-                return Err(match e {
-                    StepError::Conflict { .. } => StepError::Conflict { done },
-                    failed => failed,
-                });
+            let outcome =
+                if resume.is_none() && self.backend.transactional_ddl() && !revision.no_transaction
+                {
+                    self.run_step(step, revision, statements, started)
+                } else {
+                    let from = resume.map_or(0, |p| p.statements_done);
+                    self.run_step_in_parts(step, revision, statements, from, started)
+                };
+            match outcome {
+                Err(StepError::Conflict { .. }) => return Err(StepError::Conflict { done }),
+                Err(failed) => return Err(failed),
+                Ok(()) => {}
             }
-            self.backend.commit()?;
             self.reporter
                 .detail(&format!("  done in {} ms", started.elapsed().as_millis()));
         }
         Ok(plan.steps.len())
     }
 
+    /// Runs a step and its version-table update in one transaction.
     fn run_step(
         &mut self,
         step: &Step,
@@ -279,45 +531,196 @@ impl Migrator<'_> {
         statements: &[Statement],
         started: Instant,
     ) -> Result<(), StepError> {
+        self.backend.begin()?;
+        let outcome = (|| {
+            self.check_heads(step)?;
+            for statement in statements {
+                self.execute(statement).map_err(|message| {
+                    self.statement_error(revision, statement, &message, &self.rolled_back(step))
+                })?;
+            }
+            self.finish_step(step, started)
+        })();
+        finish(self.backend, outcome)
+    }
+
+    /// Runs a step statement by statement, recording after each one how many have run,
+    /// for databases whose DDL commits by itself and for `-- mb:no-transaction`
+    /// revisions. Statements from `from` on run (the earlier ones ran before `--resume`).
+    fn run_step_in_parts(
+        &mut self,
+        step: &Step,
+        revision: &Revision,
+        statements: &[Statement],
+        from: usize,
+        started: Instant,
+    ) -> Result<(), StepError> {
+        progress::ensure_table(self.backend)?;
+        self.backend.begin()?;
+        let claimed = (|| {
+            self.check_heads(step)?;
+            match progress::read(self.backend)? {
+                None => progress::start(
+                    self.backend,
+                    &Progress {
+                        revision: revision.id.clone(),
+                        direction: step.direction,
+                        checksum: revision.checksum(),
+                        statements_done: 0,
+                        statements_total: statements.len(),
+                        done_checksum: progress::statements_checksum(&[]),
+                        started_at: version::now(),
+                        error: None,
+                    },
+                )?,
+                Some(found) if from > 0 || found.revision == revision.id => {
+                    progress::advance(self.backend, &revision.id, from, &found.done_checksum)?
+                }
+                Some(found) => {
+                    return Err(StepError::Failed(Error::new(
+                        ErrorKind::Lock,
+                        format!(
+                            "another mb process is applying revision {} outside a transaction right now; wait for it to finish and run the command again",
+                            found.revision
+                        ),
+                    )));
+                }
+            }
+            Ok(())
+        })();
+        finish(self.backend, claimed)?;
+        // Each statement commits together with its progress record (a DDL statement on
+        // MySQL commits by itself just before), so the record is exact after a failure.
+        // A no-transaction revision's statements must run outside any transaction.
+        let wrap = !revision.no_transaction;
+        for (index, statement) in statements.iter().enumerate().skip(from) {
+            if wrap {
+                self.backend.begin()?;
+            }
+            if let Err(message) = self.execute(statement) {
+                if wrap {
+                    self.backend.rollback()?;
+                }
+                let total = statements.len();
+                return Err(self.stop_part_way(
+                    step,
+                    revision,
+                    (statement, index, total),
+                    &message,
+                ));
+            }
+            let done = progress::statements_checksum(&statements[..=index]);
+            progress::advance(self.backend, &revision.id, index + 1, &done)?;
+            if wrap {
+                self.backend.commit()?;
+            }
+        }
+        self.backend.begin()?;
+        let finished = self
+            .finish_step(step, started)
+            .and_then(|()| Ok(progress::clear(self.backend, &revision.id)?));
+        finish(self.backend, finished)
+    }
+
+    /// After statement `done + 1` of a step in parts failed: records the failure (or
+    /// forgets the attempt when nothing ran) and says where the database is.
+    fn stop_part_way(
+        &mut self,
+        step: &Step,
+        revision: &Revision,
+        (statement, done, total): (&Statement, usize, usize),
+        message: &str,
+    ) -> StepError {
+        let outcome = (|| -> Result<StepError> {
+            self.backend.begin()?;
+            let where_it_is = if done == 0 {
+                progress::clear(self.backend, &revision.id)?;
+                self.rolled_back(step)
+            } else {
+                progress::record_error(self.backend, &revision.id, message)?;
+                format!(
+                    "{}, so revision {} is partly applied on top of {}: {} ran and {} applied (recorded in {}); fix the statement and run `mb db {} --resume`, or undo them by hand and run `mb db resolve undone`",
+                    self.why_in_parts(revision),
+                    revision.id,
+                    describe_heads(self.graph, &step.heads_before),
+                    statement_range(done, total),
+                    if done == 1 { "stays" } else { "stay" },
+                    progress::PROGRESS_TABLE,
+                    verb(step.direction),
+                )
+            };
+            self.backend.commit()?;
+            Ok(self.statement_error(revision, statement, message, &where_it_is))
+        })();
+        outcome.unwrap_or_else(StepError::Failed)
+    }
+
+    fn why_in_parts(&self, revision: &Revision) -> String {
+        if revision.no_transaction {
+            format!(
+                "the revision runs outside a transaction ({})",
+                crate::script::revision::NO_TRANSACTION_MARKER
+            )
+        } else {
+            format!("{} commits DDL as it runs", self.backend.dialect().name())
+        }
+    }
+
+    fn execute(&mut self, statement: &Statement) -> std::result::Result<(), String> {
+        self.reporter
+            .detail(&format!("  {}", one_line(&statement.sql, 200)));
+        self.backend.execute(&statement.sql)
+    }
+
+    /// `file:line: message; the statement was: …; <where the database is>`.
+    fn statement_error(
+        &self,
+        revision: &Revision,
+        statement: &Statement,
+        message: &str,
+        outcome: &str,
+    ) -> StepError {
+        StepError::Failed(Error::database(format!(
+            "{}:{}: {message}; the statement was: {}; {outcome}",
+            revision.path.display(),
+            statement.line,
+            one_line(&statement.sql, 160),
+        )))
+    }
+
+    fn rolled_back(&self, step: &Step) -> String {
+        format!(
+            "revision {} was rolled back, the database is still at {}",
+            self.graph.revision(step.revision).id,
+            describe_heads(self.graph, &step.heads_before)
+        )
+    }
+
+    /// Fails with a conflict when the version rows are not what the plan expected.
+    fn check_heads(&mut self, step: &Step) -> Result<(), StepError> {
         let graph = self.graph;
         let rows = version::read_heads(self.backend)?;
         let actual: BTreeSet<usize> = rows.iter().filter_map(|id| graph.find(id)).collect();
         if actual != step.heads_before || actual.len() != rows.len() {
             return Err(StepError::Conflict { done: 0 });
         }
-        for statement in statements {
-            self.reporter
-                .detail(&format!("  {}", one_line(&statement.sql, 200)));
-            self.backend.execute(&statement.sql).map_err(|message| {
-                Error::database(format!(
-                    "{}:{}: {message}; the statement was: {}; revision {} was rolled back, the database is still at {}",
-                    revision.path.display(),
-                    statement.line,
-                    one_line(&statement.sql, 160),
-                    revision.id,
-                    describe_heads(graph, &step.heads_before)
-                ))
-            })?;
-        }
-        let (delete, insert) = step.head_changes();
-        let ids = |list: Vec<usize>| {
-            list.into_iter()
-                .map(|i| graph.revision(i).id.as_str())
-                .collect::<Vec<_>>()
-        };
-        version::update_heads(self.backend, &ids(delete), &ids(insert))?;
+        Ok(())
+    }
+
+    /// The version-table update and the history entry of a step.
+    fn finish_step(&mut self, step: &Step, started: Instant) -> Result<(), StepError> {
         let operation = match step.direction {
             Direction::Up => Operation::Upgrade,
             Direction::Down => Operation::Downgrade,
         };
-        version::record(
+        let elapsed = started.elapsed().as_millis();
+        Ok(record_step(
             self.backend,
-            &revision.id,
+            self.graph,
+            step,
             operation,
-            &revision.checksum(),
-            started.elapsed().as_millis(),
-        )?;
-        Ok(())
+            elapsed,
+        )?)
     }
 }
 
@@ -335,8 +738,33 @@ impl From<Error> for StepError {
     }
 }
 
+/// Moves the version rows as `step` says and logs `operation` of its revision.
+fn record_step(
+    backend: &mut dyn Backend,
+    graph: &RevisionGraph,
+    step: &Step,
+    operation: Operation,
+    duration_ms: u128,
+) -> Result<()> {
+    let (delete, insert) = step.head_changes();
+    let ids = |list: Vec<usize>| {
+        list.into_iter()
+            .map(|i| graph.revision(i).id.as_str())
+            .collect::<Vec<_>>()
+    };
+    version::update_heads(backend, &ids(delete), &ids(insert))?;
+    let revision = graph.revision(step.revision);
+    version::record(
+        backend,
+        &revision.id,
+        operation,
+        &revision.checksum(),
+        duration_ms,
+    )
+}
+
 /// Commits on success, rolls back on failure, and returns `result`.
-fn finish<T>(backend: &mut dyn Backend, result: Result<T>) -> Result<T> {
+fn finish<T, E: From<Error>>(backend: &mut dyn Backend, result: Result<T, E>) -> Result<T, E> {
     match result {
         Ok(value) => {
             backend.commit()?;
@@ -346,6 +774,22 @@ fn finish<T>(backend: &mut dyn Backend, result: Result<T>) -> Result<T> {
             backend.rollback()?;
             Err(e)
         }
+    }
+}
+
+/// `statement 1 of 4`, `statements 1-3 of 4`.
+fn statement_range(done: usize, total: usize) -> String {
+    match done {
+        1 => format!("statement 1 of {total}"),
+        _ => format!("statements 1-{done} of {total}"),
+    }
+}
+
+/// The command that runs steps in `direction`.
+fn verb(direction: Direction) -> &'static str {
+    match direction {
+        Direction::Up => "upgrade",
+        Direction::Down => "downgrade",
     }
 }
 
