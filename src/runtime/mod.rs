@@ -496,9 +496,9 @@ impl Migrator<'_> {
             let resume = plan.resume.as_ref().filter(|_| done == 0);
             self.reporter.info(&match resume {
                 Some(p) => format!(
-                    "{} (resuming at statement {} of {})",
+                    "{} (resuming after statement {} of {})",
                     running_line(self.graph, step),
-                    p.statements_done + 1,
+                    p.statements_done,
                     statements.len()
                 ),
                 None => running_line(self.graph, step),
@@ -656,13 +656,14 @@ impl Migrator<'_> {
     }
 
     fn why_in_parts(&self, revision: &Revision) -> String {
-        if revision.no_transaction {
+        if !self.backend.transactional_ddl() {
+            format!("{} commits DDL as it runs", self.backend.dialect().name())
+        } else {
+            debug_assert!(revision.no_transaction);
             format!(
                 "the revision runs outside a transaction ({})",
                 crate::script::revision::NO_TRANSACTION_MARKER
             )
-        } else {
-            format!("{} commits DDL as it runs", self.backend.dialect().name())
         }
     }
 
