@@ -271,6 +271,44 @@ fn an_interrupted_revision_is_reported_and_resolved(db: Db) {
     assert_eq!(p.version_rows(), ["r3"]);
 }
 
+/// Tables named by reserved words, and columns with spaces, quotes and non-ASCII
+/// letters, written by hand in portable SQL, go up and down on every database.
+fn reserved_words_and_odd_identifiers_round_trip(db: Db) {
+    let p = TestProject::on(db);
+    let tables = ["user", "order", "group", "select"];
+    let columns = r#""full name", "it's ""quoted""", "naïve café""#;
+    let up: String = tables
+        .iter()
+        .map(|t| {
+            format!(
+                "CREATE TABLE \"{t}\" (\"id\" INTEGER PRIMARY KEY, \"full name\" VARCHAR(40), \"it's \"\"quoted\"\"\" VARCHAR(40), \"naïve café\" VARCHAR(40));\n\
+                 INSERT INTO \"{t}\" (\"id\", {columns}) VALUES (1, 'Zoë O''Brien', 'say \"hi\"', 'crème brûlée');\n"
+            )
+        })
+        .collect();
+    let down: String = tables
+        .iter()
+        .rev()
+        .map(|t| format!("DROP TABLE \"{t}\";\n"))
+        .collect();
+    p.write_revision("r1", "", "reserved words", &up, &down);
+    p.ok(&["db", "upgrade"]);
+    assert_eq!(p.tables(), ["group", "order", "select", "user"]);
+    for table in tables {
+        assert_eq!(
+            p.columns(table),
+            ["id", "full name", "it's \"quoted\"", "naïve café"]
+        );
+        assert_eq!(
+            p.query(&format!("SELECT {columns} FROM \"{table}\"")),
+            [["Zoë O'Brien", "say \"hi\"", "crème brûlée"]]
+        );
+    }
+    p.ok(&["db", "downgrade"]);
+    assert!(p.tables().is_empty());
+    assert!(p.version_rows().is_empty());
+}
+
 #[test]
 fn resolve_and_resume_without_an_interrupted_revision_are_errors() {
     let p = TestProject::with_chain(Db::Sqlite, &["r1"]);
@@ -492,6 +530,7 @@ crate::on_each_database!(
     a_failing_statement_leaves_the_database_at_the_previous_revision,
     a_failing_downgrade_statement_rolls_that_revision_back,
     an_interrupted_revision_is_reported_and_resolved,
+    reserved_words_and_odd_identifiers_round_trip,
     a_script_that_cannot_be_split_stops_the_upgrade_before_its_first_revision,
     editing_an_applied_revision_is_reported_by_upgrade_and_current,
     converting_an_applied_revision_to_crlf_is_not_a_change,

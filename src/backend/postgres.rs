@@ -113,7 +113,7 @@ impl PostgresBackend {
         // A bigint key shows in pg_locks as classid (high half) and objid (low half).
         let (high, low) = ((key >> 32) as u32, key as u32);
         let holder = self.client.query_opt(
-            "SELECT l.pid, coalesce(a.application_name, ''), coalesce(a.client_addr::text, 'local') \
+            "SELECT l.pid, coalesce(a.application_name, ''), coalesce(host(a.client_addr), 'a local socket') \
              FROM pg_catalog.pg_locks l LEFT JOIN pg_catalog.pg_stat_activity a ON a.pid = l.pid \
              WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1 \
              AND l.classid::bigint = $1 AND l.objid::bigint = $2 AND l.database = \
