@@ -288,6 +288,10 @@ fn db_help_lists_every_verb_with_a_description_and_examples() {
             "Undo revisions down to a target (default: -1, the last one)",
         ),
         ("stamp", "Record revisions as applied without running them"),
+        (
+            "resolve",
+            "Settle a revision that stopped part way, after finishing or undoing it by hand",
+        ),
         ("current", "Show the revision(s) the database is at"),
         ("history", "List revisions, newest first"),
         ("heads", "Show the head revision(s) of the migrations"),
@@ -317,6 +321,8 @@ fn db_help_lists_every_verb_with_a_description_and_examples() {
         "mb db upgrade",
         "mb db downgrade",
         "mb db stamp head",
+        "mb db upgrade --resume",
+        "mb db resolve undone",
         "mb db history -i",
         "mb db current -v",
     ] {
