@@ -5,12 +5,15 @@
 //! and reads revision files, `dialect` renders ops for one database, `backend` executes,
 //! and `runtime` plans and runs upgrades. `cli` is a thin layer on top.
 
+pub mod autogenerate;
 pub mod backend;
 pub mod cli;
 pub mod config;
 pub mod dialect;
 pub mod error;
+pub mod ops;
 pub mod runtime;
+pub mod schema;
 pub mod script;
 pub mod text;
 

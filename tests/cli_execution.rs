@@ -368,8 +368,9 @@ INSERT INTO "odd;name" ("note;col") VALUES ('it''s; fine -- not a comment');
     assert_eq!(
         statements,
         [
-            r#"CREATE TABLE "odd;name" ("id" INTEGER PRIMARY KEY, "note;col" TEXT)"#,
-            r#"CREATE TABLE "log" ("msg" TEXT)"#,
+            // Schema statements run as rendered for SQLite, the rest as written.
+            r#"CREATE TABLE "odd;name" ( "id" INTEGER NOT NULL, "note;col" TEXT, CONSTRAINT "pk_odd;name" PRIMARY KEY ("id") )"#,
+            r#"CREATE TABLE "log" ( "msg" TEXT )"#,
             r#"CREATE TRIGGER "log_insert" AFTER INSERT ON "odd;name" BEGIN INSERT INTO "log" ("msg") VALUES ('inserted; ' || NEW."note;col"); INSERT INTO "log" ("msg") VALUES ('second; statement'); END"#,
             r#"INSERT INTO "odd;name" ("note;col") VALUES ('it''s; fine -- not a comment')"#,
         ],

@@ -10,11 +10,14 @@ pub mod postgres;
 mod server;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
+#[cfg(feature = "sqlite")]
+pub mod sqlite_introspect;
 
 use std::time::Duration;
 
 use crate::config::DatabaseUrl;
 use crate::dialect::Dialect;
+use crate::schema::Schema;
 use crate::{Error, Result};
 
 /// Rows of text values, enough for mb's own tables.
@@ -51,6 +54,24 @@ pub trait Backend {
     /// connection, so a process that dies never leaves it behind.
     fn lock(&mut self, timeout: Duration, waiting: &mut dyn FnMut(&str)) -> Result<()>;
     fn unlock(&mut self) -> Result<()>;
+
+    /// The live schema, read from the database's catalog.
+    fn introspect(&mut self) -> Result<Schema>;
+
+    /// Turns foreign-key enforcement off or on around a revision that rebuilds tables;
+    /// only SQLite needs it, and only outside a transaction.
+    fn set_foreign_keys(&mut self, _on: bool) -> Result<()> {
+        Ok(())
+    }
+    /// Rows whose foreign keys point nowhere, described for a message.
+    fn foreign_key_violations(&mut self) -> Result<Vec<String>> {
+        Ok(Vec::new())
+    }
+    /// The statements that re-create the triggers on `tables`, read before a rebuild
+    /// drops them.
+    fn triggers_on(&mut self, _tables: &[String]) -> Result<Vec<String>> {
+        Ok(Vec::new())
+    }
 }
 
 /// What `connect` tells about the database it opened.

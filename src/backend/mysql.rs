@@ -14,6 +14,7 @@ use super::server::{self, Refusal};
 use super::{Backend, Connected, Rows};
 use crate::config::url::{ServerUrl, TlsMode};
 use crate::dialect::Dialect;
+use crate::schema::Schema;
 use crate::{Error, Result};
 
 const ER_DBACCESS_DENIED: u16 = 1044;
@@ -183,6 +184,10 @@ impl Backend for MysqlBackend {
             Some(0) => Err(server::lock_timeout(&self.location(), timeout)),
             _ => Err(self.fail(action, "GET_LOCK returned NULL".into())),
         }
+    }
+
+    fn introspect(&mut self) -> Result<Schema> {
+        Err(server::no_introspection(Dialect::Mysql))
     }
 
     fn unlock(&mut self) -> Result<()> {

@@ -19,6 +19,7 @@ use super::server::{self, Refusal};
 use super::{Backend, Connected, OpenMode, Rows};
 use crate::config::url::{ServerUrl, TlsMode};
 use crate::dialect::Dialect;
+use crate::schema::Schema;
 use crate::{Error, Result};
 
 /// How often a waiting process asks for the advisory lock again.
@@ -233,6 +234,10 @@ impl Backend for PostgresBackend {
             }
             std::thread::sleep(LOCK_POLL);
         }
+    }
+
+    fn introspect(&mut self) -> Result<Schema> {
+        Err(server::no_introspection(Dialect::Postgres))
     }
 
     fn unlock(&mut self) -> Result<()> {

@@ -6,6 +6,7 @@ use std::time::Duration;
 use sha2::{Digest, Sha256};
 
 use crate::config::url::ServerUrl;
+use crate::dialect::Dialect;
 use crate::{Error, ErrorKind};
 
 /// How long a connection attempt may take unless the URL says `connect_timeout=N`.
@@ -65,7 +66,7 @@ pub fn cannot_connect(url: &ServerUrl, refusal: Refusal) -> Error {
             format!(
                 "enable TLS on the server, or allow a plain connection with {}",
                 match url.dialect {
-                    crate::dialect::Dialect::Mysql => "ssl-mode=PREFERRED",
+                    Dialect::Mysql => "ssl-mode=PREFERRED",
                     _ => "sslmode=prefer",
                 }
             ),
@@ -95,6 +96,14 @@ pub fn plain(reason: &str) -> String {
         }
         _ => reason.to_string(),
     }
+}
+
+/// What `introspect` says until the catalogs of PostgreSQL and MySQL are read.
+pub fn no_introspection(dialect: Dialect) -> Error {
+    Error::database(format!(
+        "reading the schema of a {} database is not supported yet, so `mb db migrate` and `mb db check` need an SQLite database for now; `mb db check --offline` needs none",
+        dialect.name()
+    ))
 }
 
 /// The error when another process keeps the migration lock longer than `timeout`.

@@ -9,6 +9,7 @@ use rusqlite::{Connection, OpenFlags};
 use super::{Backend, Connected, OpenMode, Rows};
 use crate::config::url::SqliteUrl;
 use crate::dialect::Dialect;
+use crate::schema::Schema;
 use crate::{Error, Result};
 
 /// How long a statement waits for another connection's write lock.
@@ -169,6 +170,48 @@ impl Backend for SqliteBackend {
         self.conn
             .execute_batch("COMMIT")
             .map_err(|e| self.fail("commit", e))
+    }
+
+    fn introspect(&mut self) -> Result<Schema> {
+        super::sqlite_introspect::introspect(&self.conn)
+    }
+
+    fn set_foreign_keys(&mut self, on: bool) -> Result<()> {
+        self.conn
+            .pragma_update(None, "foreign_keys", on)
+            .map_err(|e| self.fail("switch foreign keys", e))
+    }
+
+    fn foreign_key_violations(&mut self) -> Result<Vec<String>> {
+        let rows = self
+            .query("PRAGMA foreign_key_check")
+            .map_err(|e| Error::database(format!("cannot check foreign keys: {e}")))?;
+        Ok(rows
+            .into_iter()
+            .take(5)
+            .map(|row| {
+                let text = |i: usize| row.get(i).cloned().flatten().unwrap_or_default();
+                format!("{} row {} references {}", text(0), text(1), text(2))
+            })
+            .collect())
+    }
+
+    fn triggers_on(&mut self, tables: &[String]) -> Result<Vec<String>> {
+        let mut triggers = Vec::new();
+        for table in tables {
+            let mut statement = self
+                .conn
+                .prepare_cached("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ?1 ORDER BY name")
+                .map_err(|e| self.fail("read triggers", e))?;
+            let found = statement
+                .query_map([table], |row| row.get::<_, String>(0))
+                .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
+                .map_err(|e| {
+                    Error::database(format!("cannot read the triggers of {table}: {e}"))
+                })?;
+            triggers.extend(found);
+        }
+        Ok(triggers)
     }
 
     fn rollback(&mut self) -> Result<()> {

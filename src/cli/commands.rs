@@ -6,15 +6,21 @@ use std::time::Duration;
 
 use super::output::Output;
 use super::{DbCommand, GlobalArgs, Resolution};
+use crate::autogenerate;
 use crate::backend::{self, Connected, OpenMode};
 use crate::config::{self, ConfigFile, Overrides, Project};
-use crate::runtime::plan::Direction;
+use crate::ops::Op;
+use crate::runtime::offline_script;
+use crate::runtime::plan::{self, Direction, State};
+use crate::runtime::simulate::schema_after;
 use crate::runtime::version::AppliedRecord;
 use crate::runtime::{Migrator, Plan, Reporter, describe_heads};
+use crate::schema::Schema;
+use crate::schema::parse::parse_schema_sql;
 use crate::script::revision::parse_id;
 use crate::script::target::Target;
 use crate::script::{NewRevision, RevisionGraph, ScriptDirectory, new_revision_id};
-use crate::text::plural;
+use crate::text::{plural, plural_is};
 use crate::{Error, Result};
 
 const STARTER_SCHEMA: &str =
@@ -48,14 +54,30 @@ impl Context {
 
     pub fn run(&self, command: DbCommand) -> Result<i32> {
         match command {
+            DbCommand::Check { offline } => return self.check(offline),
+            DbCommand::Migrate { message, rev_id } => self.migrate(&message, rev_id),
             DbCommand::Init => self.init(),
             DbCommand::Revision {
                 message,
                 rev_id,
                 head,
             } => self.revision(&message, rev_id, head),
-            DbCommand::Upgrade { revision, resume } => self.upgrade(&revision, resume),
-            DbCommand::Downgrade { revision, resume } => self.downgrade(&revision, resume),
+            DbCommand::Upgrade {
+                revision,
+                sql: true,
+                ..
+            } => self.offline(&revision, Direction::Up),
+            DbCommand::Downgrade {
+                revision,
+                sql: true,
+                ..
+            } => self.offline(&revision, Direction::Down),
+            DbCommand::Upgrade {
+                revision, resume, ..
+            } => self.upgrade(&revision, resume),
+            DbCommand::Downgrade {
+                revision, resume, ..
+            } => self.downgrade(&revision, resume),
             DbCommand::Resolve { outcome } => self.resolve(outcome),
             DbCommand::Stamp { revisions, purge } => self.stamp(&revisions, purge),
             DbCommand::Current => self.current(),
@@ -278,9 +300,7 @@ impl Context {
                 .iter()
                 .map(|&i| graph.revision(i).id.clone())
                 .collect(),
-            create_date: chrono::Local::now()
-                .format("%Y-%m-%d %H:%M:%S%.6f")
-                .to_string(),
+            create_date: now(),
             ..NewRevision::default()
         };
         let revision = scripts.write_revision(&new)?;
@@ -366,6 +386,185 @@ impl Context {
             describe_heads(graph, &heads)
         ));
         Ok(())
+    }
+
+    /// `upgrade --sql` / `downgrade --sql`: the SQL a plan runs, printed without a
+    /// database. The starting point is `FROM` in `FROM:TO` (for upgrades, base by default).
+    fn offline(&self, range: &str, direction: Direction) -> Result<()> {
+        let project = self.project()?;
+        let scripts = self.scripts(&project)?;
+        let graph = &scripts.graph;
+        let (from, to) = match (range.split_once(':'), direction) {
+            (Some((from, to)), _) => (Target::parse(from)?, Target::parse(to)?),
+            (None, Direction::Up) => (Target::Base, Target::parse(range)?),
+            (None, Direction::Down) => {
+                return Err(Error::script(format!(
+                    "downgrade --sql needs FROM:TO (there is no database to start from), e.g. head:base; got '{range}'"
+                )));
+            }
+        };
+        let base = State::from_rows(graph, &[])?;
+        let start: Vec<String> = plan::upgrade_targets(&base, &from)?
+            .into_iter()
+            .map(|i| graph.revision(i).id.clone())
+            .collect();
+        let state = State::from_rows(graph, &start)?;
+        let steps = match direction {
+            Direction::Up => plan::upgrade_plan(&state, &plan::upgrade_targets(&state, &to)?),
+            Direction::Down => plan::downgrade_plan(&state, &to)?,
+        };
+        let dialect = project.database_url.dialect();
+        self.out
+            .print(offline_script(graph, dialect, &state, &steps)?.trim_end());
+        Ok(())
+    }
+
+    /// The declared schema, parsed from the file mb.toml names.
+    fn declared_schema(&self, project: &Project) -> Result<Schema> {
+        let path = &project.schema_file;
+        let text = match std::fs::read_to_string(path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(Error::schema(format!(
+                    "no declared schema at {}; declare your tables there (or set schema = \"…\" in mb.toml)",
+                    self.path(path)
+                )));
+            }
+            Err(e) => return Err(Error::io("read", path, &e)),
+        };
+        parse_schema_sql(&text, Path::new(&self.path(path)))
+    }
+
+    /// Refuses a database that is not at the single head: a revision generated from it
+    /// would repeat or undo what the pending revisions do.
+    fn require_head(&self, migrator: &mut Migrator, graph: &RevisionGraph) -> Result<()> {
+        let heads = graph.heads();
+        if heads.len() > 1 {
+            return Err(Error::script(format!(
+                "the migrations have several heads ({}); merge them into one before generating a revision",
+                graph.ids(&heads)
+            )));
+        }
+        let rows = migrator.read_heads()?;
+        let state = State::from_rows(graph, &rows)?;
+        let pending = plan::upgrade_plan(&state, &heads);
+        if pending.is_empty() {
+            return Ok(());
+        }
+        let names: Vec<String> = pending
+            .iter()
+            .map(|step| {
+                let revision = graph.revision(step.revision);
+                format!("{} ({})", revision.id, revision.message)
+            })
+            .collect();
+        Err(Error::script(format!(
+            "Target database is not up to date: {} not applied ({}); run `mb db upgrade` first",
+            plural_is(pending.len(), "revision"),
+            names.join(", ")
+        )))
+    }
+
+    fn migrate(&self, message: &str, rev_id: Option<String>) -> Result<()> {
+        let project = self.project()?;
+        let scripts = self.scripts(&project)?;
+        let graph = &scripts.graph;
+        let declared = self.declared_schema(&project)?;
+        let mut connected = self.connect_to_read(&project)?;
+        self.require_head(&mut self.migrator(&mut connected, graph), graph)?;
+        let live = connected.backend.introspect()?;
+        let up = autogenerate::diff(&live, &declared);
+        if up.is_empty() {
+            self.out.info("No changes in schema detected.");
+            return Ok(());
+        }
+        let down = autogenerate::diff(&declared, &live);
+        let (upgrades, warnings) = ops_script(&up, &live)?;
+        let (downgrades, _) = ops_script(&down, &declared)?;
+        for op in &up {
+            self.out.info(&format!("Detected {}", op.summary()));
+        }
+        let id = match rev_id {
+            Some(id) => parse_id(&id).map_err(Error::script)?,
+            None => new_revision_id()?,
+        };
+        let new = NewRevision {
+            id,
+            message: message.to_string(),
+            parents: graph
+                .heads()
+                .iter()
+                .map(|&i| graph.revision(i).id.clone())
+                .collect(),
+            create_date: now(),
+            upgrades,
+            downgrades,
+            ..NewRevision::default()
+        };
+        let revision = scripts.write_revision(&new)?;
+        self.out.print(&format!(
+            "Generating {} ... done",
+            self.path(&revision.path)
+        ));
+        for warning in warnings {
+            self.out.warn(&format!(
+                "warning: {warning}; review the revision before upgrading"
+            ));
+        }
+        Ok(())
+    }
+
+    /// Exit 0 when schema.sql matches the database at head (or, offline, what the
+    /// migrations build), 1 with a readable diff when it does not.
+    fn check(&self, offline: bool) -> Result<i32> {
+        let project = self.project()?;
+        let scripts = self.scripts(&project)?;
+        let graph = &scripts.graph;
+        let declared = self.declared_schema(&project)?;
+        let heads = graph.heads();
+        if heads.len() > 1 {
+            self.out.print(&format!(
+                "The migrations have {} heads ({}): merge them into one revision so every database ends at the same schema.",
+                heads.len(),
+                graph.ids(&heads)
+            ));
+            return Ok(1);
+        }
+        let (actual, source) = if offline {
+            let dialect = project.database_url.dialect();
+            (
+                schema_after(graph, &graph.ancestors(&heads), dialect)?,
+                "the migrations",
+            )
+        } else {
+            let mut connected = self.connect_to_read(&project)?;
+            if let Err(e) = self.require_head(&mut self.migrator(&mut connected, graph), graph) {
+                self.out.print(&e.message);
+                return Ok(1);
+            }
+            (connected.backend.introspect()?, "the database")
+        };
+        let ops = autogenerate::diff(&actual, &declared);
+        let declared_name = self.path(&project.schema_file);
+        if ops.is_empty() {
+            self.out
+                .info(&format!("No changes: {declared_name} matches {source}."));
+            return Ok(0);
+        }
+        let diff = similar::TextDiff::from_lines(schema_text(&actual), schema_text(&declared))
+            .unified_diff()
+            .context_radius(3)
+            .header(source, &declared_name)
+            .to_string();
+        self.out.print(diff.trim_end());
+        self.out.print(&format!(
+            "\n{declared_name} differs from {source}: `mb db migrate` would generate {}:",
+            plural(ops.len(), "operation")
+        ));
+        for op in &ops {
+            self.out.print(&format!("  {}", op.summary()));
+        }
+        Ok(1)
     }
 
     fn current(&self) -> Result<()> {
@@ -690,4 +889,36 @@ fn write_new_file(path: &Path, text: &str) -> Result<()> {
         .open(path)
         .map_err(|e| Error::io("create", path, &e))?;
     std::io::Write::write_all(&mut file, text.as_bytes()).map_err(|e| Error::io("write", path, &e))
+}
+
+/// A creation date as Alembic writes it, in local time.
+fn now() -> String {
+    chrono::Local::now()
+        .format("%Y-%m-%d %H:%M:%S%.6f")
+        .to_string()
+}
+
+/// Portable SQL for `ops`, each destructive one preceded by a warning comment; also
+/// returns the warnings.
+fn ops_script(ops: &[Op], before: &Schema) -> Result<(String, Vec<String>)> {
+    let mut schema = before.clone();
+    let mut text = String::new();
+    let mut warnings = Vec::new();
+    for op in ops {
+        if let Some(warning) = op.destructive_warning(&schema) {
+            text.push_str(&format!("-- WARNING: {warning}\n"));
+            warnings.push(warning);
+        }
+        text.push_str(&format!("{};\n", op.to_sql()));
+        op.apply(&mut schema)?;
+    }
+    Ok((text, warnings))
+}
+
+/// A schema as the portable SQL that creates it, for readable diffs.
+fn schema_text(schema: &Schema) -> String {
+    autogenerate::diff(&Schema::default(), schema)
+        .iter()
+        .map(|op| format!("{};\n", op.to_sql()))
+        .collect()
 }

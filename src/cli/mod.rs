@@ -55,6 +55,8 @@ enum TopCommand {
 
 const DB_EXAMPLES: &str = "Examples:
   mb db init                       create migrations/ and mb.toml
+  mb db migrate -m \"posts table\"   write a revision for the changes in schema.sql
+  mb db check                      exit 1 when schema.sql and the database differ
   mb db revision -m \"add index\"    write an empty revision to fill in
   mb db upgrade                    apply every pending revision
   mb db upgrade +1                 apply the next revision only
@@ -89,29 +91,56 @@ enum DbCommand {
         #[arg(long, value_name = "REV")]
         head: Option<String>,
     },
+    /// Write a revision from the differences between schema.sql and the database
+    #[command(
+        after_help = "The database must be at head. Nothing is written when nothing changed.\nExamples:\n  mb db migrate -m \"posts table\"\n  mb db migrate -m \"add email\" --rev-id 0002_email"
+    )]
+    Migrate {
+        /// What the revision does; becomes its first header line and file name
+        #[arg(short, long, default_value = "empty message")]
+        message: String,
+        /// Use this revision id instead of a random one
+        #[arg(long, value_name = "ID")]
+        rev_id: Option<String>,
+    },
+    /// Exit 1 when schema.sql and the database (or, offline, the migrations) disagree
+    #[command(
+        after_help = "Examples:\n  mb db check             compare schema.sql with the database at head\n  mb db check --offline   compare schema.sql with what the migrations build (no database)"
+    )]
+    Check {
+        /// Compare with the schema the migrations produce, simulated without a database
+        #[arg(long)]
+        offline: bool,
+    },
     /// Apply revisions up to a target (default: head)
     #[command(
-        after_help = "Targets: head, heads, a revision id or unique prefix, +N, REV+N\nExamples:\n  mb db upgrade\n  mb db upgrade +2\n  mb db upgrade ae1027"
+        after_help = "Targets: head, heads, a revision id or unique prefix, +N, REV+N\nExamples:\n  mb db upgrade\n  mb db upgrade +2\n  mb db upgrade ae1027\n  mb db upgrade --sql > upgrade.sql        print the SQL instead of running it\n  mb db upgrade --sql e517276bb1c2:head"
     )]
     Upgrade {
-        /// Target revision
+        /// Target revision (with --sql also FROM:TO)
         #[arg(default_value = "head", allow_negative_numbers = true)]
         revision: String,
         /// First run the rest of a revision that stopped part way (see `mb db current`)
-        #[arg(long)]
+        #[arg(long, conflicts_with = "sql")]
         resume: bool,
+        /// Print the SQL for the target database instead of running it (no connection)
+        #[arg(long)]
+        sql: bool,
     },
     /// Undo revisions down to a target (default: -1, the last one)
     #[command(
-        after_help = "Targets: -N, base, a revision id or unique prefix, REV-N\nExamples:\n  mb db downgrade\n  mb db downgrade -2\n  mb db downgrade base"
+        after_help = "Targets: -N, base, a revision id or unique prefix, REV-N\nExamples:\n  mb db downgrade\n  mb db downgrade -2\n  mb db downgrade base\n  mb db downgrade --sql head:base        print the SQL instead of running it"
     )]
     Downgrade {
-        /// Target revision
+        /// Target revision (with --sql: FROM:TO)
         #[arg(default_value = "-1", allow_negative_numbers = true)]
         revision: String,
         /// First run the rest of a revision that stopped part way (see `mb db current`)
-        #[arg(long)]
+        #[arg(long, conflicts_with = "sql")]
         resume: bool,
+        /// Print the SQL for the target database instead of running it (no connection)
+        #[arg(long)]
+        sql: bool,
     },
     /// Settle a revision that stopped part way, after finishing or undoing it by hand
     #[command(

@@ -1,6 +1,26 @@
 //! What differs between the databases mb speaks to: quoting, and (in the submodules)
 //! how each schema operation is rendered as SQL for that database.
 
+pub mod sqlite;
+
+use crate::ops::Op;
+use crate::schema::Schema;
+
+/// The SQL that performs one schema operation on one database.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Rendered {
+    /// Statements to run in order, inside the revision's transaction.
+    pub statements: Vec<String>,
+    /// The statements rebuild a table (SQLite): run `PRAGMA foreign_keys=OFF` before the
+    /// transaction (it has no effect inside one), `PRAGMA foreign_key_check` before the
+    /// commit, and restore the previous setting after it.
+    pub foreign_keys_off: bool,
+    /// Tables that are dropped and created again: their triggers go with them, so read
+    /// them (`SELECT sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ?`)
+    /// before the statements and run them again after.
+    pub rebuilt_tables: Vec<String>,
+}
+
 /// A database family. The same portable revision scripts are rendered for each.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Dialect {
@@ -50,6 +70,18 @@ impl Dialect {
         }
         out.push('\'');
         out
+    }
+
+    /// The SQL that performs `op` on this database, given the schema `before` it (which
+    /// supplies what the op does not say, such as a rebuilt table's other columns).
+    pub fn render(self, op: &Op, before: &Schema) -> crate::Result<Rendered> {
+        match self {
+            Dialect::Sqlite => sqlite::render(op, before),
+            Dialect::Postgres | Dialect::Mysql => Err(crate::Error::database(format!(
+                "running schema operations on {} is not supported yet — use SQLite for now",
+                self.name()
+            ))),
+        }
     }
 
     /// The sqlparser dialect used to tokenize and parse SQL meant for this database.

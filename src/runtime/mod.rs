@@ -7,12 +7,15 @@
 
 pub mod plan;
 pub mod progress;
+pub mod simulate;
 pub mod version;
 
 use std::collections::{BTreeSet, HashMap};
 use std::time::{Duration, Instant};
 
 use crate::backend::Backend;
+use crate::dialect::Dialect;
+use crate::script::graph::Marks;
 use crate::script::split::{Statement, split_statements};
 use crate::script::target::Target;
 use crate::script::{Revision, RevisionGraph};
@@ -20,6 +23,7 @@ use crate::text::one_line;
 use crate::{Error, ErrorKind, Result};
 use plan::{Direction, State, Step};
 use progress::Progress;
+use simulate::{Action, section_actions};
 use version::{AppliedRecord, Operation};
 
 /// How long a command waits for another process's migration lock by default.
@@ -57,7 +61,7 @@ pub struct Migrator<'a> {
 pub struct Plan {
     kind: PlanKind,
     pub steps: Vec<Step>,
-    statements: Vec<Vec<Statement>>,
+    actions: Vec<Vec<Action>>,
     /// For `--resume`: the partly applied revision (the first step) as planning found it.
     resume: Option<Progress>,
 }
@@ -139,14 +143,14 @@ impl Migrator<'_> {
         let state = State::from_rows(self.graph, &rows)?;
         let targets = plan::upgrade_targets(&state, target)?;
         let steps = plan::upgrade_plan(&state, &targets);
-        self.prepare(PlanKind::Upgrade { targets }, steps)
+        self.prepare(PlanKind::Upgrade { targets }, &state.applied, steps)
     }
 
     pub fn plan_downgrade(&mut self, target: &Target) -> Result<Plan> {
         let rows = version::read_heads(self.backend)?;
         let state = State::from_rows(self.graph, &rows)?;
         let steps = plan::downgrade_plan(&state, target)?;
-        self.prepare(PlanKind::Downgrade, steps)
+        self.prepare(PlanKind::Downgrade, &state.applied, steps)
     }
 
     /// Runs a plan, each step in its own transaction, holding the migration lock. Returns
@@ -223,7 +227,7 @@ impl Migrator<'_> {
                             "Nothing left to upgrade: the database is at {at}."
                         ));
                     }
-                    plan = self.prepare(PlanKind::Upgrade { targets }, steps)?;
+                    plan = self.prepare(PlanKind::Upgrade { targets }, &state.applied, steps)?;
                 }
                 Err(StepError::Failed(e)) => return Err(e),
             }
@@ -404,7 +408,7 @@ impl Migrator<'_> {
                 (PlanKind::Downgrade, steps)
             }
         };
-        let mut plan = self.prepare(kind, steps)?;
+        let mut plan = self.prepare(kind, &state.applied, steps)?;
         plan.resume = Some(found);
         Ok(plan)
     }
@@ -458,17 +462,37 @@ impl Migrator<'_> {
         plan::stamp_state(&before, targets).map(|_| ())
     }
 
-    /// Splits every step's SQL before anything runs, so a malformed later revision
-    /// stops the upgrade before its first revision.
-    fn prepare(&self, kind: PlanKind, steps: Vec<Step>) -> Result<Plan> {
-        let statements = steps
+    /// Splits every step's SQL and renders its schema operations before anything runs,
+    /// so a malformed later revision stops the upgrade before its first revision. The
+    /// schema each operation is rendered against comes from simulating the chain.
+    fn prepare(&self, kind: PlanKind, applied: &Marks, steps: Vec<Step>) -> Result<Plan> {
+        let dialect = self.backend.dialect();
+        let mut schema = simulate::schema_after(self.graph, applied, dialect)?;
+        let actions = steps
             .iter()
-            .map(|step| self.statements(step.revision, step.direction))
+            .map(|step| {
+                let revision = self.graph.revision(step.revision);
+                let actions = section_actions(
+                    revision,
+                    step.direction,
+                    dialect,
+                    Some(dialect),
+                    &mut schema,
+                )?;
+                if revision.no_transaction && actions.iter().any(Action::foreign_keys_off) {
+                    return Err(Error::script(format!(
+                        "{}: the revision rebuilds a table, which SQLite can only do inside a transaction; remove {} from it",
+                        revision.path.display(),
+                        crate::script::revision::NO_TRANSACTION_MARKER
+                    )));
+                }
+                Ok(actions)
+            })
             .collect::<Result<_>>()?;
         Ok(Plan {
             kind,
             steps,
-            statements,
+            actions,
             resume: None,
         })
     }
@@ -491,7 +515,7 @@ impl Migrator<'_> {
     }
 
     fn run_steps(&mut self, plan: &Plan) -> Result<usize, StepError> {
-        for (done, (step, statements)) in plan.steps.iter().zip(&plan.statements).enumerate() {
+        for (done, (step, actions)) in plan.steps.iter().zip(&plan.actions).enumerate() {
             let revision = self.graph.revision(step.revision);
             let resume = plan.resume.as_ref().filter(|_| done == 0);
             self.reporter.info(&match resume {
@@ -499,7 +523,7 @@ impl Migrator<'_> {
                     "{} (resuming after statement {} of {})",
                     running_line(self.graph, step),
                     p.statements_done,
-                    statements.len()
+                    actions.len()
                 ),
                 None => running_line(self.graph, step),
             });
@@ -507,10 +531,10 @@ impl Migrator<'_> {
             let outcome =
                 if resume.is_none() && self.backend.transactional_ddl() && !revision.no_transaction
                 {
-                    self.run_step(step, revision, statements, started)
+                    self.run_step(step, revision, actions, started)
                 } else {
                     let from = resume.map_or(0, |p| p.statements_done);
-                    self.run_step_in_parts(step, revision, statements, from, started)
+                    self.run_step_in_parts(step, revision, actions, from, started)
                 };
             match outcome {
                 Err(StepError::Conflict { .. }) => return Err(StepError::Conflict { done }),
@@ -528,20 +552,42 @@ impl Migrator<'_> {
         &mut self,
         step: &Step,
         revision: &Revision,
-        statements: &[Statement],
+        actions: &[Action],
         started: Instant,
     ) -> Result<(), StepError> {
-        self.backend.begin()?;
-        let outcome = (|| {
+        // SQLite's table rebuilds need foreign keys off, which only works outside a
+        // transaction; they are checked before the commit instead.
+        let foreign_keys_off = actions.iter().any(Action::foreign_keys_off);
+        if foreign_keys_off {
+            self.backend.set_foreign_keys(false)?;
+        }
+        let outcome = self.backend.begin().map_err(StepError::Failed).and_then(|()| {
             self.check_heads(step)?;
-            for statement in statements {
-                self.execute(statement).map_err(|message| {
-                    self.statement_error(revision, statement, &message, &self.rolled_back(step))
-                })?;
+            for action in actions {
+                if let Err((sql, message)) = self.execute(action)? {
+                    let outcome = self.rolled_back(step);
+                    let line = action.source().line;
+                    return Err(self.statement_error(revision, line, &sql, &message, &outcome));
+                }
+            }
+            if foreign_keys_off {
+                let violations = self.backend.foreign_key_violations()?;
+                if !violations.is_empty() {
+                    return Err(StepError::Failed(Error::database(format!(
+                        "{}: the revision leaves rows whose foreign keys point nowhere ({}); {}",
+                        revision.path.display(),
+                        violations.join("; "),
+                        self.rolled_back(step)
+                    ))));
+                }
             }
             self.finish_step(step, started)
-        })();
-        finish(self.backend, outcome)
+        });
+        let finished = finish(self.backend, outcome);
+        if foreign_keys_off {
+            self.backend.set_foreign_keys(true)?;
+        }
+        finished
     }
 
     /// Runs a step statement by statement, recording after each one how many have run,
@@ -551,7 +597,7 @@ impl Migrator<'_> {
         &mut self,
         step: &Step,
         revision: &Revision,
-        statements: &[Statement],
+        actions: &[Action],
         from: usize,
         started: Instant,
     ) -> Result<(), StepError> {
@@ -567,8 +613,8 @@ impl Migrator<'_> {
                         direction: step.direction,
                         checksum: revision.checksum(),
                         statements_done: 0,
-                        statements_total: statements.len(),
-                        done_checksum: progress::statements_checksum(&[]),
+                        statements_total: actions.len(),
+                        done_checksum: progress::statements_checksum([]),
                         started_at: version::now(),
                         error: None,
                     },
@@ -593,23 +639,18 @@ impl Migrator<'_> {
         // MySQL commits by itself just before), so the record is exact after a failure.
         // A no-transaction revision's statements must run outside any transaction.
         let wrap = !revision.no_transaction;
-        for (index, statement) in statements.iter().enumerate().skip(from) {
+        for (index, action) in actions.iter().enumerate().skip(from) {
             if wrap {
                 self.backend.begin()?;
             }
-            if let Err(message) = self.execute(statement) {
+            if let Err((sql, message)) = self.execute(action)? {
                 if wrap {
                     self.backend.rollback()?;
                 }
-                let total = statements.len();
-                return Err(self.stop_part_way(
-                    step,
-                    revision,
-                    (statement, index, total),
-                    &message,
-                ));
+                let failed = (action.source().line, sql.as_str(), index, actions.len());
+                return Err(self.stop_part_way(step, revision, failed, &message));
             }
-            let done = progress::statements_checksum(&statements[..=index]);
+            let done = progress::statements_checksum(actions[..=index].iter().map(Action::source));
             progress::advance(self.backend, &revision.id, index + 1, &done)?;
             if wrap {
                 self.backend.commit()?;
@@ -628,7 +669,7 @@ impl Migrator<'_> {
         &mut self,
         step: &Step,
         revision: &Revision,
-        (statement, done, total): (&Statement, usize, usize),
+        (line, sql, done, total): (usize, &str, usize, usize),
         message: &str,
     ) -> StepError {
         let outcome = (|| -> Result<StepError> {
@@ -650,7 +691,7 @@ impl Migrator<'_> {
                 )
             };
             self.backend.commit()?;
-            Ok(self.statement_error(revision, statement, message, &where_it_is))
+            Ok(self.statement_error(revision, line, sql, message, &where_it_is))
         })();
         outcome.unwrap_or_else(StepError::Failed)
     }
@@ -667,25 +708,38 @@ impl Migrator<'_> {
         }
     }
 
-    fn execute(&mut self, statement: &Statement) -> std::result::Result<(), String> {
-        self.reporter
-            .detail(&format!("  {}", one_line(&statement.sql, 200)));
-        self.backend.execute(&statement.sql)
+    /// Runs the SQL of one action (a rebuilt SQLite table gets its triggers back); a
+    /// statement the database refuses comes back as `Ok(Err((sql, message)))`.
+    fn execute(&mut self, action: &Action) -> Result<std::result::Result<(), (String, String)>> {
+        let (statements, rebuilt) = match action {
+            Action::Verbatim(statement) => (std::slice::from_ref(&statement.sql), &[][..]),
+            Action::Schema { rendered, .. } => {
+                (&rendered.statements[..], &rendered.rebuilt_tables[..])
+            }
+        };
+        let triggers = self.backend.triggers_on(rebuilt)?;
+        for sql in statements.iter().chain(&triggers) {
+            self.reporter.detail(&format!("  {}", one_line(sql, 200)));
+            if let Err(message) = self.backend.execute(sql) {
+                return Ok(Err((sql.clone(), message)));
+            }
+        }
+        Ok(Ok(()))
     }
 
     /// `file:line: message; the statement was: …; <where the database is>`.
     fn statement_error(
         &self,
         revision: &Revision,
-        statement: &Statement,
+        line: usize,
+        sql: &str,
         message: &str,
         outcome: &str,
     ) -> StepError {
         StepError::Failed(Error::database(format!(
-            "{}:{}: {message}; the statement was: {}; {outcome}",
+            "{}:{line}: {message}; the statement was: {}; {outcome}",
             revision.path.display(),
-            statement.line,
-            one_line(&statement.sql, 160),
+            one_line(sql, 160),
         )))
     }
 
@@ -823,4 +877,81 @@ pub fn describe_heads(graph: &RevisionGraph, heads: &BTreeSet<usize>) -> String 
         .map(|&i| format!("{} ({})", graph.revision(i).id, graph.revision(i).message))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// What `upgrade --sql` / `downgrade --sql` print: the statements each step would run on
+/// `dialect`, with the transaction and version-table statements around them, computed
+/// without a database.
+pub fn offline_script(
+    graph: &RevisionGraph,
+    dialect: Dialect,
+    state: &State,
+    steps: &[Step],
+) -> Result<String> {
+    let mut schema = simulate::schema_after(graph, &state.applied, dialect)?;
+    let mut out = String::new();
+    for statement in version::create_tables_sql(dialect) {
+        out.push_str(&format!("{statement};\n"));
+    }
+    for step in steps {
+        let revision = graph.revision(step.revision);
+        let actions = section_actions(
+            revision,
+            step.direction,
+            dialect,
+            Some(dialect),
+            &mut schema,
+        )?;
+        let foreign_keys_off = actions.iter().any(Action::foreign_keys_off);
+        // A no-transaction revision runs outside a transaction (see `run_step_in_parts`).
+        let (begin, commit) = match revision.no_transaction {
+            true => ("", ""),
+            false => ("BEGIN;\n", "COMMIT;\n"),
+        };
+        out.push_str(&format!("\n-- {}\n", running_line(graph, step)));
+        if foreign_keys_off {
+            out.push_str("PRAGMA foreign_keys = OFF;\n");
+        }
+        out.push_str(begin);
+        for action in &actions {
+            match action {
+                Action::Verbatim(statement) => out.push_str(&format!("{};\n", statement.sql)),
+                Action::Schema { rendered, .. } => {
+                    for sql in &rendered.statements {
+                        out.push_str(&format!("{sql};\n"));
+                    }
+                    for table in &rendered.rebuilt_tables {
+                        out.push_str(&format!(
+                            "-- mb re-creates the triggers of {} here, read from the database when it runs\n",
+                            dialect.quote_ident(table)
+                        ));
+                    }
+                }
+            }
+        }
+        if foreign_keys_off {
+            out.push_str("PRAGMA foreign_key_check;\n");
+        }
+        let (delete, insert) = step.head_changes();
+        let ids = |list: Vec<usize>| {
+            list.into_iter()
+                .map(|i| graph.revision(i).id.as_str())
+                .collect::<Vec<_>>()
+        };
+        for sql in version::update_heads_sql(dialect, &ids(delete), &ids(insert)) {
+            out.push_str(&format!("{sql};\n"));
+        }
+        let operation = match step.direction {
+            Direction::Up => Operation::Upgrade,
+            Direction::Down => Operation::Downgrade,
+        };
+        out.push_str(&format!(
+            "{};\n{commit}",
+            version::record_sql(dialect, &revision.id, operation, &revision.checksum(), 0)
+        ));
+        if foreign_keys_off {
+            out.push_str("PRAGMA foreign_keys = ON;\n");
+        }
+    }
+    Ok(out)
 }

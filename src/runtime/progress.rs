@@ -44,8 +44,8 @@ fn operation(direction: Direction) -> &'static str {
 }
 
 /// The checksum of statements as they run, independent of the text around them.
-pub fn statements_checksum(statements: &[Statement]) -> String {
-    let text: Vec<&str> = statements.iter().map(|s| s.sql.as_str()).collect();
+pub fn statements_checksum<'a>(statements: impl IntoIterator<Item = &'a Statement>) -> String {
+    let text: Vec<&str> = statements.into_iter().map(|s| s.sql.as_str()).collect();
     checksum(&text.join("\n;\n"))
 }
 

@@ -577,7 +577,8 @@ impl TestProject {
         }
     }
 
-    /// Runs a statement that changes the database, as a user fixing it by hand would.
+    /// Runs `sql` (one statement or a whole script) against the project's database, as
+    /// a user with a database client would; creates an SQLite file that does not exist.
     pub fn execute(&self, sql: &str) {
         match &self.server {
             None => {

@@ -1,0 +1,144 @@
+//! Reads a SQLite database's schema into the model.
+//!
+//! SQLite keeps the text of every `CREATE TABLE`, `CREATE INDEX` and `CREATE VIEW` (kept
+//! up to date by `ALTER TABLE`), and that text is the only place that holds constraint
+//! names, CHECK expressions, index expressions and view queries. So the text is parsed
+//! with the same conversions as `schema.sql`, which makes a database created from a
+//! declared schema read back equal to it. `pragma_table_list` tells virtual tables and
+//! their shadow tables apart, which are skipped like SQLite's own `sqlite_*` tables and
+//! mb's `mb_*` tables. Triggers are not part of the model.
+
+use std::collections::BTreeSet;
+
+use rusqlite::Connection;
+use sqlparser::ast::Statement;
+use sqlparser::dialect::SQLiteDialect;
+use sqlparser::parser::Parser;
+use sqlparser::tokenizer::{Span, Token, Tokenizer, Whitespace};
+
+use crate::dialect::sqlite::BIGINT_KEY_MARKER;
+use crate::schema::expr::ident_name;
+use crate::schema::parse::{
+    index_from_ast, parser_error_parts, resolve_and_check, table_from_ast, view_from_ast,
+};
+use crate::schema::{ColumnType, Schema, quoted};
+use crate::{Error, Result};
+
+/// Name prefixes of tables that are not the application's: SQLite's and mb's own
+/// (`mb_version`, `mb_history`).
+const IGNORED_PREFIXES: [&str; 2] = ["sqlite_", "mb_"];
+
+pub fn introspect(conn: &Connection) -> Result<Schema> {
+    let db_error =
+        |e: rusqlite::Error| Error::database(format!("cannot read the database schema: {e}"));
+    let hidden: BTreeSet<String> = conn
+        .prepare("SELECT name FROM pragma_table_list WHERE schema = 'main' AND type IN ('virtual', 'shadow')")
+        .and_then(|mut s| s.query_map([], |row| row.get(0))?.collect())
+        .map_err(db_error)?;
+    let objects: Vec<(String, String, String, String)> = conn
+        .prepare("SELECT type, name, tbl_name, sql FROM main.sqlite_schema WHERE sql IS NOT NULL ORDER BY name")
+        .and_then(|mut s| {
+            s.query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)))?
+                .collect()
+        })
+        .map_err(db_error)?;
+
+    let skipped =
+        |name: &str| hidden.contains(name) || IGNORED_PREFIXES.iter().any(|p| name.starts_with(p));
+    let mut schema = Schema::default();
+    let mut indexes = Vec::new();
+    for (kind, name, table, sql) in objects {
+        if skipped(&name) || skipped(&table) {
+            continue;
+        }
+        let unreadable = |message: String| {
+            Error::database(format!(
+                "cannot read {kind} {} of the database: {message} — mb manages tables, indexes and views it can represent; change or drop this one by hand",
+                quoted(&name)
+            ))
+        };
+        let statement = match kind.as_str() {
+            "table" | "index" | "view" => parse_one(&sql).map_err(unreadable)?,
+            _ => continue,
+        };
+        let problem = |p: crate::schema::parse::Problem| unreadable(p.message);
+        match statement {
+            Statement::CreateTable(create) => {
+                let mut parsed = table_from_ast(&create).map_err(problem)?;
+                for column in bigint_key_columns(&sql) {
+                    if let Some(c) = parsed
+                        .columns
+                        .iter_mut()
+                        .find(|c| c.name == column && c.ty == ColumnType::Integer)
+                    {
+                        c.ty = ColumnType::BigInt;
+                    }
+                }
+                parsed.normalize();
+                schema.tables.insert(parsed.name.clone(), parsed);
+            }
+            Statement::CreateIndex(create) => {
+                indexes.push(index_from_ast(&create).map_err(problem)?)
+            }
+            Statement::CreateView(create) => {
+                let view = view_from_ast(&create).map_err(problem)?;
+                schema.views.insert(view.name.clone(), view);
+            }
+            other => return Err(unreadable(format!("unexpected statement `{other}`"))),
+        }
+    }
+    for (table, index) in indexes {
+        if let Some(t) = schema.tables.get_mut(&table) {
+            t.indexes.push(index);
+            t.normalize();
+        }
+    }
+    resolve_and_check(&mut schema).map_err(|(table, message)| {
+        Error::database(format!(
+            "table {} of the database is inconsistent: {message}",
+            quoted(&table)
+        ))
+    })?;
+    Ok(schema)
+}
+
+fn parse_one(sql: &str) -> std::result::Result<Statement, String> {
+    let mut statements =
+        Parser::parse_sql(&SQLiteDialect {}, sql).map_err(|e| parser_error_parts(&e).1)?;
+    match (statements.pop(), statements.is_empty()) {
+        (Some(statement), true) => Ok(statement),
+        _ => Err("expected exactly one statement".to_string()),
+    }
+}
+
+/// Columns written `"c" INTEGER /* mb:BIGINT */`: rowid keys declared BIGINT.
+fn bigint_key_columns(sql: &str) -> Vec<String> {
+    let Ok(tokens) = Tokenizer::new(&SQLiteDialect {}, sql).tokenize() else {
+        return Vec::new();
+    };
+    let significant: Vec<&Token> = tokens
+        .iter()
+        .filter(|t| {
+            !matches!(
+                t,
+                Token::Whitespace(Whitespace::Space | Whitespace::Newline | Whitespace::Tab)
+            )
+        })
+        .collect();
+    significant
+        .windows(3)
+        .filter_map(|window| match window {
+            [
+                Token::Word(name),
+                Token::Word(ty),
+                Token::Whitespace(Whitespace::MultiLineComment(comment)),
+            ] if ty.quote_style.is_none()
+                && ty.value.eq_ignore_ascii_case("INTEGER")
+                && comment.trim() == BIGINT_KEY_MARKER =>
+            {
+                Some(ident_name(&name.to_ident(Span::empty())))
+            }
+            _ => None,
+        })
+        .collect()
+}
