@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{TestProject, ok};
+use common::{Db, TestProject, ok};
 
 /// Every SQLite file a precedence test could create; exactly one may exist afterwards.
 const CANDIDATES: [&str; 5] = [
@@ -48,7 +48,7 @@ fn assert_upgrade_creates(p: &TestProject, env: Option<&str>, flag: Option<&str>
 
 #[test]
 fn upgrade_prints_the_absolute_path_of_the_database_it_creates_then_uses() {
-    let p = TestProject::with_chain(&["aaa111", "bbb222"]);
+    let p = TestProject::with_chain(Db::Sqlite, &["aaa111", "bbb222"]);
     let first = p.ok(&["db", "upgrade", "+1"]);
     assert_eq!(
         first.stderr_lines()[0],
@@ -72,7 +72,7 @@ fn upgrade_prints_the_absolute_path_of_the_database_it_creates_then_uses() {
 
 #[test]
 fn quiet_upgrade_prints_nothing() {
-    let p = TestProject::with_chain(&["aaa111"]);
+    let p = TestProject::with_chain(Db::Sqlite, &["aaa111"]);
     let run = p.ok(&["-q", "db", "upgrade"]);
     assert_eq!((run.stdout.as_str(), run.stderr.as_str()), ("", ""));
     assert_eq!(p.version_rows(), ["aaa111"]);
@@ -173,7 +173,7 @@ fn command_line_beats_environment() {
 
 #[test]
 fn four_slashes_name_an_absolute_path() {
-    let p = TestProject::with_chain(&["aaa111"]);
+    let p = TestProject::with_chain(Db::Sqlite, &["aaa111"]);
     let elsewhere = TestProject::empty();
     let target = elsewhere.path("abs.db");
     let url = format!("sqlite:///{}", target.display());
@@ -189,7 +189,7 @@ fn four_slashes_name_an_absolute_path() {
 
 #[test]
 fn reading_commands_do_not_create_the_database() {
-    let p = TestProject::with_chain(&["aaa111"]);
+    let p = TestProject::with_chain(Db::Sqlite, &["aaa111"]);
     let current = p.ok(&["db", "current"]);
     assert_eq!(current.stdout, "");
     assert_eq!(

@@ -83,17 +83,6 @@ fn unknown_scheme_suggests_the_closest_one_and_hides_the_password() {
 }
 
 #[test]
-fn a_server_url_this_build_cannot_use() {
-    let p = project();
-    assert_upgrade_fails(
-        &p,
-        &["--database-url", "postgresql://bob:secret@localhost/app"],
-        3,
-        "this build of mb cannot connect to PostgreSQL databases (postgresql://bob:***@localhost/app); use an SQLite URL",
-    );
-}
-
-#[test]
 fn no_mb_toml() {
     let p = TestProject::empty();
     assert_upgrade_fails(

@@ -3,13 +3,13 @@
 
 mod common;
 
-use common::{TestProject, fails_after_progress, no_such_revision, tables_of};
+use common::{Db, TestProject, fails_after_progress, no_such_revision, tables_of};
 
 /// Four revisions; `aa` is ambiguous, `aab`, `bc` and `cd` are unique prefixes.
 const CHAIN: [&str; 4] = ["aaa111", "aab222", "bcd333", "cde444"];
 
-fn project() -> TestProject {
-    TestProject::with_chain(&CHAIN)
+fn project(db: Db) -> TestProject {
+    TestProject::with_chain(db, &CHAIN)
 }
 
 /// Asserts that exactly the first `n` revisions of [`CHAIN`] are applied: their tables
@@ -26,31 +26,31 @@ fn assert_at(p: &TestProject, n: usize) {
 
 /// From an empty database, runs `mb db VERB TARGET` for each step and asserts that
 /// afterwards exactly the first `n` revisions are applied.
-fn assert_steps(steps: &[(&str, &str, usize)]) {
-    let p = project();
+fn assert_steps(db: Db, steps: &[(&str, &str, usize)]) {
+    let p = project(db);
     for &(verb, target, n) in steps {
         p.ok(&["db", verb, target]);
         assert_at(&p, n);
     }
 }
 
-#[test]
-fn upgrade_plus_one_then_plus_two() {
-    assert_steps(&[("upgrade", "+1", 1), ("upgrade", "+2", 3)]);
+fn upgrade_plus_one_then_plus_two(db: Db) {
+    assert_steps(db, &[("upgrade", "+1", 1), ("upgrade", "+2", 3)]);
 }
 
-#[test]
-fn downgrade_minus_one_then_minus_two() {
-    assert_steps(&[
-        ("upgrade", "head", 4),
-        ("downgrade", "-1", 3),
-        ("downgrade", "-2", 1),
-    ]);
+fn downgrade_minus_one_then_minus_two(db: Db) {
+    assert_steps(
+        db,
+        &[
+            ("upgrade", "head", 4),
+            ("downgrade", "-1", 3),
+            ("downgrade", "-2", 1),
+        ],
+    );
 }
 
-#[test]
-fn downgrade_without_a_target_undoes_one_revision() {
-    let p = project();
+fn downgrade_without_a_target_undoes_one_revision(db: Db) {
+    let p = project(db);
     p.ok(&["db", "upgrade"]);
     let run = p.ok(&["db", "downgrade"]);
     assert_eq!(
@@ -60,9 +60,8 @@ fn downgrade_without_a_target_undoes_one_revision() {
     assert_at(&p, 3);
 }
 
-#[test]
-fn downgrade_base_undoes_every_revision() {
-    let p = project();
+fn downgrade_base_undoes_every_revision(db: Db) {
+    let p = project(db);
     p.ok(&["db", "upgrade"]);
     let run = p.ok(&["db", "downgrade", "base"]);
     assert_eq!(
@@ -73,37 +72,38 @@ fn downgrade_base_undoes_every_revision() {
     assert_eq!(p.ok(&["db", "current"]).stdout, "");
 }
 
-#[test]
-fn upgrade_rev_plus_one() {
-    assert_steps(&[("upgrade", "aaa111+1", 2), ("upgrade", "aab+2", 4)]);
+fn upgrade_rev_plus_one(db: Db) {
+    assert_steps(db, &[("upgrade", "aaa111+1", 2), ("upgrade", "aab+2", 4)]);
 }
 
-#[test]
-fn downgrade_rev_minus_one() {
-    assert_steps(&[
-        ("upgrade", "head", 4),
-        ("downgrade", "bcd333-1", 2),
-        ("downgrade", "aaa111-1", 0),
-    ]);
+fn downgrade_rev_minus_one(db: Db) {
+    assert_steps(
+        db,
+        &[
+            ("upgrade", "head", 4),
+            ("downgrade", "bcd333-1", 2),
+            ("downgrade", "aaa111-1", 0),
+        ],
+    );
 }
 
-#[test]
-fn unique_partial_ids_name_revisions() {
-    assert_steps(&[
-        ("upgrade", "bc", 3),
-        ("downgrade", "aab", 2),
-        ("upgrade", "cd", 4),
-    ]);
+fn unique_partial_ids_name_revisions(db: Db) {
+    assert_steps(
+        db,
+        &[
+            ("upgrade", "bc", 3),
+            ("downgrade", "aab", 2),
+            ("upgrade", "cd", 4),
+        ],
+    );
 }
 
-#[test]
-fn full_ids_name_revisions() {
-    assert_steps(&[("upgrade", "aab222", 2), ("downgrade", "aaa111", 1)]);
+fn full_ids_name_revisions(db: Db) {
+    assert_steps(db, &[("upgrade", "aab222", 2), ("downgrade", "aaa111", 1)]);
 }
 
-#[test]
-fn an_ambiguous_partial_id_lists_the_candidates() {
-    let p = project();
+fn an_ambiguous_partial_id_lists_the_candidates(db: Db) {
+    let p = project(db);
     p.ok(&["db", "upgrade", "+1"]);
     let (_, message) = fails_after_progress(p.mb().args(["db", "upgrade", "aa"]), 4);
     assert_eq!(
@@ -121,9 +121,8 @@ fn an_ambiguous_partial_id_lists_the_candidates() {
     assert_at(&p, 1);
 }
 
-#[test]
-fn an_unknown_id_is_an_error() {
-    let p = project();
+fn an_unknown_id_is_an_error(db: Db) {
+    let p = project(db);
     p.ok(&["db", "upgrade", "+1"]);
     for verb in ["upgrade", "downgrade"] {
         let (_, message) = fails_after_progress(p.mb().args(["db", verb, "fff999"]), 4);
@@ -134,7 +133,7 @@ fn an_unknown_id_is_an_error() {
 
 #[test]
 fn a_bad_target_is_reported_alone_and_creates_no_database() {
-    let p = project();
+    let p = project(Db::Sqlite);
     assert_eq!(
         p.fails(&["db", "upgrade", "fff999"], 4),
         no_such_revision("fff999")
@@ -147,7 +146,7 @@ fn a_bad_target_is_reported_alone_and_creates_no_database() {
 
 #[test]
 fn a_malformed_target_is_an_error() {
-    let p = project();
+    let p = project(Db::Sqlite);
     assert_eq!(
         p.fails(&["db", "upgrade", "a b"], 4),
         "'a b' is not a revision target; use head, heads, base, a revision id (or a unique prefix of one), +N, -N or REV+N"
@@ -155,9 +154,8 @@ fn a_malformed_target_is_an_error() {
     assert!(!p.exists("app.db"));
 }
 
-#[test]
-fn upgrade_plus_five_with_too_few_revisions_changes_nothing() {
-    let p = project();
+fn upgrade_plus_five_with_too_few_revisions_changes_nothing(db: Db) {
+    let p = project(db);
     p.ok(&["db", "upgrade", "+1"]);
     let (_, message) = fails_after_progress(p.mb().args(["db", "upgrade", "+5"]), 4);
     assert_eq!(
@@ -167,9 +165,8 @@ fn upgrade_plus_five_with_too_few_revisions_changes_nothing() {
     assert_at(&p, 1);
 }
 
-#[test]
-fn downgrade_more_than_applied_changes_nothing() {
-    let p = project();
+fn downgrade_more_than_applied_changes_nothing(db: Db) {
+    let p = project(db);
     p.ok(&["db", "upgrade", "+2"]);
     let (_, message) = fails_after_progress(p.mb().args(["db", "downgrade", "-3"]), 4);
     assert_eq!(
@@ -179,9 +176,8 @@ fn downgrade_more_than_applied_changes_nothing() {
     assert_at(&p, 2);
 }
 
-#[test]
-fn walking_past_a_head_is_an_error() {
-    let p = project();
+fn walking_past_a_head_is_an_error(db: Db) {
+    let p = project(db);
     let (_, message) = fails_after_progress(p.mb().args(["db", "upgrade", "cde444+1"]), 4);
     assert_eq!(
         message,
@@ -189,9 +185,8 @@ fn walking_past_a_head_is_an_error() {
     );
 }
 
-#[test]
-fn upgrade_and_downgrade_refuse_the_wrong_direction() {
-    let p = project();
+fn upgrade_and_downgrade_refuse_the_wrong_direction(db: Db) {
+    let p = project(db);
     p.ok(&["db", "upgrade", "+2"]);
     let (_, message) = fails_after_progress(p.mb().args(["db", "upgrade", "-1"]), 4);
     assert_eq!(
@@ -211,9 +206,8 @@ fn upgrade_and_downgrade_refuse_the_wrong_direction() {
     assert_at(&p, 2);
 }
 
-#[test]
-fn nothing_to_do_is_said_and_succeeds() {
-    let p = project();
+fn nothing_to_do_is_said_and_succeeds(db: Db) {
+    let p = project(db);
     let run = p.ok(&["db", "downgrade", "base"]);
     assert_eq!(
         run.stderr_lines().last().copied(),
@@ -227,9 +221,8 @@ fn nothing_to_do_is_said_and_succeeds() {
     );
 }
 
-#[test]
-fn upgrade_heads_applies_every_branch_and_head_refuses_several() {
-    let p = TestProject::with_fork();
+fn upgrade_heads_applies_every_branch_and_head_refuses_several(db: Db) {
+    let p = TestProject::with_fork(db);
     let (_, message) = fails_after_progress(p.mb().args(["db", "upgrade"]), 4);
     assert_eq!(
         message,
@@ -242,7 +235,7 @@ fn upgrade_heads_applies_every_branch_and_head_refuses_several() {
 
 #[test]
 fn downgrade_without_a_database_creates_none() {
-    let p = project();
+    let p = project(Db::Sqlite);
     assert_eq!(
         p.fails(&["db", "downgrade"], 4),
         "cannot downgrade 1 revision: only 0 revisions are applied"
@@ -252,3 +245,22 @@ fn downgrade_without_a_database_creates_none() {
         "a downgrade must never create a database"
     );
 }
+
+crate::on_each_database!(
+    upgrade_plus_one_then_plus_two,
+    downgrade_minus_one_then_minus_two,
+    downgrade_without_a_target_undoes_one_revision,
+    downgrade_base_undoes_every_revision,
+    upgrade_rev_plus_one,
+    downgrade_rev_minus_one,
+    unique_partial_ids_name_revisions,
+    full_ids_name_revisions,
+    an_ambiguous_partial_id_lists_the_candidates,
+    an_unknown_id_is_an_error,
+    upgrade_plus_five_with_too_few_revisions_changes_nothing,
+    downgrade_more_than_applied_changes_nothing,
+    walking_past_a_head_is_an_error,
+    upgrade_and_downgrade_refuse_the_wrong_direction,
+    nothing_to_do_is_said_and_succeeds,
+    upgrade_heads_applies_every_branch_and_head_refuses_several,
+);

@@ -5,7 +5,7 @@
 mod common;
 
 use common::{
-    HistoryRow, TestProject, fails_after_progress, no_such_revision, sha256_hex, tables_of,
+    Db, HistoryRow, TestProject, fails_after_progress, no_such_revision, sha256_hex, tables_of,
 };
 
 const CHAIN: [&str; 3] = ["aaa111", "bbb222", "ccc333"];
@@ -43,9 +43,8 @@ fn assert_record(
     assert!(row.duration_ms >= 0, "{row:?}");
 }
 
-#[test]
-fn upgrade_records_one_version_row_and_a_history_row_per_revision() {
-    let p = TestProject::with_chain(&CHAIN);
+fn upgrade_records_one_version_row_and_a_history_row_per_revision(db: Db) {
+    let p = TestProject::with_chain(db, &CHAIN);
     let started = now_utc();
     p.ok(&["db", "upgrade"]);
     let window = (started, now_utc());
@@ -57,22 +56,19 @@ fn upgrade_records_one_version_row_and_a_history_row_per_revision() {
     }
 }
 
-#[test]
-fn version_table_has_alembics_shape() {
-    let p = TestProject::with_chain(&CHAIN);
+fn version_table_has_alembics_shape(db: Db) {
+    let p = TestProject::with_chain(db, &CHAIN);
     p.ok(&["db", "upgrade", "+1"]);
-    // cid, name, type, notnull, dflt_value, pk
+    assert_eq!(p.columns("mb_version"), ["version_num"]);
+    if db == Db::Sqlite {
+        // cid, name, type, notnull, dflt_value, pk
+        assert_eq!(
+            p.query("PRAGMA table_info(mb_version)"),
+            [["0", "version_num", "VARCHAR(32)", "1", "NULL", "1"]]
+        );
+    }
     assert_eq!(
-        p.query("PRAGMA table_info(mb_version)"),
-        [["0", "version_num", "VARCHAR(32)", "1", "NULL", "1"]]
-    );
-    let history_columns: Vec<String> = p
-        .query("PRAGMA table_info(mb_history)")
-        .into_iter()
-        .map(|row| row[1].clone())
-        .collect();
-    assert_eq!(
-        history_columns,
+        p.columns("mb_history"),
         [
             "id",
             "revision",
@@ -84,9 +80,8 @@ fn version_table_has_alembics_shape() {
     );
 }
 
-#[test]
-fn downgrade_removes_the_version_row_and_records_a_downgrade() {
-    let p = TestProject::with_chain(&CHAIN);
+fn downgrade_removes_the_version_row_and_records_a_downgrade(db: Db) {
+    let p = TestProject::with_chain(db, &CHAIN);
     p.ok(&["db", "upgrade"]);
     let started = now_utc();
     p.ok(&["db", "downgrade", "-2"]);
@@ -106,9 +101,8 @@ fn downgrade_removes_the_version_row_and_records_a_downgrade() {
     );
 }
 
-#[test]
-fn version_table_holds_one_row_per_applied_head() {
-    let p = TestProject::with_fork();
+fn version_table_holds_one_row_per_applied_head(db: Db) {
+    let p = TestProject::with_fork(db);
     p.ok(&["db", "upgrade", "bbb222"]);
     assert_eq!(p.version_rows(), ["bbb222"]);
     p.ok(&["db", "upgrade", "ccc333"]);
@@ -129,16 +123,15 @@ fn version_table_holds_one_row_per_applied_head() {
     assert_eq!(p.version_rows(), ["bbb222", "ccc333"]);
 }
 
-#[test]
-fn stamp_records_a_revision_and_its_ancestors_without_running_sql() {
-    let p = TestProject::with_chain(&CHAIN);
+fn stamp_records_a_revision_and_its_ancestors_without_running_sql(db: Db) {
+    let p = TestProject::with_chain(db, &CHAIN);
     let started = now_utc();
     let run = p.ok(&["db", "stamp", "bbb222"]);
     let window = (started, now_utc());
     assert_eq!(
         run.stderr_lines(),
         [
-            format!("Creating SQLite database {}", p.abs("app.db")),
+            p.using_line(true),
             "Stamped the database at bbb222 (create t_bbb222); no SQL was run.".to_string(),
         ]
     );
@@ -155,9 +148,8 @@ fn stamp_records_a_revision_and_its_ancestors_without_running_sql() {
     assert_eq!(p.tables(), tables_of(&["ccc333"]));
 }
 
-#[test]
-fn stamp_base_empties_the_version_table() {
-    let p = TestProject::with_chain(&CHAIN);
+fn stamp_base_empties_the_version_table(db: Db) {
+    let p = TestProject::with_chain(db, &CHAIN);
     p.ok(&["db", "upgrade", "+2"]);
     let run = p.ok(&["db", "stamp", "base"]);
     assert_eq!(
@@ -182,8 +174,8 @@ fn stamp_base_empties_the_version_table() {
 }
 
 /// A database at `ccc333` whose file has since been deleted.
-fn project_at_a_deleted_revision() -> TestProject {
-    let p = TestProject::with_chain(&CHAIN);
+fn project_at_a_deleted_revision(db: Db) -> TestProject {
+    let p = TestProject::with_chain(db, &CHAIN);
     p.ok(&["db", "upgrade"]);
     std::fs::remove_file(p.path(&file_of("ccc333"))).expect("delete a revision file");
     p
@@ -191,9 +183,8 @@ fn project_at_a_deleted_revision() -> TestProject {
 
 const UNKNOWN_REVISION: &str = "the database is at revision ccc333, which is not in the migrations; restore its file, or record where the database really is with `mb db stamp --purge REV`";
 
-#[test]
-fn a_database_at_a_deleted_revision_is_reported() {
-    let p = project_at_a_deleted_revision();
+fn a_database_at_a_deleted_revision_is_reported(db: Db) {
+    let p = project_at_a_deleted_revision(db);
     let (_, message) = fails_after_progress(p.mb().args(["db", "upgrade"]), 4);
     assert_eq!(message, UNKNOWN_REVISION);
     let (_, message) = fails_after_progress(p.mb().args(["db", "stamp", "bbb222"]), 4);
@@ -201,9 +192,8 @@ fn a_database_at_a_deleted_revision_is_reported() {
     assert_eq!(p.version_rows(), ["ccc333"]);
 }
 
-#[test]
-fn stamp_purge_replaces_a_revision_whose_file_is_gone() {
-    let p = project_at_a_deleted_revision();
+fn stamp_purge_replaces_a_revision_whose_file_is_gone(db: Db) {
+    let p = project_at_a_deleted_revision(db);
     let run = p.ok(&["db", "stamp", "--purge", "bbb222"]);
     assert_eq!(
         run.stderr_lines().last().copied(),
@@ -213,27 +203,24 @@ fn stamp_purge_replaces_a_revision_whose_file_is_gone() {
     assert_eq!(p.ok(&["db", "current"]).stdout, "bbb222 (head)\n");
 }
 
-#[test]
-fn stamp_purge_starts_from_an_empty_version_table() {
-    let p = TestProject::with_fork();
+fn stamp_purge_starts_from_an_empty_version_table(db: Db) {
+    let p = TestProject::with_fork(db);
     p.ok(&["db", "upgrade", "heads"]);
     assert_eq!(p.version_rows(), ["bbb222", "ccc333"]);
     p.ok(&["db", "stamp", "--purge", "bbb222"]);
     assert_eq!(p.version_rows(), ["bbb222"]);
 }
 
-#[test]
-fn current_shows_a_revision_that_is_not_in_the_migrations() {
-    let p = project_at_a_deleted_revision();
+fn current_shows_a_revision_that_is_not_in_the_migrations(db: Db) {
+    let p = project_at_a_deleted_revision(db);
     assert_eq!(
         p.ok(&["db", "current"]).stdout,
         "ccc333 (not in the migrations)\n"
     );
 }
 
-#[test]
-fn history_indicate_current_marks_current_and_applied() {
-    let p = TestProject::with_chain(&CHAIN);
+fn history_indicate_current_marks_current_and_applied(db: Db) {
+    let p = TestProject::with_chain(db, &CHAIN);
     p.ok(&["db", "upgrade", "+2"]);
     assert_eq!(
         p.ok(&["db", "history", "-i"]).stdout,
@@ -250,9 +237,8 @@ fn history_indicate_current_marks_current_and_applied() {
     );
 }
 
-#[test]
-fn history_ranges() {
-    let p = TestProject::with_chain(&CHAIN);
+fn history_ranges(db: Db) {
+    let p = TestProject::with_chain(db, &CHAIN);
     p.ok(&["db", "upgrade", "+2"]);
     let ids = |range: &str| -> Vec<String> {
         p.ok(&["db", "history", "-r", range])
@@ -280,7 +266,7 @@ fn history_ranges() {
 
 #[test]
 fn history_range_errors() {
-    let p = TestProject::with_chain(&CHAIN);
+    let p = TestProject::with_chain(Db::Sqlite, &CHAIN);
     assert_eq!(
         p.fails(&["db", "history", "-r", "bbb222"], 4),
         "'bbb222' is not a range; use START:END, e.g. base:head, -3:current or ae1027:"
@@ -293,7 +279,7 @@ fn history_range_errors() {
 
 #[test]
 fn show_prints_the_details_and_the_file() {
-    let p = TestProject::with_chain(&CHAIN);
+    let p = TestProject::with_chain(Db::Sqlite, &CHAIN);
     let text = p.read(&file_of("bbb222"));
     let expected = format!(
         "Rev: bbb222\nParent: aaa111\nPath: {}\nCreate Date: 2026-01-02 03:04:05.000000\n\n    create t_bbb222\n\n{}\n",
@@ -312,7 +298,7 @@ fn show_prints_the_details_and_the_file() {
 
 #[test]
 fn heads_lists_every_head() {
-    let p = TestProject::with_chain(&CHAIN);
+    let p = TestProject::with_chain(Db::Sqlite, &CHAIN);
     assert_eq!(p.ok(&["db", "heads"]).stdout, "ccc333 (head)\n");
     p.table_revision("ddd444", "aaa111");
     assert_eq!(
@@ -330,9 +316,8 @@ fn heads_lists_every_head() {
     );
 }
 
-#[test]
-fn current_verbose_shows_when_and_how_the_revision_was_applied() {
-    let p = TestProject::with_chain(&CHAIN);
+fn current_verbose_shows_when_and_how_the_revision_was_applied(db: Db) {
+    let p = TestProject::with_chain(db, &CHAIN);
     p.ok(&["db", "upgrade", "+2"]);
     let record = p.history_rows().pop().expect("a history row");
     let run = p.ok(&["db", "current", "-v"]);
@@ -348,13 +333,12 @@ fn current_verbose_shows_when_and_how_the_revision_was_applied() {
     );
     assert_eq!(
         run.stderr,
-        format!("Reading SQLite database {}\n", p.abs("app.db"))
+        format!("Reading {} database {}\n", db.name(), p.location())
     );
 }
 
-#[test]
-fn stamp_several_revisions_records_each_as_a_head() {
-    let p = TestProject::with_fork();
+fn stamp_several_revisions_records_each_as_a_head(db: Db) {
+    let p = TestProject::with_fork(db);
     let run = p.ok(&["db", "stamp", "bbb222", "ccc333"]);
     assert_eq!(
         run.stderr_lines().last().copied(),
@@ -372,3 +356,20 @@ fn stamp_several_revisions_records_each_as_a_head() {
         .collect();
     assert_eq!(stamped, expected);
 }
+
+crate::on_each_database!(
+    upgrade_records_one_version_row_and_a_history_row_per_revision,
+    version_table_has_alembics_shape,
+    downgrade_removes_the_version_row_and_records_a_downgrade,
+    version_table_holds_one_row_per_applied_head,
+    stamp_records_a_revision_and_its_ancestors_without_running_sql,
+    stamp_base_empties_the_version_table,
+    a_database_at_a_deleted_revision_is_reported,
+    stamp_purge_replaces_a_revision_whose_file_is_gone,
+    stamp_purge_starts_from_an_empty_version_table,
+    current_shows_a_revision_that_is_not_in_the_migrations,
+    history_indicate_current_marks_current_and_applied,
+    history_ranges,
+    current_verbose_shows_when_and_how_the_revision_was_applied,
+    stamp_several_revisions_records_each_as_a_head,
+);

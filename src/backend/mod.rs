@@ -1,8 +1,19 @@
 //! Connections to databases. The `Backend` trait is the only place that knows a driver:
-//! execute, query, transactions. Everything above it speaks SQL text for its dialect.
+//! execute, query, transactions, the migration lock. Everything above it speaks SQL text
+//! for its dialect.
 
+#[cfg(feature = "mysql")]
+pub mod mysql;
+#[cfg(feature = "postgres")]
+pub mod postgres;
+#[cfg(any(feature = "postgres", feature = "mysql"))]
+mod server;
+#[cfg(feature = "sqlite")]
 pub mod sqlite;
+#[cfg(feature = "sqlite")]
 pub mod sqlite_introspect;
+
+use std::time::Duration;
 
 use crate::config::DatabaseUrl;
 use crate::dialect::Dialect;
@@ -23,16 +34,26 @@ pub enum OpenMode {
 
 pub trait Backend {
     fn dialect(&self) -> Dialect;
-    /// Where the database is, for messages: a file path, or host and database name.
+    /// Where the database is, for messages: a file path, or the database and its host.
     fn location(&self) -> String;
     /// Runs one statement; the error is the database's own message.
     fn execute(&mut self, sql: &str) -> std::result::Result<(), String>;
     fn query(&mut self, sql: &str) -> std::result::Result<Rows, String>;
+    /// Whether a table of this name exists in the schema mb works in.
     fn table_exists(&mut self, name: &str) -> Result<bool>;
     /// Starts a transaction that holds the database's write lock where it has one.
     fn begin(&mut self) -> Result<()>;
     fn commit(&mut self) -> Result<()>;
     fn rollback(&mut self) -> Result<()>;
+    /// Whether a transaction can roll back DDL (SQLite, PostgreSQL). MySQL commits each
+    /// DDL statement as it runs, so a revision there is applied statement by statement.
+    fn transactional_ddl(&self) -> bool;
+    /// Takes the migration lock of this database, waiting up to `timeout` for another
+    /// process to release it; `waiting` is told once who holds it before the wait. Call it
+    /// outside a transaction; the lock lasts until [`Backend::unlock`] or the end of the
+    /// connection, so a process that dies never leaves it behind.
+    fn lock(&mut self, timeout: Duration, waiting: &mut dyn FnMut(&str)) -> Result<()>;
+    fn unlock(&mut self) -> Result<()>;
 
     /// The live schema, read from the database's catalog.
     fn introspect(&mut self) -> Result<Schema>;
@@ -58,17 +79,35 @@ pub struct Connected {
     pub backend: Box<dyn Backend>,
     /// True when this connection created an SQLite file that did not exist.
     pub created: bool,
-    /// True when a read-mode connection found no SQLite file: it stands in for an empty
-    /// database, and a command that must write reconnects in write mode.
+    /// True when a read-mode connection found no SQLite file (or no PostgreSQL schema): it
+    /// stands in for an empty database, and a command that must write reconnects in write
+    /// mode.
     pub missing: bool,
 }
 
 pub fn connect(url: &DatabaseUrl, mode: OpenMode) -> Result<Connected> {
     match url {
-        DatabaseUrl::Sqlite(sqlite_url) => sqlite::SqliteBackend::open(sqlite_url, mode),
-        DatabaseUrl::Server(server) => Err(Error::config(format!(
-            "this build of mb cannot connect to {} databases ({server}); use an SQLite URL",
-            server.dialect.name()
-        ))),
+        #[cfg(feature = "sqlite")]
+        DatabaseUrl::Sqlite(sqlite_url) => self::sqlite::SqliteBackend::open(sqlite_url, mode),
+        #[cfg(feature = "postgres")]
+        DatabaseUrl::Server(server) if server.dialect == Dialect::Postgres => {
+            self::postgres::PostgresBackend::connect(server, mode)
+        }
+        #[cfg(feature = "mysql")]
+        DatabaseUrl::Server(server) if server.dialect == Dialect::Mysql => {
+            self::mysql::MysqlBackend::connect(server)
+        }
+        other => {
+            let _ = mode;
+            let feature = match other.dialect() {
+                Dialect::Sqlite => "sqlite",
+                Dialect::Postgres => "postgres",
+                Dialect::Mysql => "mysql",
+            };
+            Err(Error::config(format!(
+                "this build of mb cannot connect to {} databases ({other}); build it with the Cargo feature '{feature}'",
+                other.dialect().name(),
+            )))
+        }
     }
 }

@@ -222,4 +222,18 @@ impl Backend for SqliteBackend {
             .execute_batch("ROLLBACK")
             .map_err(|e| self.fail("roll back", e))
     }
+
+    fn transactional_ddl(&self) -> bool {
+        true
+    }
+
+    /// SQLite needs no lock of its own: `BEGIN IMMEDIATE` serializes the writers, and the
+    /// runtime checks the version rows inside each transaction.
+    fn lock(&mut self, _timeout: Duration, _waiting: &mut dyn FnMut(&str)) -> Result<()> {
+        Ok(())
+    }
+
+    fn unlock(&mut self) -> Result<()> {
+        Ok(())
+    }
 }

@@ -2,9 +2,10 @@
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use super::output::Output;
-use super::{DbCommand, GlobalArgs};
+use super::{DbCommand, GlobalArgs, Resolution};
 use crate::autogenerate;
 use crate::backend::{self, Connected, OpenMode};
 use crate::config::{self, ConfigFile, Overrides, Project};
@@ -36,6 +37,7 @@ pub struct Context {
     cwd: PathBuf,
     overrides: Overrides,
     out: Output,
+    lock_timeout: Duration,
 }
 
 impl Context {
@@ -46,6 +48,7 @@ impl Context {
             cwd,
             overrides: global.overrides(),
             out,
+            lock_timeout: Duration::from_secs(global.lock_timeout),
         })
     }
 
@@ -62,19 +65,20 @@ impl Context {
             DbCommand::Upgrade {
                 revision,
                 sql: true,
+                ..
             } => self.offline(&revision, Direction::Up),
             DbCommand::Downgrade {
                 revision,
                 sql: true,
+                ..
             } => self.offline(&revision, Direction::Down),
             DbCommand::Upgrade {
-                revision,
-                sql: false,
-            } => self.upgrade(&revision),
+                revision, resume, ..
+            } => self.upgrade(&revision, resume),
             DbCommand::Downgrade {
-                revision,
-                sql: false,
-            } => self.downgrade(&revision),
+                revision, resume, ..
+            } => self.downgrade(&revision, resume),
+            DbCommand::Resolve { outcome } => self.resolve(outcome),
             DbCommand::Stamp { revisions, purge } => self.stamp(&revisions, purge),
             DbCommand::Current => self.current(),
             DbCommand::History {
@@ -188,6 +192,7 @@ impl Context {
             backend: connected.backend.as_mut(),
             graph,
             reporter: &self.out,
+            lock_timeout: self.lock_timeout,
         }
     }
 
@@ -306,22 +311,59 @@ impl Context {
         Ok(())
     }
 
-    fn upgrade(&self, target: &str) -> Result<()> {
+    fn upgrade(&self, target: &str, resume: bool) -> Result<()> {
         let target = Target::parse(target)?;
         self.change_database(
-            |m| m.plan_upgrade(&target),
+            |m| match resume {
+                true => m.plan_resume(Direction::Up, &target),
+                false => m.plan_upgrade(&target),
+            },
             "Nothing to upgrade",
             "Upgraded",
         )
     }
 
-    fn downgrade(&self, target: &str) -> Result<()> {
+    fn downgrade(&self, target: &str, resume: bool) -> Result<()> {
         let target = Target::parse(target)?;
         self.change_database(
-            |m| m.plan_downgrade(&target),
+            |m| match resume {
+                true => m.plan_resume(Direction::Down, &target),
+                false => m.plan_downgrade(&target),
+            },
             "Nothing to downgrade",
             "Downgraded",
         )
+    }
+
+    fn resolve(&self, outcome: Resolution) -> Result<()> {
+        let project = self.project()?;
+        let scripts = self.scripts(&project)?;
+        let graph = &scripts.graph;
+        let mut connected = self.connect_to_read(&project)?;
+        if self
+            .migrator(&mut connected, graph)
+            .read_progress()?
+            .is_none()
+        {
+            return Err(Error::script(
+                "there is nothing to resolve: no revision is partly applied",
+            ));
+        }
+        let mut connected = self.connect_to_write(&project, connected)?;
+        let done = outcome == Resolution::Done;
+        let (settled, heads) = self.migrator(&mut connected, graph).resolve(done)?;
+        let what = match (settled.direction, done) {
+            (Direction::Up, true) => "as applied",
+            (Direction::Down, true) => "as unapplied",
+            (Direction::Up, false) => "as not applied: its partial upgrade is forgotten",
+            (Direction::Down, false) => "as still applied: its partial downgrade is forgotten",
+        };
+        self.out.info(&format!(
+            "Recorded revision {} {what}; no SQL was run; the database is at {}.",
+            settled.revision,
+            describe_heads(graph, &heads)
+        ));
+        Ok(())
     }
 
     fn stamp(&self, targets: &[String], purge: bool) -> Result<()> {
@@ -531,14 +573,20 @@ impl Context {
         let graph = &scripts.graph;
         let mut connected = self.connect_to_read(&project)?;
         let location = connected.backend.location();
-        let mut migrator = Migrator {
-            backend: connected.backend.as_mut(),
-            graph,
-            reporter: &self.out,
-        };
+        let mut migrator = self.migrator(&mut connected, graph);
         let rows = migrator.read_heads()?;
         let records = migrator.applied_records()?;
         let changed = migrator.changed_scripts()?;
+        let partly = migrator.read_progress()?.map(|found| {
+            format!(
+                "warning: {}; run the rest with `mb db {} --resume`, or record what you did by hand with `mb db resolve done` or `mb db resolve undone`",
+                migrator.describe_progress(&found),
+                match found.direction {
+                    Direction::Up => "upgrade",
+                    Direction::Down => "downgrade",
+                }
+            )
+        });
         if rows.is_empty() {
             self.out.info(&format!(
                 "The database {location} is at base: no revision applied."
@@ -573,6 +621,9 @@ impl Context {
                 &revision.checksum()[..12]
             ));
         }
+        if let Some(warning) = partly {
+            self.out.warn(&warning);
+        }
         Ok(())
     }
 
@@ -584,11 +635,7 @@ impl Context {
             indicate_current || range.is_some_and(|r| r.contains("current") || r.starts_with('-'));
         let (current, records) = if needs_database {
             let mut connected = self.connect_to_read(&project)?;
-            let mut migrator = Migrator {
-                backend: connected.backend.as_mut(),
-                graph,
-                reporter: &self.out,
-            };
+            let mut migrator = self.migrator(&mut connected, graph);
             let state = migrator.state()?;
             (
                 Some((state.applied.clone(), state.heads.clone())),

@@ -6,7 +6,7 @@ mod output;
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::config::Overrides;
 use output::Output;
@@ -39,6 +39,9 @@ struct GlobalArgs {
     /// Print more: each statement as it runs, full revision details
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     verbose: u8,
+    /// How long to wait for another mb migrating the same database (PostgreSQL, MySQL)
+    #[arg(long, global = true, value_name = "SECONDS", default_value_t = crate::runtime::DEFAULT_LOCK_TIMEOUT.as_secs())]
+    lock_timeout: u64,
 }
 
 #[derive(Subcommand, Debug)]
@@ -60,6 +63,8 @@ const DB_EXAMPLES: &str = "Examples:
   mb db downgrade                  undo the last revision
   mb db downgrade base             undo every revision
   mb db stamp head                 record the head as applied without running it
+  mb db upgrade --resume           finish a revision that stopped part way (MySQL)
+  mb db resolve undone             record that you undid such a revision by hand
   mb db history -i                 list revisions, marking the applied ones
   mb db current -v                 show where the database is, in detail
   mb db heads                      list the newest revision(s) of the migrations
@@ -115,6 +120,9 @@ enum DbCommand {
         /// Target revision (with --sql also FROM:TO)
         #[arg(default_value = "head", allow_negative_numbers = true)]
         revision: String,
+        /// First run the rest of a revision that stopped part way (see `mb db current`)
+        #[arg(long, conflicts_with = "sql")]
+        resume: bool,
         /// Print the SQL for the target database instead of running it (no connection)
         #[arg(long)]
         sql: bool,
@@ -127,9 +135,21 @@ enum DbCommand {
         /// Target revision (with --sql: FROM:TO)
         #[arg(default_value = "-1", allow_negative_numbers = true)]
         revision: String,
+        /// First run the rest of a revision that stopped part way (see `mb db current`)
+        #[arg(long, conflicts_with = "sql")]
+        resume: bool,
         /// Print the SQL for the target database instead of running it (no connection)
         #[arg(long)]
         sql: bool,
+    },
+    /// Settle a revision that stopped part way, after finishing or undoing it by hand
+    #[command(
+        after_help = "A revision stops part way where DDL cannot be rolled back (MySQL, MariaDB) or when it runs\noutside a transaction (-- mb:no-transaction). `mb db current` shows which statements ran.\nExamples:\n  mb db resolve done      you ran its remaining statements by hand: record it as applied\n  mb db resolve undone    you undid the statements that ran: forget the attempt"
+    )]
+    Resolve {
+        /// done: record the revision as applied (unapplied for a downgrade); undone: forget the attempt
+        #[arg(value_enum)]
+        outcome: Resolution,
     },
     /// Record revisions as applied without running them
     #[command(after_help = "Examples:\n  mb db stamp head\n  mb db stamp --purge ae1027a6acf")]
@@ -169,6 +189,15 @@ enum DbCommand {
         /// Revision id, unique prefix, or head
         revision: String,
     },
+}
+
+/// What `mb db resolve` records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Resolution {
+    /// The revision was finished by hand
+    Done,
+    /// What ran of it was undone by hand
+    Undone,
 }
 
 /// Runs the command line and returns the process exit code.

@@ -34,8 +34,150 @@ pub struct ServerUrl {
     pub host: String,
     pub port: Option<u16>,
     pub database: String,
-    /// Query parameters (`sslmode=require`, `options=…`), in the order given.
+    /// Query parameters (`sslmode=require`, `options=…`), in the order given; only the
+    /// ones in [`ServerUrl::known_params`] pass parsing.
     pub params: Vec<(String, String)>,
+}
+
+/// Whether a server connection uses TLS: PostgreSQL's `sslmode`, MySQL's `ssl-mode`.
+/// Like libpq and the mysql client, `require` encrypts without verifying the server's
+/// certificate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TlsMode {
+    Disable,
+    Prefer,
+    Require,
+}
+
+/// A URL parameter mb understands: its name, and the values it takes (`None`: any text).
+struct Param {
+    name: &'static str,
+    values: Option<&'static [&'static str]>,
+}
+
+const fn param(name: &'static str, values: Option<&'static [&'static str]>) -> Param {
+    Param { name, values }
+}
+
+const POSTGRES_PARAMS: [Param; 5] = [
+    param("sslmode", Some(&["disable", "prefer", "require"])),
+    param("options", None),
+    param("schema", None),
+    param("application_name", None),
+    param("connect_timeout", None),
+];
+
+const MYSQL_PARAMS: [Param; 5] = [
+    param("ssl-mode", Some(&["DISABLED", "PREFERRED", "REQUIRED"])),
+    param("ssl_mode", Some(&["DISABLED", "PREFERRED", "REQUIRED"])),
+    param("ssl", Some(&["true", "false"])),
+    param("charset", None),
+    param("connect_timeout", None),
+];
+
+impl ServerUrl {
+    fn known_params(&self) -> &'static [Param] {
+        match self.dialect {
+            Dialect::Mysql => &MYSQL_PARAMS,
+            _ => &POSTGRES_PARAMS,
+        }
+    }
+
+    /// The last value given for parameter `name`.
+    pub fn param(&self, name: &str) -> Option<&str> {
+        self.params
+            .iter()
+            .rev()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.as_str())
+    }
+
+    pub fn port_or_default(&self) -> u16 {
+        self.port.unwrap_or(match self.dialect {
+            Dialect::Mysql => 3306,
+            _ => 5432,
+        })
+    }
+
+    /// `host:port`, with brackets around an IPv6 address.
+    pub fn address(&self) -> String {
+        if self.host.contains(':') {
+            format!("[{}]:{}", self.host, self.port_or_default())
+        } else {
+            format!("{}:{}", self.host, self.port_or_default())
+        }
+    }
+
+    /// `app on db.example:5432`, for messages.
+    pub fn location(&self) -> String {
+        format!("{} on {}", self.database, self.address())
+    }
+
+    /// The TLS mode the URL asks for; without one, TLS is used when the server offers it.
+    pub fn tls_mode(&self) -> TlsMode {
+        let mode = self.params.iter().rev().find_map(|(key, value)| {
+            match (key.as_str(), value.as_str()) {
+                ("sslmode" | "ssl-mode" | "ssl_mode", mode) => Some(mode.to_ascii_lowercase()),
+                ("ssl", "true") => Some("required".into()),
+                ("ssl", _) => Some("disabled".into()),
+                _ => None,
+            }
+        });
+        match mode.as_deref() {
+            Some("disable" | "disabled") => TlsMode::Disable,
+            Some("require" | "required") => TlsMode::Require,
+            _ => TlsMode::Prefer,
+        }
+    }
+
+    /// `connect_timeout=SECONDS`, validated when the URL was parsed.
+    pub fn connect_timeout(&self) -> Option<std::time::Duration> {
+        self.param("connect_timeout")
+            .and_then(|s| s.parse().ok())
+            .map(std::time::Duration::from_secs)
+    }
+
+    /// Rejects parameters mb does not know, and values it cannot use, so that a typo
+    /// never silently turns TLS off.
+    fn check_params(&self, raw: &str) -> Result<()> {
+        let known = self.known_params();
+        for (key, value) in &self.params {
+            let Some(param) = known.iter().find(|p| p.name == key) else {
+                let names: Vec<&str> = known.iter().map(|p| p.name).collect();
+                return Err(invalid(
+                    raw,
+                    &format!(
+                        "unknown {} parameter '{key}'; the known ones are {}",
+                        self.dialect.name(),
+                        names.join(", ")
+                    ),
+                ));
+            };
+            let allowed = param.values.unwrap_or_default();
+            let fits = match param.values {
+                Some(values) => values.iter().any(|v| v.eq_ignore_ascii_case(value)),
+                None if key == "connect_timeout" => value.parse::<u32>().is_ok(),
+                None if key == "charset" => {
+                    !value.is_empty()
+                        && value.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+                }
+                None => !value.is_empty(),
+            };
+            if !fits {
+                let expected = match (allowed, key.as_str()) {
+                    ([], "connect_timeout") => "a whole number of seconds".to_string(),
+                    ([], "charset") => "a character set name such as utf8mb4".to_string(),
+                    ([], _) => "a value".to_string(),
+                    (values, _) => values.join(", "),
+                };
+                return Err(invalid(
+                    raw,
+                    &format!("{key}={value} is not supported; {key} takes {expected}"),
+                ));
+            }
+        }
+        Ok(())
+    }
 }
 
 impl fmt::Debug for ServerUrl {
@@ -242,7 +384,7 @@ fn parse_server(raw: &str, dialect: Dialect) -> Result<ServerUrl> {
         .query_pairs()
         .map(|(k, v)| (k.into_owned(), v.into_owned()))
         .collect();
-    Ok(ServerUrl {
+    let server = ServerUrl {
         dialect,
         user,
         password,
@@ -250,7 +392,9 @@ fn parse_server(raw: &str, dialect: Dialect) -> Result<ServerUrl> {
         port: url.port(),
         database,
         params,
-    })
+    };
+    server.check_params(raw)?;
+    Ok(server)
 }
 
 fn decode(s: &str) -> String {
@@ -342,15 +486,7 @@ impl fmt::Display for ServerUrl {
             }
             f.write_str("@")?;
         }
-        if self.host.contains(':') {
-            write!(f, "[{}]", self.host)?;
-        } else {
-            f.write_str(&self.host)?;
-        }
-        if let Some(port) = self.port {
-            write!(f, ":{port}")?;
-        }
-        write!(f, "/{}", self.database)
+        write!(f, "{}/{}", self.address(), self.database)
     }
 }
 
@@ -461,12 +597,76 @@ mod tests {
         assert_eq!(url.database, "app");
         assert_eq!(url.params, vec![("sslmode".into(), "require".into())]);
         assert_eq!(url.to_string(), "postgresql://bob:***@db.example:6543/app");
+        assert_eq!(url.location(), "app on db.example:6543");
+        assert_eq!(url.tls_mode(), TlsMode::Require);
         assert!(!format!("{url:?}").contains("cret"));
         let DatabaseUrl::Server(url) = parse("mariadb://root@127.0.0.1/test").unwrap() else {
             panic!()
         };
         assert_eq!(url.dialect, Dialect::Mysql);
-        assert_eq!(url.to_string(), "mysql://root@127.0.0.1/test");
+        assert_eq!(url.to_string(), "mysql://root@127.0.0.1:3306/test");
+        assert_eq!(url.tls_mode(), TlsMode::Prefer);
+    }
+
+    fn server(raw: &str) -> ServerUrl {
+        match parse(raw).unwrap() {
+            DatabaseUrl::Server(url) => url,
+            other => panic!("not a server URL: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn ipv6_hosts_keep_their_brackets_in_messages() {
+        let url = server("postgresql://u@[::1]:5433/app");
+        assert_eq!(url.host, "::1");
+        assert_eq!(url.location(), "app on [::1]:5433");
+        assert_eq!(url.to_string(), "postgresql://u@[::1]:5433/app");
+    }
+
+    #[test]
+    fn tls_modes_of_both_servers() {
+        assert_eq!(
+            server("postgresql://h/d?sslmode=disable").tls_mode(),
+            TlsMode::Disable
+        );
+        assert_eq!(server("postgresql://h/d").tls_mode(), TlsMode::Prefer);
+        assert_eq!(
+            server("mysql://h/d?ssl-mode=REQUIRED").tls_mode(),
+            TlsMode::Require
+        );
+        assert_eq!(
+            server("mysql://h/d?ssl_mode=disabled").tls_mode(),
+            TlsMode::Disable
+        );
+        assert_eq!(server("mysql://h/d?ssl=true").tls_mode(), TlsMode::Require);
+        assert_eq!(server("mysql://h/d?ssl=false").tls_mode(), TlsMode::Disable);
+        assert_eq!(
+            server("postgresql://h/d?options=-csearch_path%3Dapp&schema=x").param("options"),
+            Some("-csearch_path=app")
+        );
+    }
+
+    #[test]
+    fn unknown_parameters_and_values_are_errors_that_list_the_known_ones() {
+        assert_eq!(
+            error("postgresql://bob:pw@h/d?sslmod=require"),
+            "invalid database URL 'postgresql://bob:***@h/d?sslmod=require': unknown PostgreSQL parameter 'sslmod'; the known ones are sslmode, options, schema, application_name, connect_timeout"
+        );
+        assert_eq!(
+            error("mysql://h/d?sslmode=require"),
+            "invalid database URL 'mysql://h/d?sslmode=require': unknown MySQL parameter 'sslmode'; the known ones are ssl-mode, ssl_mode, ssl, charset, connect_timeout"
+        );
+        assert_eq!(
+            error("postgresql://h/d?sslmode=verify-full"),
+            "invalid database URL 'postgresql://h/d?sslmode=verify-full': sslmode=verify-full is not supported; sslmode takes disable, prefer, require"
+        );
+        assert!(error("mysql://h/d?connect_timeout=soon").ends_with(
+            "connect_timeout=soon is not supported; connect_timeout takes a whole number of seconds"
+        ));
+        assert!(
+            error("mysql://h/d?charset=utf8;drop").contains("charset takes a character set name")
+        );
+        assert!(error("postgresql://h/d?schema=").contains("schema takes a value"));
     }
 
     #[test]

@@ -1,24 +1,33 @@
 //! Running revisions against a database: each one in its own transaction together with
 //! its version-table update, so a failure leaves the database at the previous revision.
+//! Where DDL cannot be rolled back (MySQL) or a revision asks to run outside a
+//! transaction (`-- mb:no-transaction`), it runs statement by statement with its progress
+//! recorded in `mb_progress` (see [`progress`]). Everything that writes holds the
+//! database's migration lock.
 
 pub mod plan;
+pub mod progress;
 pub mod simulate;
 pub mod version;
 
 use std::collections::{BTreeSet, HashMap};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use crate::backend::Backend;
 use crate::dialect::Dialect;
 use crate::script::graph::Marks;
-use crate::script::split::Statement;
+use crate::script::split::{Statement, split_statements};
 use crate::script::target::Target;
 use crate::script::{Revision, RevisionGraph};
 use crate::text::one_line;
-use crate::{Error, Result};
+use crate::{Error, ErrorKind, Result};
 use plan::{Direction, State, Step};
+use progress::Progress;
 use simulate::{Action, section_actions};
 use version::{AppliedRecord, Operation};
+
+/// How long a command waits for another process's migration lock by default.
+pub const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(300);
 
 /// Where progress goes; the command line prints it, tests may collect it.
 pub trait Reporter {
@@ -41,6 +50,8 @@ pub struct Migrator<'a> {
     pub backend: &'a mut dyn Backend,
     pub graph: &'a RevisionGraph,
     pub reporter: &'a dyn Reporter,
+    /// How long to wait for another process's migration lock.
+    pub lock_timeout: Duration,
 }
 
 /// What a command will do, computed before anything is written: the steps and every
@@ -51,6 +62,8 @@ pub struct Plan {
     kind: PlanKind,
     pub steps: Vec<Step>,
     actions: Vec<Vec<Action>>,
+    /// For `--resume`: the partly applied revision (the first step) as planning found it.
+    resume: Option<Progress>,
 }
 
 #[derive(Debug)]
@@ -140,13 +153,53 @@ impl Migrator<'_> {
         self.prepare(PlanKind::Downgrade, &state.applied, steps)
     }
 
-    /// Runs a plan, each step in its own transaction. Returns how many steps this process
-    /// ran.
-    pub fn run(&mut self, mut plan: Plan) -> Result<usize> {
+    /// Runs a plan, each step in its own transaction, holding the migration lock. Returns
+    /// how many steps this process ran.
+    pub fn run(&mut self, plan: Plan) -> Result<usize> {
         if plan.is_empty() {
             return Ok(0);
         }
+        self.locked(|m| m.run_locked(plan))
+    }
+
+    /// Runs `work` while holding the database's migration lock, saying so when another
+    /// process holds it first.
+    fn locked<T>(&mut self, work: impl FnOnce(&mut Self) -> Result<T>) -> Result<T> {
+        let location = self.backend.location();
+        let reporter = self.reporter;
+        let timeout = self.lock_timeout;
+        self.backend.lock(timeout, &mut |holder| {
+            reporter.info(&format!(
+                "Waiting for the migration lock on {location}: {holder} holds it (another mb is migrating this database; waiting up to {} s)",
+                timeout.as_secs()
+            ))
+        })?;
+        let result = work(self);
+        let unlocked = self.backend.unlock();
+        let value = result?;
+        unlocked?;
+        Ok(value)
+    }
+
+    fn run_locked(&mut self, mut plan: Plan) -> Result<usize> {
         version::ensure_tables_in_transaction(self.backend)?;
+        let found = progress::read(self.backend)?;
+        match (&plan.resume, found) {
+            (None, None) => {}
+            (None, Some(found)) => return Err(self.interrupted(&found)),
+            (Some(planned), Some(found))
+                if planned.revision == found.revision
+                    && planned.statements_done == found.statements_done => {}
+            (Some(planned), _) => {
+                return Err(Error::new(
+                    ErrorKind::Lock,
+                    format!(
+                        "another process resumed or resolved revision {} meanwhile; check `mb db current` and run the command again",
+                        planned.revision
+                    ),
+                ));
+            }
+        }
         let mut ran = 0;
         loop {
             match self.run_steps(&plan) {
@@ -155,7 +208,7 @@ impl Migrator<'_> {
                     ran += done;
                     let PlanKind::Upgrade { targets } = &plan.kind else {
                         return Err(Error::new(
-                            crate::ErrorKind::Lock,
+                            ErrorKind::Lock,
                             "the database was migrated by another process during the downgrade; check `mb db current` and run the downgrade again",
                         ));
                     };
@@ -184,8 +237,15 @@ impl Migrator<'_> {
     /// Records `targets` as applied without running anything. `purge` ignores (and
     /// removes) whatever the version table says now.
     pub fn stamp(&mut self, targets: &[Target], purge: bool) -> Result<BTreeSet<usize>> {
+        self.locked(|m| m.stamp_locked(targets, purge))
+    }
+
+    fn stamp_locked(&mut self, targets: &[Target], purge: bool) -> Result<BTreeSet<usize>> {
         let graph = self.graph;
         version::ensure_tables_in_transaction(self.backend)?;
+        if let Some(found) = progress::read(self.backend)? {
+            return Err(self.interrupted(&found));
+        }
         self.backend.begin()?;
         let result = (|| {
             let rows = version::read_heads(self.backend)?;
@@ -218,6 +278,182 @@ impl Migrator<'_> {
         finish(self.backend, result)
     }
 
+    /// The partly applied revision, if any (see [`progress`]).
+    pub fn read_progress(&mut self) -> Result<Option<Progress>> {
+        progress::read(self.backend)
+    }
+
+    /// `revision r2 (two) is partly applied: its upgrade stopped after statement 2 of 4
+    /// (file:9), and statement 3 (line 11) failed: <message>`.
+    pub fn describe_progress(&self, found: &Progress) -> String {
+        let Some(index) = self.graph.find(&found.revision) else {
+            return format!(
+                "revision {} (whose file is not in the migrations) is partly applied: its {} stopped after {}",
+                found.revision,
+                verb(found.direction),
+                statement_range(found.statements_done, found.statements_total)
+            );
+        };
+        let revision = self.graph.revision(index);
+        // Lines are those of the file as it is now, when the statements that ran are
+        // still the same.
+        let statements = self.statements(index, found.direction).ok().filter(|s| {
+            s.len() >= found.statements_done
+                && progress::statements_checksum(&s[..found.statements_done]) == found.done_checksum
+        });
+        let line_of = |n: usize| statements.as_ref().and_then(|s| s.get(n)).map(|s| s.line);
+        let last = match found.statements_done.checked_sub(1).and_then(line_of) {
+            Some(line) => format!(" ({}:{line})", revision.path.display()),
+            None => String::new(),
+        };
+        let next = found.statements_done + 1;
+        let next_line = line_of(found.statements_done)
+            .map(|line| format!(" (line {line})"))
+            .unwrap_or_default();
+        let what_next = match &found.error {
+            Some(error) => format!("statement {next}{next_line} failed: {error}"),
+            None => format!(
+                "mb stopped while statement {next}{next_line} ran (check whether it took effect)"
+            ),
+        };
+        let started = found.started_at.split('.').next().unwrap_or_default();
+        format!(
+            "revision {} ({}) is partly applied: its {} (started {started} UTC) stopped after {}{last}, and {what_next}",
+            revision.id,
+            revision.message,
+            verb(found.direction),
+            statement_range(found.statements_done, found.statements_total),
+        )
+    }
+
+    /// The refusal to migrate a database whose last revision stopped part way.
+    fn interrupted(&self, found: &Progress) -> Error {
+        Error::safety(format!(
+            "{}; fix what stopped it and run `mb db {} --resume` to run statements {}-{}, or finish or undo it by hand and record that with `mb db resolve done` or `mb db resolve undone`",
+            self.describe_progress(found),
+            verb(found.direction),
+            found.statements_done + 1,
+            found.statements_total
+        ))
+    }
+
+    /// A plan that first finishes the partly applied revision (from the statement after
+    /// the last one that ran), then goes on towards `target`.
+    pub fn plan_resume(&mut self, direction: Direction, target: &Target) -> Result<Plan> {
+        let graph = self.graph;
+        let found = progress::read(self.backend)?.ok_or_else(|| {
+            Error::script(format!(
+                "there is no partly applied revision to resume; run `mb db {}` without --resume",
+                verb(direction)
+            ))
+        })?;
+        if found.direction != direction {
+            return Err(Error::script(format!(
+                "revision {} stopped part way through a {}; resume it with `mb db {} --resume`",
+                found.revision,
+                verb(found.direction),
+                verb(found.direction)
+            )));
+        }
+        let index = graph.find(&found.revision).ok_or_else(|| {
+            Error::script(format!(
+                "the partly applied revision {} is not in the migrations; restore its file, or finish or undo it by hand and run `mb db resolve done` or `mb db resolve undone`",
+                found.revision
+            ))
+        })?;
+        let statements = self.statements(index, direction)?;
+        if statements.len() < found.statements_done
+            || progress::statements_checksum(&statements[..found.statements_done])
+                != found.done_checksum
+        {
+            return Err(Error::safety(format!(
+                "the {} of revision {} that already ran changed since; resuming would skip SQL that never ran, so restore them, or finish or undo the revision by hand and run `mb db resolve done` or `mb db resolve undone`",
+                statement_range(found.statements_done, found.statements_total),
+                found.revision
+            )));
+        }
+        let rows = version::read_heads(self.backend)?;
+        let state = State::from_rows(graph, &rows)?;
+        let off_course = || {
+            Error::script(format!(
+                "the partly applied revision {} is not the first {} towards that target; resume with `mb db {} --resume {}`",
+                found.revision,
+                verb(direction),
+                verb(direction),
+                match direction {
+                    Direction::Up => found.revision.clone(),
+                    Direction::Down => "-1".into(),
+                }
+            ))
+        };
+        let (kind, steps) = match direction {
+            Direction::Up => {
+                let targets = plan::upgrade_targets(&state, target)?;
+                if !plan::upgrade_plan(&state, &targets)
+                    .iter()
+                    .any(|s| s.revision == index)
+                {
+                    return Err(off_course());
+                }
+                let mut after = state.clone();
+                let mut steps = vec![after.up(index)];
+                steps.extend(plan::upgrade_plan(&after, &targets));
+                (PlanKind::Upgrade { targets }, steps)
+            }
+            Direction::Down => {
+                let steps = plan::downgrade_plan(&state, target)?;
+                if steps.first().map(|s| s.revision) != Some(index) {
+                    return Err(off_course());
+                }
+                (PlanKind::Downgrade, steps)
+            }
+        };
+        let mut plan = self.prepare(kind, &state.applied, steps)?;
+        plan.resume = Some(found);
+        Ok(plan)
+    }
+
+    /// Settles a partly applied revision that was finished (`done`) or undone by hand:
+    /// records it as applied (or unapplied) without running SQL, or forgets the attempt.
+    /// Returns what was settled and the heads after it.
+    pub fn resolve(&mut self, done: bool) -> Result<(Progress, BTreeSet<usize>)> {
+        self.locked(|m| {
+            let graph = m.graph;
+            let found = progress::read(m.backend)?.ok_or_else(|| {
+                Error::script("there is nothing to resolve: no revision is partly applied")
+            })?;
+            m.backend.begin()?;
+            let result = (|| {
+                let rows = version::read_heads(m.backend)?;
+                let mut state = State::from_rows(graph, &rows)?;
+                if done {
+                    let index = graph.find(&found.revision).ok_or_else(|| {
+                        Error::script(format!(
+                            "revision {} is not in the migrations, so mb cannot tell what applying it means; restore its file, or run `mb db resolve undone` and `mb db stamp`",
+                            found.revision
+                        ))
+                    })?;
+                    if state.applied[index] != (found.direction == Direction::Down) {
+                        return Err(Error::script(format!(
+                            "the version table already records revision {} as {}; run `mb db resolve undone` to forget the attempt",
+                            found.revision,
+                            if state.applied[index] { "applied" } else { "unapplied" }
+                        )));
+                    }
+                    let (step, operation) = match found.direction {
+                        Direction::Up => (state.up(index), Operation::Stamp),
+                        Direction::Down => (state.down(index), Operation::Unstamp),
+                    };
+                    record_step(m.backend, graph, &step, operation, 0)?;
+                }
+                progress::clear(m.backend, &found.revision)?;
+                Ok(state.heads.clone())
+            })();
+            let heads = finish(m.backend, result)?;
+            Ok((found, heads))
+        })
+    }
+
     /// Validates stamp targets without writing, so a bad one is reported before a
     /// database is created.
     pub fn check_stamp(&mut self, targets: &[Target], purge: bool) -> Result<()> {
@@ -236,56 +472,74 @@ impl Migrator<'_> {
             .iter()
             .map(|step| {
                 let revision = self.graph.revision(step.revision);
-                section_actions(
+                let actions = section_actions(
                     revision,
                     step.direction,
                     dialect,
                     Some(dialect),
                     &mut schema,
-                )
+                )?;
+                if revision.no_transaction && actions.iter().any(Action::foreign_keys_off) {
+                    return Err(Error::script(format!(
+                        "{}: the revision rebuilds a table, which SQLite can only do inside a transaction; remove {} from it",
+                        revision.path.display(),
+                        crate::script::revision::NO_TRANSACTION_MARKER
+                    )));
+                }
+                Ok(actions)
             })
             .collect::<Result<_>>()?;
         Ok(Plan {
             kind,
             steps,
             actions,
+            resume: None,
+        })
+    }
+
+    /// The statements of one section of a revision, as they will run.
+    fn statements(&self, index: usize, direction: Direction) -> Result<Vec<Statement>> {
+        let revision = self.graph.revision(index);
+        let (sql, section) = match direction {
+            Direction::Up => (revision.up_sql(), &revision.up),
+            Direction::Down => (revision.down_sql(), &revision.down),
+        };
+        split_statements(sql, section.first_line, self.backend.dialect()).map_err(|e| {
+            Error::script(format!(
+                "{}:{}: {}",
+                revision.path.display(),
+                e.line,
+                e.message
+            ))
         })
     }
 
     fn run_steps(&mut self, plan: &Plan) -> Result<usize, StepError> {
         for (done, (step, actions)) in plan.steps.iter().zip(&plan.actions).enumerate() {
             let revision = self.graph.revision(step.revision);
-            self.reporter.info(&running_line(self.graph, step));
-            let started = Instant::now();
-            // SQLite's table rebuilds need foreign keys off, which only works outside a
-            // transaction; they are checked before the commit instead.
-            let foreign_keys_off = actions.iter().any(|action| {
-                matches!(action, Action::Schema { rendered, .. } if rendered.foreign_keys_off)
+            let resume = plan.resume.as_ref().filter(|_| done == 0);
+            self.reporter.info(&match resume {
+                Some(p) => format!(
+                    "{} (resuming after statement {} of {})",
+                    running_line(self.graph, step),
+                    p.statements_done,
+                    actions.len()
+                ),
+                None => running_line(self.graph, step),
             });
-            if foreign_keys_off {
-                self.backend.set_foreign_keys(false)?;
-            }
-            let outcome = self
-                .backend
-                .begin()
-                .map_err(StepError::Failed)
-                .and_then(|()| self.run_step(step, revision, actions, foreign_keys_off, started));
-            let finished = match outcome {
-                Ok(()) => self.backend.commit().map_err(StepError::Failed),
-                Err(e) => self
-                    .backend
-                    .rollback()
-                    .map_err(StepError::Failed)
-                    .and(Err(e)),
-            };
-            if foreign_keys_off {
-                self.backend.set_foreign_keys(true)?;
-            }
-            if let Err(e) = finished {
-                return Err(match e {
-                    StepError::Conflict { .. } => StepError::Conflict { done },
-                    failed => failed,
-                });
+            let started = Instant::now();
+            let outcome =
+                if resume.is_none() && self.backend.transactional_ddl() && !revision.no_transaction
+                {
+                    self.run_step(step, revision, actions, started)
+                } else {
+                    let from = resume.map_or(0, |p| p.statements_done);
+                    self.run_step_in_parts(step, revision, actions, from, started)
+                };
+            match outcome {
+                Err(StepError::Conflict { .. }) => return Err(StepError::Conflict { done }),
+                Err(failed) => return Err(failed),
+                Ok(()) => {}
             }
             self.reporter
                 .detail(&format!("  done in {} ms", started.elapsed().as_millis()));
@@ -293,83 +547,235 @@ impl Migrator<'_> {
         Ok(plan.steps.len())
     }
 
+    /// Runs a step and its version-table update in one transaction.
     fn run_step(
         &mut self,
         step: &Step,
         revision: &Revision,
         actions: &[Action],
-        foreign_keys_off: bool,
         started: Instant,
     ) -> Result<(), StepError> {
+        // SQLite's table rebuilds need foreign keys off, which only works outside a
+        // transaction; they are checked before the commit instead.
+        let foreign_keys_off = actions.iter().any(Action::foreign_keys_off);
+        if foreign_keys_off {
+            self.backend.set_foreign_keys(false)?;
+        }
+        let outcome = self.backend.begin().map_err(StepError::Failed).and_then(|()| {
+            self.check_heads(step)?;
+            for action in actions {
+                if let Err((sql, message)) = self.execute(action)? {
+                    let outcome = self.rolled_back(step);
+                    let line = action.source().line;
+                    return Err(self.statement_error(revision, line, &sql, &message, &outcome));
+                }
+            }
+            if foreign_keys_off {
+                let violations = self.backend.foreign_key_violations()?;
+                if !violations.is_empty() {
+                    return Err(StepError::Failed(Error::database(format!(
+                        "{}: the revision leaves rows whose foreign keys point nowhere ({}); {}",
+                        revision.path.display(),
+                        violations.join("; "),
+                        self.rolled_back(step)
+                    ))));
+                }
+            }
+            self.finish_step(step, started)
+        });
+        let finished = finish(self.backend, outcome);
+        if foreign_keys_off {
+            self.backend.set_foreign_keys(true)?;
+        }
+        finished
+    }
+
+    /// Runs a step statement by statement, recording after each one how many have run,
+    /// for databases whose DDL commits by itself and for `-- mb:no-transaction`
+    /// revisions. Statements from `from` on run (the earlier ones ran before `--resume`).
+    fn run_step_in_parts(
+        &mut self,
+        step: &Step,
+        revision: &Revision,
+        actions: &[Action],
+        from: usize,
+        started: Instant,
+    ) -> Result<(), StepError> {
+        progress::ensure_table(self.backend)?;
+        self.backend.begin()?;
+        let claimed = (|| {
+            self.check_heads(step)?;
+            match progress::read(self.backend)? {
+                None => progress::start(
+                    self.backend,
+                    &Progress {
+                        revision: revision.id.clone(),
+                        direction: step.direction,
+                        checksum: revision.checksum(),
+                        statements_done: 0,
+                        statements_total: actions.len(),
+                        done_checksum: progress::statements_checksum([]),
+                        started_at: version::now(),
+                        error: None,
+                    },
+                )?,
+                Some(found) if from > 0 || found.revision == revision.id => {
+                    progress::advance(self.backend, &revision.id, from, &found.done_checksum)?
+                }
+                Some(found) => {
+                    return Err(StepError::Failed(Error::new(
+                        ErrorKind::Lock,
+                        format!(
+                            "another mb process is applying revision {} outside a transaction right now; wait for it to finish and run the command again",
+                            found.revision
+                        ),
+                    )));
+                }
+            }
+            Ok(())
+        })();
+        finish(self.backend, claimed)?;
+        // Each statement commits together with its progress record (a DDL statement on
+        // MySQL commits by itself just before), so the record is exact after a failure.
+        // A no-transaction revision's statements must run outside any transaction.
+        let wrap = !revision.no_transaction;
+        for (index, action) in actions.iter().enumerate().skip(from) {
+            if wrap {
+                self.backend.begin()?;
+            }
+            if let Err((sql, message)) = self.execute(action)? {
+                if wrap {
+                    self.backend.rollback()?;
+                }
+                let failed = (action.source().line, sql.as_str(), index, actions.len());
+                return Err(self.stop_part_way(step, revision, failed, &message));
+            }
+            let done = progress::statements_checksum(actions[..=index].iter().map(Action::source));
+            progress::advance(self.backend, &revision.id, index + 1, &done)?;
+            if wrap {
+                self.backend.commit()?;
+            }
+        }
+        self.backend.begin()?;
+        let finished = self
+            .finish_step(step, started)
+            .and_then(|()| Ok(progress::clear(self.backend, &revision.id)?));
+        finish(self.backend, finished)
+    }
+
+    /// After statement `done + 1` of a step in parts failed: records the failure (or
+    /// forgets the attempt when nothing ran) and says where the database is.
+    fn stop_part_way(
+        &mut self,
+        step: &Step,
+        revision: &Revision,
+        (line, sql, done, total): (usize, &str, usize, usize),
+        message: &str,
+    ) -> StepError {
+        let outcome = (|| -> Result<StepError> {
+            self.backend.begin()?;
+            let where_it_is = if done == 0 {
+                progress::clear(self.backend, &revision.id)?;
+                self.rolled_back(step)
+            } else {
+                progress::record_error(self.backend, &revision.id, message)?;
+                format!(
+                    "{}, so revision {} is partly applied on top of {}: {} ran and {} applied (recorded in {}); fix the statement and run `mb db {} --resume`, or undo them by hand and run `mb db resolve undone`",
+                    self.why_in_parts(revision),
+                    revision.id,
+                    describe_heads(self.graph, &step.heads_before),
+                    statement_range(done, total),
+                    if done == 1 { "stays" } else { "stay" },
+                    progress::PROGRESS_TABLE,
+                    verb(step.direction),
+                )
+            };
+            self.backend.commit()?;
+            Ok(self.statement_error(revision, line, sql, message, &where_it_is))
+        })();
+        outcome.unwrap_or_else(StepError::Failed)
+    }
+
+    fn why_in_parts(&self, revision: &Revision) -> String {
+        if !self.backend.transactional_ddl() {
+            format!("{} commits DDL as it runs", self.backend.dialect().name())
+        } else {
+            debug_assert!(revision.no_transaction);
+            format!(
+                "the revision runs outside a transaction ({})",
+                crate::script::revision::NO_TRANSACTION_MARKER
+            )
+        }
+    }
+
+    /// Runs the SQL of one action (a rebuilt SQLite table gets its triggers back); a
+    /// statement the database refuses comes back as `Ok(Err((sql, message)))`.
+    fn execute(&mut self, action: &Action) -> Result<std::result::Result<(), (String, String)>> {
+        let (statements, rebuilt) = match action {
+            Action::Verbatim(statement) => (std::slice::from_ref(&statement.sql), &[][..]),
+            Action::Schema { rendered, .. } => {
+                (&rendered.statements[..], &rendered.rebuilt_tables[..])
+            }
+        };
+        let triggers = self.backend.triggers_on(rebuilt)?;
+        for sql in statements.iter().chain(&triggers) {
+            self.reporter.detail(&format!("  {}", one_line(sql, 200)));
+            if let Err(message) = self.backend.execute(sql) {
+                return Ok(Err((sql.clone(), message)));
+            }
+        }
+        Ok(Ok(()))
+    }
+
+    /// `file:line: message; the statement was: …; <where the database is>`.
+    fn statement_error(
+        &self,
+        revision: &Revision,
+        line: usize,
+        sql: &str,
+        message: &str,
+        outcome: &str,
+    ) -> StepError {
+        StepError::Failed(Error::database(format!(
+            "{}:{line}: {message}; the statement was: {}; {outcome}",
+            revision.path.display(),
+            one_line(sql, 160),
+        )))
+    }
+
+    fn rolled_back(&self, step: &Step) -> String {
+        format!(
+            "revision {} was rolled back, the database is still at {}",
+            self.graph.revision(step.revision).id,
+            describe_heads(self.graph, &step.heads_before)
+        )
+    }
+
+    /// Fails with a conflict when the version rows are not what the plan expected.
+    fn check_heads(&mut self, step: &Step) -> Result<(), StepError> {
         let graph = self.graph;
         let rows = version::read_heads(self.backend)?;
         let actual: BTreeSet<usize> = rows.iter().filter_map(|id| graph.find(id)).collect();
         if actual != step.heads_before || actual.len() != rows.len() {
             return Err(StepError::Conflict { done: 0 });
         }
-        let failed = |source: &Statement, sql: &str, message: String| {
-            Error::database(format!(
-                "{}:{}: {message}; the statement was: {}; revision {} was rolled back, the database is still at {}",
-                revision.path.display(),
-                source.line,
-                one_line(sql, 160),
-                revision.id,
-                describe_heads(graph, &step.heads_before)
-            ))
-        };
-        for action in actions {
-            let (source, statements, rebuilt) = match action {
-                Action::Verbatim(statement) => {
-                    (statement, std::slice::from_ref(&statement.sql), &[][..])
-                }
-                Action::Schema {
-                    source, rendered, ..
-                } => (
-                    source,
-                    &rendered.statements[..],
-                    &rendered.rebuilt_tables[..],
-                ),
-            };
-            // A rebuilt SQLite table loses its triggers with the old table.
-            let triggers = self.backend.triggers_on(rebuilt)?;
-            for sql in statements.iter().chain(&triggers) {
-                self.reporter.detail(&format!("  {}", one_line(sql, 200)));
-                self.backend
-                    .execute(sql)
-                    .map_err(|message| failed(source, sql, message))?;
-            }
-        }
-        if foreign_keys_off {
-            let violations = self.backend.foreign_key_violations()?;
-            if !violations.is_empty() {
-                return Err(StepError::Failed(Error::database(format!(
-                    "{}: the revision leaves rows whose foreign keys point nowhere ({}); revision {} was rolled back, the database is still at {}",
-                    revision.path.display(),
-                    violations.join("; "),
-                    revision.id,
-                    describe_heads(graph, &step.heads_before)
-                ))));
-            }
-        }
-        let (delete, insert) = step.head_changes();
-        let ids = |list: Vec<usize>| {
-            list.into_iter()
-                .map(|i| graph.revision(i).id.as_str())
-                .collect::<Vec<_>>()
-        };
-        version::update_heads(self.backend, &ids(delete), &ids(insert))?;
+        Ok(())
+    }
+
+    /// The version-table update and the history entry of a step.
+    fn finish_step(&mut self, step: &Step, started: Instant) -> Result<(), StepError> {
         let operation = match step.direction {
             Direction::Up => Operation::Upgrade,
             Direction::Down => Operation::Downgrade,
         };
-        version::record(
+        let elapsed = started.elapsed().as_millis();
+        Ok(record_step(
             self.backend,
-            &revision.id,
+            self.graph,
+            step,
             operation,
-            &revision.checksum(),
-            started.elapsed().as_millis(),
-        )?;
-        Ok(())
+            elapsed,
+        )?)
     }
 }
 
@@ -387,8 +793,33 @@ impl From<Error> for StepError {
     }
 }
 
+/// Moves the version rows as `step` says and logs `operation` of its revision.
+fn record_step(
+    backend: &mut dyn Backend,
+    graph: &RevisionGraph,
+    step: &Step,
+    operation: Operation,
+    duration_ms: u128,
+) -> Result<()> {
+    let (delete, insert) = step.head_changes();
+    let ids = |list: Vec<usize>| {
+        list.into_iter()
+            .map(|i| graph.revision(i).id.as_str())
+            .collect::<Vec<_>>()
+    };
+    version::update_heads(backend, &ids(delete), &ids(insert))?;
+    let revision = graph.revision(step.revision);
+    version::record(
+        backend,
+        &revision.id,
+        operation,
+        &revision.checksum(),
+        duration_ms,
+    )
+}
+
 /// Commits on success, rolls back on failure, and returns `result`.
-fn finish<T>(backend: &mut dyn Backend, result: Result<T>) -> Result<T> {
+fn finish<T, E: From<Error>>(backend: &mut dyn Backend, result: Result<T, E>) -> Result<T, E> {
     match result {
         Ok(value) => {
             backend.commit()?;
@@ -398,6 +829,22 @@ fn finish<T>(backend: &mut dyn Backend, result: Result<T>) -> Result<T> {
             backend.rollback()?;
             Err(e)
         }
+    }
+}
+
+/// `statement 1 of 4`, `statements 1-3 of 4`.
+fn statement_range(done: usize, total: usize) -> String {
+    match done {
+        1 => format!("statement 1 of {total}"),
+        _ => format!("statements 1-{done} of {total}"),
+    }
+}
+
+/// The command that runs steps in `direction`.
+fn verb(direction: Direction) -> &'static str {
+    match direction {
+        Direction::Up => "upgrade",
+        Direction::Down => "downgrade",
     }
 }
 
@@ -455,14 +902,17 @@ pub fn offline_script(
             Some(dialect),
             &mut schema,
         )?;
-        let foreign_keys_off = actions
-            .iter()
-            .any(|a| matches!(a, Action::Schema { rendered, .. } if rendered.foreign_keys_off));
+        let foreign_keys_off = actions.iter().any(Action::foreign_keys_off);
+        // A no-transaction revision runs outside a transaction (see `run_step_in_parts`).
+        let (begin, commit) = match revision.no_transaction {
+            true => ("", ""),
+            false => ("BEGIN;\n", "COMMIT;\n"),
+        };
         out.push_str(&format!("\n-- {}\n", running_line(graph, step)));
         if foreign_keys_off {
             out.push_str("PRAGMA foreign_keys = OFF;\n");
         }
-        out.push_str("BEGIN;\n");
+        out.push_str(begin);
         for action in &actions {
             match action {
                 Action::Verbatim(statement) => out.push_str(&format!("{};\n", statement.sql)),
@@ -496,7 +946,7 @@ pub fn offline_script(
             Direction::Down => Operation::Downgrade,
         };
         out.push_str(&format!(
-            "{};\nCOMMIT;\n",
+            "{};\n{commit}",
             version::record_sql(dialect, &revision.id, operation, &revision.checksum(), 0)
         ));
         if foreign_keys_off {

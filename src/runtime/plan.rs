@@ -76,7 +76,7 @@ impl<'g> State<'g> {
         self.applied.iter().filter(|a| **a).count()
     }
 
-    fn up(&mut self, revision: usize) -> Step {
+    pub(super) fn up(&mut self, revision: usize) -> Step {
         let heads_before = self.heads.clone();
         for parent in self.graph.parents(revision) {
             self.heads.remove(parent);
@@ -91,7 +91,7 @@ impl<'g> State<'g> {
         }
     }
 
-    fn down(&mut self, revision: usize) -> Step {
+    pub(super) fn down(&mut self, revision: usize) -> Step {
         let heads_before = self.heads.clone();
         self.heads.remove(&revision);
         self.applied[revision] = false;

@@ -35,6 +35,11 @@ impl Action {
             } => statement,
         }
     }
+
+    /// Whether the action rebuilds an SQLite table, which needs foreign keys off.
+    pub fn foreign_keys_off(&self) -> bool {
+        matches!(self, Action::Schema { rendered, .. } if rendered.foreign_keys_off)
+    }
 }
 
 /// Splits one section of `revision`, applies its schema operations to `schema`, and,
@@ -63,9 +68,16 @@ pub fn section_actions(
             continue;
         };
         let rendered = match render_for {
-            Some(dialect) => dialect
+            Some(Dialect::Sqlite) => Dialect::Sqlite
                 .render(&op, schema)
                 .map_err(|e| located(statement.line, &e.message))?,
+            // Until schema operations are rendered for PostgreSQL and MySQL, they run
+            // there as written: portable SQL is valid PostgreSQL for the common
+            // operations, and mb's MySQL sessions read double quotes as identifiers.
+            Some(_) => Rendered {
+                statements: vec![statement.sql.clone()],
+                ..Rendered::default()
+            },
             None => Rendered::default(),
         };
         op.apply(schema)

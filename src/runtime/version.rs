@@ -39,9 +39,10 @@ impl Operation {
     }
 }
 
-fn fail(backend: &dyn Backend, action: &str, message: String) -> Error {
+pub(super) fn fail(backend: &dyn Backend, action: &str, message: String) -> Error {
     Error::database(format!(
-        "cannot {action} on {}: {message}",
+        "cannot {action} on {} database {}: {message}",
+        backend.dialect().name(),
         backend.location()
     ))
 }
@@ -178,6 +179,13 @@ pub fn update_heads(backend: &mut dyn Backend, delete: &[&str], insert: &[&str])
     Ok(())
 }
 
+/// The current UTC time as mb's tables store it.
+pub fn now() -> String {
+    chrono::Utc::now()
+        .format("%Y-%m-%d %H:%M:%S%.6f")
+        .to_string()
+}
+
 /// The statement that logs one operation in the history table.
 pub fn record_sql(
     dialect: Dialect,
@@ -187,9 +195,7 @@ pub fn record_sql(
     duration_ms: u128,
 ) -> String {
     let q = |name: &str| dialect.quote_ident(name);
-    let now = chrono::Utc::now()
-        .format("%Y-%m-%d %H:%M:%S%.6f")
-        .to_string();
+    let now = now();
     format!(
         "INSERT INTO {} ({}, {}, {}, {}, {}) VALUES ({}, {}, {}, {}, {duration_ms})",
         q(HISTORY_TABLE),

@@ -1,28 +1,301 @@
 //! The harness of the command-line tests: a project in a temp dir, the real `mb` binary
 //! run in it the way a user would, and a look into the database it migrated.
 //!
-//! A [`TestProject`] takes its database URL as a parameter ([`TestProject::with_database_url`]);
-//! `None` is the project default, `sqlite:///app.db` beside `mb.toml`. The inspection
-//! helpers ([`TestProject::query`] and those built on it) dispatch on the URL's scheme, so
-//! the same tests can later run against PostgreSQL and MySQL servers by adding a driver
-//! in [`TestProject::query`] and [`TestProject::tables`].
+//! A [`TestProject`] runs on one [`Db`]: SQLite (`sqlite:///app.db` beside `mb.toml`), or
+//! a database of its own, created for it and dropped afterwards, on the PostgreSQL or
+//! MySQL/MariaDB server named by `MB_TEST_POSTGRES_URL` / `MB_TEST_MYSQL_URL`.
+//! [`on_each_database!`](crate::on_each_database) turns a test function taking a `Db`
+//! into one test per database; a server test without its URL prints a loud `SKIPPED:`
+//! line and passes, unless `MB_REQUIRE_SERVERS=1` makes that a failure. The inspection
+//! helpers ([`TestProject::query`] and those built on it) use each database's own driver.
 
 // Each tests/cli_*.rs is its own crate and uses a different part of the harness.
 #![allow(dead_code)]
 
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Output;
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use assert_cmd::Command;
 use tempfile::TempDir;
 
 pub const DEFAULT_DB: &str = "app.db";
 
+/// The database a test runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Db {
+    Sqlite,
+    Postgres,
+    Mysql,
+}
+
+/// Generates, for each test function `name(db: Db)`, a module `name` with the tests
+/// `sqlite`, `postgres` and `mysql`.
+#[macro_export]
+macro_rules! on_each_database {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[test]
+            fn sqlite() {
+                super::$name($crate::common::Db::Sqlite);
+            }
+            $crate::on_server_tests!($name);
+        }
+    )*};
+}
+
+/// Like [`on_each_database!`], for tests that only make sense on a server.
+#[macro_export]
+macro_rules! on_each_server {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            $crate::on_server_tests!($name);
+        }
+    )*};
+}
+
+/// The `postgres` and `mysql` tests of one test function.
+#[macro_export]
+macro_rules! on_server_tests {
+    ($name:ident) => {
+        #[test]
+        fn postgres() {
+            if $crate::common::Db::Postgres.available(module_path!()) {
+                super::$name($crate::common::Db::Postgres);
+            }
+        }
+        #[test]
+        fn mysql() {
+            if $crate::common::Db::Mysql.available(module_path!()) {
+                super::$name($crate::common::Db::Mysql);
+            }
+        }
+    };
+}
+
+impl Db {
+    pub fn name(self) -> &'static str {
+        match self {
+            Db::Sqlite => "SQLite",
+            Db::Postgres => "PostgreSQL",
+            Db::Mysql => "MySQL",
+        }
+    }
+
+    fn env_var(self) -> &'static str {
+        match self {
+            Db::Sqlite => "",
+            Db::Postgres => "MB_TEST_POSTGRES_URL",
+            Db::Mysql => "MB_TEST_MYSQL_URL",
+        }
+    }
+
+    /// The URL of the test server, with a database mb's tests may connect to.
+    pub fn server_url(self) -> String {
+        std::env::var(self.env_var()).unwrap_or_else(|_| panic!("{} is not set", self.env_var()))
+    }
+
+    /// Whether `test` can run on this database. Without the server's URL (or with a
+    /// server that does not answer) it says so loudly, past the test harness's output
+    /// capture, and the test passes; with `MB_REQUIRE_SERVERS=1` it fails instead.
+    pub fn available(self, test: &str) -> bool {
+        if self == Db::Sqlite {
+            return true;
+        }
+        let problem = match std::env::var(self.env_var()) {
+            Err(_) => Some(format!("set {}", self.env_var())),
+            Ok(_) => self.reachable().err(),
+        };
+        let Some(problem) = problem else {
+            return true;
+        };
+        let required = std::env::var("MB_REQUIRE_SERVERS").is_ok_and(|v| v == "1");
+        assert!(
+            !required,
+            "MB_REQUIRE_SERVERS=1 and the {} server cannot be used: {problem}",
+            self.name()
+        );
+        let _ = writeln!(
+            std::io::stderr(),
+            "SKIPPED: {test} on {} ({problem})",
+            self.name()
+        );
+        false
+    }
+
+    /// Connects once per test process to find out whether the server answers.
+    fn reachable(self) -> Result<(), String> {
+        static POSTGRES: OnceLock<Result<(), String>> = OnceLock::new();
+        static MYSQL: OnceLock<Result<(), String>> = OnceLock::new();
+        let cell = if self == Db::Postgres {
+            &POSTGRES
+        } else {
+            &MYSQL
+        };
+        cell.get_or_init(|| {
+            let url = self.server_url();
+            let mut connection = ServerConnection::open(self, &url)
+                .map_err(|e| format!("{} does not answer: {e}", mask(&url)))?;
+            connection.query("SELECT 1").map(|_| ())
+        })
+        .clone()
+    }
+}
+
+/// `url` without its password.
+fn mask(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            let _ = parsed.set_password(Some("***"));
+            parsed.to_string()
+        }
+        _ => url.to_string(),
+    }
+}
+
+/// A direct connection to a test server, for creating databases and looking into them.
+pub enum ServerConnection {
+    Postgres(Box<postgres::Client>),
+    Mysql(mysql::Conn),
+}
+
+impl ServerConnection {
+    pub fn open(db: Db, url: &str) -> Result<ServerConnection, String> {
+        match db {
+            Db::Postgres => postgres::Client::connect(url, postgres::NoTls)
+                .map(|client| ServerConnection::Postgres(Box::new(client)))
+                .map_err(|e| e.to_string()),
+            Db::Mysql => {
+                let opts = mysql::Opts::from_url(url).map_err(|e| e.to_string())?;
+                let opts = mysql::OptsBuilder::from_opts(opts)
+                    .prefer_socket(false)
+                    // The same quoting as mb's sessions, so tests use one SQL for all.
+                    .init(vec![
+                        "SET SESSION sql_mode = CONCAT_WS(',', NULLIF(@@SESSION.sql_mode, ''), 'ANSI_QUOTES')",
+                    ]);
+                mysql::Conn::new(opts)
+                    .map(ServerConnection::Mysql)
+                    .map_err(|e| e.to_string())
+            }
+            Db::Sqlite => Err("SQLite is not a server".into()),
+        }
+    }
+
+    /// Every value as text, NULL as "NULL".
+    pub fn query(&mut self, sql: &str) -> Result<Vec<Vec<String>>, String> {
+        match self {
+            ServerConnection::Postgres(client) => {
+                let messages = client.simple_query(sql).map_err(|e| {
+                    e.as_db_error()
+                        .map_or_else(|| e.to_string(), |db| db.message().to_string())
+                })?;
+                Ok(messages
+                    .iter()
+                    .filter_map(|m| match m {
+                        postgres::SimpleQueryMessage::Row(row) => Some(
+                            (0..row.len())
+                                .map(|i| row.get(i).unwrap_or("NULL").to_string())
+                                .collect(),
+                        ),
+                        _ => None,
+                    })
+                    .collect())
+            }
+            ServerConnection::Mysql(conn) => {
+                use mysql::prelude::Queryable;
+                let rows: Vec<mysql::Row> = conn.query(sql).map_err(|e| e.to_string())?;
+                Ok(rows
+                    .into_iter()
+                    .map(|row| {
+                        row.unwrap()
+                            .into_iter()
+                            .map(|value| match value {
+                                mysql::Value::NULL => "NULL".to_string(),
+                                mysql::Value::Bytes(b) => String::from_utf8_lossy(&b).into_owned(),
+                                other => other.as_sql(true).trim_matches('\'').to_string(),
+                            })
+                            .collect()
+                    })
+                    .collect())
+            }
+        }
+    }
+
+    /// Runs `sql`, panicking with the database's message when it fails.
+    pub fn run(&mut self, sql: &str) {
+        self.query(sql).unwrap_or_else(|e| panic!("{sql}: {e}"));
+    }
+}
+
+/// A database of its own on a test server, dropped when the test ends (also when it
+/// panics), so tests run in parallel.
+pub struct ServerDatabase {
+    pub db: Db,
+    pub name: String,
+    /// The URL mb is given: the server's URL with this database.
+    pub url: String,
+}
+
+impl ServerDatabase {
+    pub fn create(db: Db) -> ServerDatabase {
+        static COUNTER: AtomicUsize = AtomicUsize::new(0);
+        let name = format!(
+            "mb_test_{}_{}",
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::Relaxed)
+        );
+        let server = db.server_url();
+        let mut admin = ServerConnection::open(db, &server)
+            .unwrap_or_else(|e| panic!("connect to {}: {e}", mask(&server)));
+        admin.run(&format!("DROP DATABASE IF EXISTS {name}"));
+        admin.run(&format!("CREATE DATABASE {name}"));
+        let mut url = url::Url::parse(&server).expect("a server URL");
+        url.set_path(&name);
+        ServerDatabase {
+            db,
+            name,
+            url: url.to_string(),
+        }
+    }
+
+    /// The server's `host:port`, as mb prints it.
+    pub fn address(&self) -> String {
+        let url = url::Url::parse(&self.url).expect("a server URL");
+        let port = url.port().unwrap_or(match self.db {
+            Db::Mysql => 3306,
+            _ => 5432,
+        });
+        format!("{}:{port}", url.host_str().expect("a host"))
+    }
+
+    pub fn connect(&self) -> ServerConnection {
+        ServerConnection::open(self.db, &self.url)
+            .unwrap_or_else(|e| panic!("connect to {}: {e}", mask(&self.url)))
+    }
+}
+
+impl Drop for ServerDatabase {
+    fn drop(&mut self) {
+        let force = if self.db == Db::Postgres {
+            " WITH (FORCE)"
+        } else {
+            ""
+        };
+        if let Ok(mut admin) = ServerConnection::open(self.db, &self.db.server_url()) {
+            let _ = admin.query(&format!("DROP DATABASE IF EXISTS {}{force}", self.name));
+        }
+    }
+}
+
 /// A project directory with its own database, removed when dropped.
 pub struct TestProject {
     _dir: TempDir,
     root: PathBuf,
     database_url: Option<String>,
+    pub db: Db,
+    pub server: Option<ServerDatabase>,
 }
 
 impl TestProject {
@@ -38,7 +311,30 @@ impl TestProject {
             _dir: dir,
             root,
             database_url: None,
+            db: Db::Sqlite,
+            server: None,
         }
+    }
+
+    /// A project after `mb db init` on `db`: the default SQLite file, or a new database
+    /// on the test server.
+    pub fn on(db: Db) -> TestProject {
+        let mut project = Self::new();
+        project.use_database(db);
+        project
+    }
+
+    /// Points the project at `db`: a new database on the test server (the default
+    /// SQLite file stays the default).
+    pub fn use_database(&mut self, db: Db) {
+        if db == Db::Sqlite {
+            return;
+        }
+        let server = ServerDatabase::create(db);
+        self.set_config_url(Some(&server.url));
+        self.database_url = Some(server.url.clone());
+        self.db = db;
+        self.server = Some(server);
     }
 
     /// A project after `mb db init`, on the default database (`app.db` beside mb.toml).
@@ -58,17 +354,17 @@ impl TestProject {
         project
     }
 
-    /// A project whose migrations are `ids`, a linear chain where revision `id` creates
-    /// table `t_<id>` (see [`TestProject::table_revision`]).
-    pub fn with_chain(ids: &[&str]) -> TestProject {
-        let project = Self::new();
+    /// A project on `db` whose migrations are `ids`, a linear chain where revision `id`
+    /// creates table `t_<id>` (see [`TestProject::table_revision`]).
+    pub fn with_chain(db: Db, ids: &[&str]) -> TestProject {
+        let project = Self::on(db);
         project.chain(ids);
         project
     }
 
-    /// A fork: `aaa111`, then `bbb222` and `ccc333` both revising it (two heads).
-    pub fn with_fork() -> TestProject {
-        let project = Self::new();
+    /// A fork on `db`: `aaa111`, then `bbb222` and `ccc333` both revising it (two heads).
+    pub fn with_fork(db: Db) -> TestProject {
+        let project = Self::on(db);
         project.table_revision("aaa111", "");
         project.table_revision("bbb222", "aaa111");
         project.table_revision("ccc333", "aaa111");
@@ -236,32 +532,62 @@ impl TestProject {
     }
 
     /// Runs `sql` against the project's database; every value as text, NULL as "NULL".
-    /// The one place that needs a driver per database.
+    /// The one place that needs a driver per database. On MySQL, double quotes quote
+    /// identifiers as they do in mb's sessions.
     pub fn query(&self, sql: &str) -> Vec<Vec<String>> {
-        match self.database_url().split(':').next() {
-            Some("sqlite") => self.query_sqlite(sql),
-            _ => panic!(
-                "the test harness cannot inspect {} yet; add its driver to TestProject::query",
-                self.database_url()
+        match &self.server {
+            None => self.query_sqlite(sql),
+            Some(server) => server
+                .connect()
+                .query(sql)
+                .unwrap_or_else(|e| panic!("{sql}: {e}")),
+        }
+    }
+
+    /// The line mb prints first when it migrates this project's database; `created` is
+    /// whether an SQLite file is new (a server database always exists already).
+    pub fn using_line(&self, created: bool) -> String {
+        match &self.server {
+            None if created => format!("Creating SQLite database {}", self.sqlite_path().display()),
+            None => format!("Using SQLite database {}", self.sqlite_path().display()),
+            Some(server) => format!(
+                "Using {} database {} on {}",
+                self.db.name(),
+                server.name,
+                server.address()
             ),
+        }
+    }
+
+    /// What mb calls this project's database in messages: the SQLite path, or
+    /// `name on host:port`.
+    pub fn location(&self) -> String {
+        match &self.server {
+            None => self.sqlite_path().display().to_string(),
+            Some(server) => format!("{} on {}", server.name, server.address()),
+        }
+    }
+
+    /// The database's message for a table that does not exist.
+    pub fn no_such_table(&self, table: &str) -> String {
+        match &self.server {
+            None => format!("no such table: {table}"),
+            Some(_) if self.db == Db::Postgres => format!("relation \"{table}\" does not exist"),
+            Some(server) => format!("Table '{}.{table}' doesn't exist", server.name),
         }
     }
 
     /// Runs `sql` (one statement or a whole script) against the project's database, as
     /// a user with a database client would; creates an SQLite file that does not exist.
     pub fn execute(&self, sql: &str) {
-        match self.database_url().split(':').next() {
-            Some("sqlite") => {
-                let path = self.sqlite_path();
-                let conn = rusqlite::Connection::open(&path)
-                    .unwrap_or_else(|e| panic!("open {}: {e}", path.display()));
+        match &self.server {
+            None => {
+                let conn = rusqlite::Connection::open(self.sqlite_path())
+                    .unwrap_or_else(|e| panic!("open {}: {e}", self.sqlite_path().display()));
                 conn.execute_batch(sql)
                     .unwrap_or_else(|e| panic!("{sql}: {e}"));
             }
-            _ => panic!(
-                "the test harness cannot write to {} yet; add its driver to TestProject::execute",
-                self.database_url()
-            ),
+            Some(server) => server.connect().run(sql),
         }
     }
 
@@ -298,24 +624,77 @@ impl TestProject {
         rows[0][0].clone()
     }
 
-    /// The user's tables (mb's own and SQLite's internal ones left out), sorted. A server
-    /// database would list `information_schema.tables` here.
+    /// The user's tables (mb's own and the database's internal ones left out), sorted.
     pub fn tables(&self) -> Vec<String> {
-        self.query(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' \
-             AND name NOT IN ('mb_version', 'mb_history') ORDER BY name",
-        )
-        .into_iter()
-        .map(|mut row| row.remove(0))
-        .collect()
+        let sql = match self.db {
+            Db::Sqlite => {
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+            }
+            Db::Postgres => {
+                "SELECT table_name FROM information_schema.tables \
+                 WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'"
+            }
+            Db::Mysql => {
+                "SELECT table_name FROM information_schema.tables \
+                 WHERE table_schema = DATABASE() AND table_type = 'BASE TABLE'"
+            }
+        };
+        let mut tables: Vec<String> = self
+            .first_column(sql)
+            .into_iter()
+            .filter(|name| !["mb_version", "mb_history", "mb_progress"].contains(&name.as_str()))
+            .collect();
+        tables.sort();
+        tables
+    }
+
+    /// The names of the indexes on `table`, sorted (primary keys left out).
+    pub fn indexes(&self, table: &str) -> Vec<String> {
+        let literal = table.replace('\'', "''");
+        let sql = match self.db {
+            Db::Sqlite => format!(
+                "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = '{literal}' AND sql IS NOT NULL"
+            ),
+            Db::Postgres => format!(
+                "SELECT c.relname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid \
+                 JOIN pg_class t ON t.oid = i.indrelid JOIN pg_namespace n ON n.oid = t.relnamespace \
+                 WHERE n.nspname = current_schema() AND t.relname = '{literal}' AND NOT i.indisprimary"
+            ),
+            Db::Mysql => format!(
+                "SELECT DISTINCT index_name FROM information_schema.statistics WHERE table_schema = DATABASE() AND table_name = '{literal}' AND index_name <> 'PRIMARY'"
+            ),
+        };
+        let mut names = self.first_column(&sql);
+        names.sort();
+        names
+    }
+
+    /// The first value of each row of `sql`.
+    pub fn first_column(&self, sql: &str) -> Vec<String> {
+        self.query(sql)
+            .into_iter()
+            .map(|mut row| row.remove(0))
+            .collect()
+    }
+
+    /// The column names of `table`, in order.
+    pub fn columns(&self, table: &str) -> Vec<String> {
+        let literal = table.replace('\'', "''");
+        let sql = match self.db {
+            Db::Sqlite => format!("SELECT name FROM pragma_table_info('{literal}') ORDER BY cid"),
+            Db::Postgres => format!(
+                "SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = '{literal}' ORDER BY ordinal_position"
+            ),
+            Db::Mysql => format!(
+                "SELECT column_name FROM information_schema.columns WHERE table_schema = DATABASE() AND table_name = '{literal}' ORDER BY ordinal_position"
+            ),
+        };
+        self.first_column(&sql)
     }
 
     /// The rows of `mb_version`, sorted.
     pub fn version_rows(&self) -> Vec<String> {
-        self.query("SELECT version_num FROM mb_version ORDER BY version_num")
-            .into_iter()
-            .map(|mut row| row.remove(0))
-            .collect()
+        self.first_column("SELECT version_num FROM mb_version ORDER BY version_num")
     }
 
     /// The rows of `mb_history`, oldest first.
