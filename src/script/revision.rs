@@ -224,10 +224,12 @@ impl Header {
                     return Err("a second 'Revises' line; list several parents on one line, separated by commas".into());
                 }
                 self.parents_seen = true;
-                self.parents = parse_id_list(value)?;
+                self.parents = parse_list("Revises", value, parse_id)?;
             }
-            "Branch Labels" => self.branch_labels = parse_id_list(value)?,
-            "Depends On" => self.depends_on = parse_id_list(value)?,
+            "Branch Labels" => {
+                self.branch_labels = parse_list("Branch Labels", value, parse_label)?
+            }
+            "Depends On" => self.depends_on = parse_list("Depends On", value, parse_id)?,
             "Create Date" => self.create_date = Some(value.to_string()),
             _ if !self.message_done => self.message.push(comment.to_string()),
             _ => {}
@@ -251,13 +253,43 @@ pub fn parse_id(value: &str) -> std::result::Result<String, String> {
     }
 }
 
-fn parse_id_list(value: &str) -> std::result::Result<Vec<String>, String> {
-    value
-        .split(',')
-        .map(str::trim)
-        .filter(|v| !v.is_empty())
-        .map(parse_id)
-        .collect()
+/// Words that mean something in a revision target, so no branch label may be one.
+pub const RESERVED_LABELS: [&str; 4] = ["head", "heads", "base", "current"];
+
+/// A branch label names a branch in targets (`LABEL@head`): a revision id's characters,
+/// and not a word targets already use.
+pub fn parse_label(value: &str) -> std::result::Result<String, String> {
+    let label = parse_id(value).map_err(|_| {
+        format!("'{value}' is not a valid branch label; use 1 to 32 letters, digits or '_'")
+    })?;
+    if RESERVED_LABELS.contains(&label.as_str()) {
+        return Err(format!(
+            "'{label}' cannot be a branch label: targets use it for {}; choose another name",
+            match label.as_str() {
+                "head" | "heads" => "the newest revisions",
+                "base" => "the state before the first revision",
+                _ => "the database's revision",
+            }
+        ));
+    }
+    Ok(label)
+}
+
+/// A comma-separated header value; an entry listed twice is a mistake worth a word.
+fn parse_list(
+    key: &str,
+    value: &str,
+    parse: fn(&str) -> std::result::Result<String, String>,
+) -> std::result::Result<Vec<String>, String> {
+    let mut items: Vec<String> = Vec::new();
+    for item in value.split(',').map(str::trim).filter(|v| !v.is_empty()) {
+        let item = parse(item)?;
+        if items.contains(&item) {
+            return Err(format!("'{key}: {value}' lists {item} twice; list it once"));
+        }
+        items.push(item);
+    }
+    Ok(items)
 }
 
 /// CRLF and lone CR become LF, and a UTF-8 byte order mark is dropped, so checksums do
@@ -367,6 +399,18 @@ mod tests {
                 .contains("unknown directive")
         );
         assert!(err("").contains("the file is empty"));
+        assert_eq!(
+            err("-- Revision ID: m\n-- Revises: a, b, a\n-- migrate:up\n-- migrate:down\n"),
+            "v/x.sql:2: 'Revises: a, b, a' lists a twice; list it once"
+        );
+        assert!(
+            err("-- Revision ID: m\n-- Branch Labels: heads\n-- migrate:up\n-- migrate:down\n")
+                .starts_with("v/x.sql:2: 'heads' cannot be a branch label")
+        );
+        assert!(
+            err("-- Revision ID: m\n-- Branch Labels: a-b\n-- migrate:up\n-- migrate:down\n")
+                .contains("'a-b' is not a valid branch label")
+        );
         assert!(err("-- Revision ID: a\n").contains("no '-- migrate:up' line"));
     }
 }
