@@ -548,7 +548,7 @@ impl Context {
         let dialect = project.database_url.dialect();
         if let Some(conflict) = simulate::merge_conflict(graph, &placement.parents, dialect) {
             self.out.warn(&format!(
-                "warning: the merged branches conflict: {conflict}; reconcile them in the merge revision (`mb db edit {}`) before upgrading",
+                "warning: the merged branches conflict: {conflict}, before anyone upgrades past {}",
                 revision.id
             ));
         }
@@ -706,6 +706,7 @@ fn branch_end(graph: &RevisionGraph, first: usize) -> String {
     }
     let revisions = plural(count, "revision");
     match graph.children(at) {
+        [] if at == first => format!("{revisions}, the head"),
         [] => format!("{revisions}, head {}", graph.revision(at).id),
         [merge] => format!("{revisions}, merged by {}", graph.revision(*merge).id),
         _ => format!("{revisions}, branching again at {}", graph.revision(at).id),

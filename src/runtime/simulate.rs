@@ -118,7 +118,8 @@ fn schema_of(
 /// What goes wrong when the branches a merge joins run in either order, as they do on
 /// databases that had one branch before the other: the revisions that only one parent
 /// brings are applied branch by branch, first to last and last to first, after what the
-/// parents share. `None` when both orders give the same schema.
+/// parents share. `None` when both orders give the same schema; otherwise what happens
+/// and what to do about it.
 pub fn merge_conflict(
     graph: &RevisionGraph,
     parents: &[usize],
@@ -139,23 +140,21 @@ pub fn merge_conflict(
         let order = shared.iter().chain(branches.into_iter().flatten()).copied();
         schema_of(graph, order, tokenizer)
     };
-    let first = |branches: &[usize]| graph.ids(branches);
+    let cannot = |first: usize, e: Error| {
+        format!(
+            "with {} applied first, {}; change the branches' revisions so that both can run in either order",
+            graph.revision(first).id,
+            e.message
+        )
+    };
     match (run(only.iter().collect()), run(only.iter().rev().collect())) {
-        (Err(e), _) => Some(format!(
-            "with {} applied first, {}",
-            first(&parents[..1]),
-            e.message
-        )),
-        (_, Err(e)) => Some(format!(
-            "with {} applied first, {}",
-            first(&parents[parents.len() - 1..]),
-            e.message
-        )),
+        (Err(e), _) => Some(cannot(parents[0], e)),
+        (_, Err(e)) => Some(cannot(parents[parents.len() - 1], e)),
         (Ok(forward), Ok(backward)) => {
             let differences = autogenerate::diff(&forward, &backward);
             (!differences.is_empty()).then(|| {
                 format!(
-                    "they end at different schemas depending on which runs first ({})",
+                    "they end at different schemas depending on which runs first ({}); change the branches' revisions so that they agree",
                     differences
                         .iter()
                         .map(|op| op.summary())

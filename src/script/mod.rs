@@ -114,6 +114,15 @@ impl ScriptDirectory {
                 new.id
             )));
         }
+        if let Some(i) = self.graph.find_label(&new.id) {
+            let owner = self.graph.revision(i);
+            return Err(Error::script(format!(
+                "revision id {} is already a branch label (of {} in {}); choose another id",
+                new.id,
+                owner.id,
+                owner.path.display()
+            )));
+        }
         let template_path = self.dir.join(TEMPLATE_FILE);
         let template = match std::fs::read_to_string(&template_path) {
             Ok(text) => text,
