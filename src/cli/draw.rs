@@ -34,6 +34,8 @@ pub fn draw(entries: &[Entry]) -> Vec<String> {
             lanes[free] = Some(entry.node);
             waiting.push(free);
         }
+        // Any second lane (or a join, which needs one) means the history is drawn.
+        drawn |= lanes.len() > 1;
         let col = waiting[0];
         // Children met in other lanes join this one, each into its neighbour on the
         // left, the rightmost first.
@@ -64,7 +66,7 @@ pub fn draw(entries: &[Entry]) -> Vec<String> {
         while lanes.last() == Some(&None) {
             lanes.pop();
         }
-        drawn |= lanes.len() > 1 || rows.iter().any(|(_, text)| text.is_none());
+        drawn |= lanes.len() > 1;
     }
     rows.into_iter()
         .filter_map(|(gutter, text)| match (drawn, text) {

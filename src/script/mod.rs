@@ -81,7 +81,9 @@ impl ScriptDirectory {
                 paths.push(path);
             }
         }
-        paths.sort();
+        // One directory: comparing the paths as bytes orders them by file name, without
+        // splitting each into components.
+        paths.sort_unstable_by(|a, b| a.as_os_str().cmp(b.as_os_str()));
         let revisions = load_revisions(&paths)?;
         Ok(ScriptDirectory {
             dir: dir.to_path_buf(),
@@ -206,7 +208,7 @@ pub fn new_revision_id() -> Result<String> {
             format!("no random numbers from the operating system: {e}"),
         )
     })?;
-    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+    Ok(crate::text::hex(&bytes))
 }
 
 /// `${name}` placeholders replaced; an unknown one is an error rather than left in.

@@ -60,7 +60,7 @@ impl Revision {
 
     /// Reads and parses a revision file.
     pub fn load(path: &Path) -> Result<Revision> {
-        let bytes = std::fs::read(path).map_err(|e| Error::io("read", path, &e))?;
+        let bytes = read_file(path).map_err(|e| Error::io("read", path, &e))?;
         let text = String::from_utf8(bytes).map_err(|e| {
             let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
             let line = valid.iter().filter(|b| **b == b'\n').count() + 1;
@@ -69,11 +69,19 @@ impl Revision {
                 path.display()
             ))
         })?;
-        Revision::parse(&text, path)
+        // Most files need no normalizing: keep the text read rather than copy it.
+        let text = match text.contains('\r') || text.starts_with('\u{feff}') {
+            true => normalize_line_endings(&text),
+            false => text,
+        };
+        Revision::parse_normalized(text, path)
     }
 
     pub fn parse(text: &str, path: &Path) -> Result<Revision> {
-        let text = normalize_line_endings(text);
+        Revision::parse_normalized(normalize_line_endings(text), path)
+    }
+
+    fn parse_normalized(text: String, path: &Path) -> Result<Revision> {
         if text.trim().is_empty() {
             return Err(Error::script(format!(
                 "{}: the file is empty; a revision needs a header with '-- Revision ID:' and the sections '{UP_MARKER}' and '{DOWN_MARKER}' (`mb db revision` writes one)",
@@ -302,11 +310,30 @@ pub fn normalize_line_endings(text: &str) -> String {
     text.replace("\r\n", "\n").replace('\r', "\n")
 }
 
+/// The bytes of a file, read without asking the file system for its size first (one
+/// system call less per file than `std::fs::read`, which counts with 10,000 revisions):
+/// into a buffer on the stack, then into a vector of the exact size.
+fn read_file(path: &Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut file = std::fs::File::open(path)?;
+    let mut buffer = [0u8; 16 * 1024];
+    let mut len = 0;
+    while len < buffer.len() {
+        match file.read(&mut buffer[len..]) {
+            Ok(0) => return Ok(buffer[..len].to_vec()),
+            Ok(n) => len += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    // A large revision: the rest as it comes.
+    let mut bytes = buffer.to_vec();
+    file.read_to_end(&mut bytes)?;
+    Ok(bytes)
+}
+
 pub fn checksum(normalized_text: &str) -> String {
-    Sha256::digest(normalized_text.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    crate::text::hex(&Sha256::digest(normalized_text.as_bytes()))
 }
 
 #[cfg(test)]
