@@ -412,11 +412,7 @@ impl Context {
         let placement = self.placement(graph, args)?;
         let declared = self.declared_schema(&project)?;
         let mut connected = self.connect_to_read(&project)?;
-        self.require_at(
-            &mut self.migrator(&mut connected, graph),
-            graph,
-            &placement.requires,
-        )?;
+        self.require_up_to_date(&mut self.migrator(&mut connected, graph), graph)?;
         let live = connected.backend.introspect()?;
         let up = autogenerate::diff(&live, &declared);
         if up.is_empty() {
@@ -472,7 +468,7 @@ impl Context {
         } else {
             let mut connected = self.connect_to_read(&project)?;
             if let Err(e) =
-                self.require_at(&mut self.migrator(&mut connected, graph), graph, &heads)
+                self.require_up_to_date(&mut self.migrator(&mut connected, graph), graph)
             {
                 self.out.print(&e.message);
                 return Ok(1);

@@ -20,8 +20,6 @@ pub(super) struct Placement {
     pub parents: Vec<usize>,
     /// `Depends On:` as it will be written: full ids, or branch labels.
     pub depends_on: Vec<String>,
-    /// What must be applied before it: its parents and dependencies.
-    pub requires: Vec<usize>,
     pub branch_labels: Vec<String>,
 }
 
@@ -77,22 +75,20 @@ impl Context {
                 .collect(),
         };
         let mut depends_on = Vec::new();
-        let mut requires = parents.clone();
         for text in &args.depends_on {
-            let (written, index) = match graph.find_label(text) {
-                Some(i) => (text.clone(), i),
+            let written = match graph.find_label(text) {
+                Some(_) => text.clone(),
                 None => {
                     let i = Target::parse(text)?.resolve_one(graph)?.ok_or_else(|| {
                         Error::script(format!(
                             "--depends-on {text} names no revision; name a revision or a branch label"
                         ))
                     })?;
-                    (graph.revision(i).id.clone(), i)
+                    graph.revision(i).id.clone()
                 }
             };
             if !depends_on.contains(&written) {
                 depends_on.push(written);
-                requires.push(index);
             }
         }
         let branch_labels = match &args.branch_label {
@@ -123,51 +119,31 @@ impl Context {
         Ok(Placement {
             parents,
             depends_on,
-            requires,
             branch_labels,
         })
     }
 
-    /// Refuses a database that is not exactly at `requires`: a revision generated from
-    /// one that lacks some of them would repeat their changes, and one generated from
-    /// a database with other branches applied would repeat theirs.
-    pub(super) fn require_at(
+    /// Refuses a database that lacks a revision, as Alembic does: a revision generated
+    /// from it would repeat what the missing revisions do (with several heads, what the
+    /// other branches do, which `schema.sql` declares once their code is merged).
+    pub(super) fn require_up_to_date(
         &self,
         migrator: &mut Migrator,
         graph: &RevisionGraph,
-        requires: &[usize],
     ) -> Result<()> {
         let rows = migrator.read_heads()?;
         let state = State::from_rows(graph, &rows)?;
-        let pending = plan::upgrade_plan(&state, requires);
-        if !pending.is_empty() {
-            let how = match requires {
-                _ if graph.heads().len() == 1 && requires == graph.heads() => {
-                    "`mb db upgrade`".to_string()
-                }
-                [one] => format!("`mb db upgrade {}`", graph.revision(*one).id),
-                many => format!("`mb db upgrade REV` for each of {}", graph.ids(many)),
-            };
-            return Err(Error::script(format!(
-                "Target database is not up to date: {} not applied ({}); run {how} first",
-                plural_is(pending.len(), "revision"),
-                graph.described(pending.iter().map(|s| s.revision))
-            )));
+        let heads = graph.heads();
+        let pending = plan::upgrade_plan(&state, &heads);
+        if pending.is_empty() {
+            return Ok(());
         }
-        let wanted = graph.ancestors(requires);
-        let extra: Vec<usize> = state
-            .heads
-            .iter()
-            .copied()
-            .filter(|&i| !wanted[i])
-            .collect();
-        if !extra.is_empty() {
-            return Err(Error::script(format!(
-                "the database also has {} applied, which the new revision would not build on; a revision generated from it would repeat their changes; merge the heads first (`mb db merge heads`), or downgrade those revisions",
-                graph.described(extra)
-            )));
-        }
-        Ok(())
+        Err(Error::script(format!(
+            "Target database is not up to date: {} not applied ({}); run `mb db upgrade{}` first",
+            plural_is(pending.len(), "revision"),
+            graph.described(pending.iter().map(|s| s.revision)),
+            if heads.len() > 1 { " heads" } else { "" }
+        )))
     }
 
     pub(super) fn current(&self) -> Result<()> {
@@ -526,7 +502,6 @@ impl Context {
         }
         let ids = graph.ids(&parents);
         let placement = Placement {
-            requires: parents.clone(),
             parents,
             depends_on: Vec::new(),
             branch_labels: match &branch_label {

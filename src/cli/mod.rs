@@ -95,7 +95,7 @@ enum DbCommand {
     },
     /// Write a revision from the differences between schema.sql and the database
     #[command(
-        after_help = "The database must be at the revision the new one builds on. Nothing is written when nothing changed.\nExamples:\n  mb db migrate -m \"posts table\"\n  mb db migrate -m \"add email\" --rev-id 0002_email\n  mb db migrate -m \"add email\" --branch-label email\n  mb db migrate -m \"more email\" --head email@head   (with several heads)"
+        after_help = "The database must be at the head (with several heads: at every head). Nothing is written when nothing changed.\nExamples:\n  mb db migrate -m \"posts table\"\n  mb db migrate -m \"add email\" --rev-id 0002_email\n  mb db migrate -m \"add email\" --branch-label email\n  mb db migrate -m \"more email\" --head email@head   (with several heads)"
     )]
     Migrate {
         /// What the revision does; becomes its first header line and file name
