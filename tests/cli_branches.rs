@@ -311,7 +311,7 @@ fn revision_writes_labels_and_dependencies() {
     ]);
     assert_eq!(
         run.stderr,
-        "Starting a new base: the migrations will have 2 heads until they are merged (`mb db merge heads`).\n"
+        "Starting a new base: the migrations have 2 heads until they are merged (`mb db merge heads`).\n"
     );
     p.ok(&[
         "db",
@@ -365,7 +365,7 @@ fn a_revision_on_an_older_revision_says_it_starts_a_branch() {
     let run = p.ok(&["db", "revision", "-m", "hotfix", "--head", "aaa111"]);
     assert_eq!(
         run.stderr,
-        "Branching from aaa111 (create t_aaa111), which already has bbb222: the migrations will have 2 heads until they are merged (`mb db merge heads`).\n"
+        "Branching from aaa111 (create t_aaa111), which already has bbb222: the migrations have 2 heads until they are merged (`mb db merge heads`).\n"
     );
 }
 

@@ -278,6 +278,9 @@ impl Context {
             "Generating {} ... done",
             self.path(&revision.path)
         ));
+        if let Some(note) = &placement.note {
+            self.out.info(note);
+        }
         Ok(())
     }
 
@@ -435,6 +438,9 @@ impl Context {
             "Generating {} ... done",
             self.path(&revision.path)
         ));
+        if let Some(note) = &placement.note {
+            self.out.info(note);
+        }
         for warning in warnings {
             self.out.warn(&format!(
                 "warning: {warning}; review the revision before upgrading"

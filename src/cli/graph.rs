@@ -21,6 +21,8 @@ pub(super) struct Placement {
     /// `Depends On:` as it will be written: full ids, or branch labels.
     pub depends_on: Vec<String>,
     pub branch_labels: Vec<String>,
+    /// Said once the revision is written, when it adds a head.
+    pub note: Option<String>,
 }
 
 impl Placement {
@@ -95,13 +97,12 @@ impl Context {
             Some(label) => vec![new_label(graph, label)?],
             None => Vec::new(),
         };
-        // Say so when the new revision adds a head.
         let adds_head = match parents.as_slice() {
             [] => !graph.is_empty(),
             [parent] => !graph.children(*parent).is_empty(),
             _ => false,
         };
-        if adds_head {
+        let note = adds_head.then(|| {
             let from = match parents.first() {
                 Some(&p) => format!(
                     "Branching from {} ({}), which already has {}",
@@ -111,15 +112,16 @@ impl Context {
                 ),
                 None => "Starting a new base".to_string(),
             };
-            self.out.info(&format!(
-                "{from}: the migrations will have {} heads until they are merged (`mb db merge heads`).",
+            format!(
+                "{from}: the migrations have {} heads until they are merged (`mb db merge heads`).",
                 heads.len() + 1
-            ));
-        }
+            )
+        });
         Ok(Placement {
             parents,
             depends_on,
             branch_labels,
+            note,
         })
     }
 
@@ -504,6 +506,7 @@ impl Context {
         let placement = Placement {
             parents,
             depends_on: Vec::new(),
+            note: None,
             branch_labels: match &branch_label {
                 Some(label) => vec![new_label(graph, label)?],
                 None => Vec::new(),
