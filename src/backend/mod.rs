@@ -6,6 +6,8 @@
 pub mod mysql;
 #[cfg(feature = "postgres")]
 pub mod postgres;
+#[cfg(feature = "postgres")]
+pub mod postgres_introspect;
 #[cfg(any(feature = "postgres", feature = "mysql"))]
 mod server;
 #[cfg(feature = "sqlite")]
@@ -57,6 +59,14 @@ pub trait Backend {
 
     /// The live schema, read from the database's catalog.
     fn introspect(&mut self) -> Result<Schema>;
+
+    /// What [`Backend::introspect`] would return after `schema` was created in an empty
+    /// database, found without changing the database (PostgreSQL creates it in a scratch
+    /// schema and rolls back). `None` where the database reads every schema back as
+    /// declared (SQLite keeps the SQL text). See [`crate::schema::restate`].
+    fn read_back(&mut self, _schema: &Schema) -> Result<Option<Schema>> {
+        Ok(None)
+    }
 
     /// Turns foreign-key enforcement off or on around a revision that rebuilds tables;
     /// only SQLite needs it, and only outside a transaction.

@@ -15,6 +15,7 @@ use rustls::crypto::{CryptoProvider, verify_tls12_signature, verify_tls13_signat
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{DigitallySignedStruct, SignatureScheme};
 
+use super::postgres_introspect;
 use super::server::{self, Refusal};
 use super::{Backend, Connected, OpenMode, Rows};
 use crate::config::url::{ServerUrl, TlsMode};
@@ -237,7 +238,20 @@ impl Backend for PostgresBackend {
     }
 
     fn introspect(&mut self) -> Result<Schema> {
-        Err(server::no_introspection(Dialect::Postgres))
+        let namespace: Option<String> = self
+            .client
+            .query_one("SELECT current_schema()", &[])
+            .map(|row| row.get(0))
+            .map_err(|e| self.fail("read the current schema", &e))?;
+        match namespace {
+            Some(namespace) => postgres_introspect::introspect(&mut self.client, &namespace),
+            // No schema of the search path exists: nothing was created yet.
+            None => Ok(Schema::default()),
+        }
+    }
+
+    fn read_back(&mut self, schema: &Schema) -> Result<Option<Schema>> {
+        postgres_introspect::read_back(&mut self.client, schema).map(Some)
     }
 
     fn unlock(&mut self) -> Result<()> {
@@ -253,7 +267,7 @@ impl Backend for PostgresBackend {
 
 /// The server's own message for a statement error (with its hint, if any), or the
 /// driver's for anything else.
-fn message(e: &::postgres::Error) -> String {
+pub(super) fn message(e: &::postgres::Error) -> String {
     match e.as_db_error() {
         Some(db) => match db.hint() {
             Some(hint) => format!("{} (hint: {hint})", db.message()),
