@@ -79,7 +79,9 @@ fn round_trip(db: Db, dir: &Path) -> Result<(), String> {
         let stderr = String::from_utf8_lossy(&output.stderr);
         return match stderr.strip_prefix("error: ") {
             Some(line) if line.contains(refusal) && line.lines().count() == 1 => Ok(()),
-            _ => Err(format!("expected one line `error: …{refusal}…`, got: {stderr}")),
+            _ => Err(format!(
+                "expected one line `error: …{refusal}…`, got: {stderr}"
+            )),
         };
     }
     let generated = run(&["db", "migrate", "-m", "after", "--rev-id", "r2"])?;

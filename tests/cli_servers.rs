@@ -369,13 +369,7 @@ fn postgres_no_transaction_revisions_run_what_a_transaction_refuses() {
         "CREATE TABLE \"t\" (\"id\" INTEGER PRIMARY KEY, \"name\" TEXT);\n",
         "DROP TABLE \"t\";\n",
     );
-    let index = p.write_revision(
-        "r2",
-        "r1",
-        "index",
-        CREATE_CONCURRENTLY,
-        DROP_CONCURRENTLY,
-    );
+    let index = p.write_revision("r2", "r1", "index", CREATE_CONCURRENTLY, DROP_CONCURRENTLY);
     // In a transaction, PostgreSQL refuses, and the revision is rolled back.
     let (_, message) = fails_after_progress(p.mb().args(["db", "upgrade"]), 6);
     assert_eq!(

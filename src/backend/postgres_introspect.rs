@@ -115,10 +115,18 @@ pub fn introspect(client: &mut impl GenericClient, namespace: &str) -> Result<Sc
 /// current ones on the search path, so names print alike) inside a transaction that is
 /// rolled back, and introspected. The error says which statement PostgreSQL refused.
 pub fn read_back(client: &mut postgres::Client, schema: &Schema) -> Result<Schema> {
+    // Each statement with the object it creates, for the message when it is refused.
     let mut statements = Vec::new();
     let mut state = Schema::default();
     for op in autogenerate::diff(&Schema::default(), schema) {
-        statements.extend(render(&op, &state)?.statements);
+        let summary = op.summary();
+        let object = summary
+            .strip_prefix("added ")
+            .unwrap_or(&summary)
+            .to_string();
+        for sql in render(&op, &state)?.statements {
+            statements.push((object.clone(), sql));
+        }
         op.apply(&mut state)?;
     }
     let fail = |what: String, e: postgres::Error| {
@@ -142,11 +150,9 @@ pub fn read_back(client: &mut postgres::Client, schema: &Schema) -> Result<Schem
             e,
         )
     })?;
-    for sql in &statements {
-        tx.batch_execute(sql).map_err(|e| {
-            let first_line = sql.lines().next().unwrap_or_default();
-            fail(format!("PostgreSQL refuses `{first_line}`"), e)
-        })?;
+    for (object, sql) in &statements {
+        tx.batch_execute(sql)
+            .map_err(|e| fail(format!("PostgreSQL refuses {object}"), e))?;
     }
     let read = introspect(&mut tx, &scratch);
     tx.rollback()

@@ -11,8 +11,8 @@
 //! | DropColumn | `ALTER TABLE "t" DROP COLUMN "c"` |
 //! | AlterColumn | `ALTER TABLE "t" ALTER COLUMN "c" TYPE T, ALTER COLUMN "c" SET NOT NULL, ALTER COLUMN "c" SET DEFAULT x` (the parts that change, in this order; `DROP NOT NULL`, `DROP DEFAULT`) |
 //! | RenameColumn | `ALTER TABLE "t" RENAME COLUMN "c" TO "d"` |
-//! | CreateIndex | `CREATE [UNIQUE] INDEX "ix" ON "t" ("a", "b" DESC, (expr)) [WHERE cond]` |
-//! | DropIndex | `DROP INDEX "ix"` (`DROP INDEX "ix" ON "t"`, MySQL's spelling, is read too) |
+//! | CreateIndex | `CREATE [UNIQUE] INDEX [CONCURRENTLY] "ix" ON "t" ("a", "b" DESC, (expr)) [WHERE cond]` |
+//! | DropIndex | `DROP INDEX [CONCURRENTLY] "ix"` (`DROP INDEX "ix" ON "t"`, MySQL's spelling, is read too) |
 //! | AddConstraint | `ALTER TABLE "t" ADD CONSTRAINT "n" PRIMARY KEY (…) / UNIQUE (…) / CHECK (…) / FOREIGN KEY (…) REFERENCES "u" (…) [ON DELETE …] [ON UPDATE …]` |
 //! | DropConstraint | `ALTER TABLE "t" DROP CONSTRAINT "n"` |
 //! | CreateView | `CREATE VIEW "v" AS SELECT …` |
