@@ -60,12 +60,13 @@ pub trait Backend {
     /// The live schema, read from the database's catalog.
     fn introspect(&mut self) -> Result<Schema>;
 
-    /// What [`Backend::introspect`] would return after `schema` was created in an empty
-    /// database, found without changing the database (PostgreSQL creates it in a scratch
-    /// schema and rolls back). `None` where the database reads every schema back as
-    /// declared (SQLite keeps the SQL text). See [`crate::schema::restate`].
-    fn read_back(&mut self, _schema: &Schema) -> Result<Option<Schema>> {
-        Ok(None)
+    /// The live schema, compared through the database with `known` schemas (the declared
+    /// one, the one the migrations built): where the database stores an object of
+    /// `known` exactly as it stores the live one, the live one takes `known`'s portable
+    /// text, so that a schema reads back equal to its declaration. Only databases that
+    /// rewrite what they store (MySQL: view queries, checks, defaults) need this.
+    fn introspect_against(&mut self, _known: &[&Schema]) -> Result<Schema> {
+        self.introspect()
     }
 
     /// Turns foreign-key enforcement off or on around a revision that rebuilds tables;

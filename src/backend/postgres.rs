@@ -21,6 +21,7 @@ use super::{Backend, Connected, OpenMode, Rows};
 use crate::config::url::{ServerUrl, TlsMode};
 use crate::dialect::Dialect;
 use crate::schema::Schema;
+use crate::schema::restate::restate;
 use crate::{Error, Result};
 
 /// How often a waiting process asks for the advisory lock again.
@@ -250,8 +251,29 @@ impl Backend for PostgresBackend {
         }
     }
 
-    fn read_back(&mut self, schema: &Schema) -> Result<Option<Schema>> {
-        postgres_introspect::read_back(&mut self.client, schema).map(Some)
+    /// PostgreSQL rewrites expressions and view queries, so each known schema is read
+    /// back through a scratch schema (see [`postgres_introspect::read_back`]) and
+    /// [`restate`] matches the live objects with it. The first known schema is the
+    /// declared one: PostgreSQL refusing it is an error; the others only help.
+    fn introspect_against(&mut self, known: &[&Schema]) -> Result<Schema> {
+        let live = self.introspect()?;
+        let mut read = Vec::with_capacity(known.len());
+        for (i, schema) in known.iter().enumerate() {
+            match postgres_introspect::read_back(&mut self.client, schema) {
+                Ok(back) => read.push((*schema, back)),
+                Err(e) if i == 0 => {
+                    return Err(Error::schema(format!(
+                        "the declared schema cannot be created on PostgreSQL database {}: {}; change it to what PostgreSQL accepts",
+                        self.location(),
+                        e.message
+                    )));
+                }
+                // Migrations that do not run here leave only the declared schema to go by.
+                Err(_) => {}
+            }
+        }
+        let pairs: Vec<(&Schema, &Schema)> = read.iter().map(|(s, r)| (*s, r)).collect();
+        Ok(restate(&live, &pairs))
     }
 
     fn unlock(&mut self) -> Result<()> {

@@ -17,7 +17,6 @@ use crate::runtime::version::AppliedRecord;
 use crate::runtime::{Migrator, Plan, Reporter, describe_heads};
 use crate::schema::Schema;
 use crate::schema::parse::parse_schema_sql;
-use crate::schema::restate::restate;
 use crate::script::revision::parse_id;
 use crate::script::target::Target;
 use crate::script::{NewRevision, RevisionGraph, ScriptDirectory, new_revision_id};
@@ -466,39 +465,6 @@ impl Context {
         )))
     }
 
-    /// The database's schema, compared in the terms of `declared` and of the schema the
-    /// migrations build where it reads back like them (see [`crate::schema::restate`]).
-    fn live_schema(
-        &self,
-        project: &Project,
-        connected: &mut Connected,
-        graph: &RevisionGraph,
-        declared: &Schema,
-    ) -> Result<Schema> {
-        let live = connected.backend.introspect()?;
-        let Some(declared_read) = connected.backend.read_back(declared).map_err(|e| {
-            Error::schema(format!(
-                "{} cannot be created on {} database {}: {}; change it to what the database accepts",
-                self.path(&project.schema_file),
-                connected.backend.dialect().name(),
-                connected.backend.location(),
-                e.message
-            ))
-        })?
-        else {
-            return Ok(live);
-        };
-        let dialect = connected.backend.dialect();
-        let built = schema_after(graph, &graph.ancestors(&graph.heads()), dialect)?;
-        // Migrations that do not run on this database leave only schema.sql to go by.
-        let built_read = connected.backend.read_back(&built).ok().flatten();
-        let mut known = vec![(declared, &declared_read)];
-        if let Some(read) = &built_read {
-            known.push((&built, read));
-        }
-        Ok(restate(&live, &known))
-    }
-
     fn migrate(&self, message: &str, rev_id: Option<String>) -> Result<()> {
         let project = self.project()?;
         let scripts = self.scripts(&project)?;
@@ -506,7 +472,7 @@ impl Context {
         let declared = self.declared_schema(&project)?;
         let mut connected = self.connect_to_read(&project)?;
         self.require_head(&mut self.migrator(&mut connected, graph), graph)?;
-        let live = self.live_schema(&project, &mut connected, graph, &declared)?;
+        let live = live_schema(&mut connected, graph, &declared)?;
         let up = autogenerate::diff(&live, &declared);
         if up.is_empty() {
             self.out.info("No changes in schema detected.");
@@ -577,7 +543,7 @@ impl Context {
                 return Ok(1);
             }
             (
-                self.live_schema(&project, &mut connected, graph, &declared)?,
+                live_schema(&mut connected, graph, &declared)?,
                 "the database",
             )
         };
@@ -848,6 +814,18 @@ impl Context {
         lines.push(String::new());
         self.out.print(&lines.join("\n"));
     }
+}
+
+/// The schema of a database at head, compared through the database with the declared
+/// schema and the one the migrations built (see `Backend::introspect_against`).
+fn live_schema(
+    connected: &mut Connected,
+    graph: &RevisionGraph,
+    declared: &Schema,
+) -> Result<Schema> {
+    let backend = &mut connected.backend;
+    let built = schema_after(graph, &graph.ancestors(&graph.heads()), backend.dialect())?;
+    backend.introspect_against(&[declared, &built])
 }
 
 /// The revisions `-r START:END` selects: descendants of START that are ancestors of END.

@@ -3,9 +3,9 @@
 //! PostgreSQL keeps expressions and view queries in its own words (`CHECK (price > 0)`
 //! reads back as `"price" > (0)::NUMERIC`), so a declared schema never equals the
 //! introspected one text for text. mb does not try to undo the rewriting. It lets the
-//! database rewrite the declared schema too ([`crate::backend::Backend::read_back`]: create
-//! it in a scratch schema, read it, roll back) and then knows, object by object, which
-//! stored form stands for which declared one. [`restate`] puts the declared form back in
+//! database rewrite the declared schema too (PostgreSQL's `Backend::introspect_against`
+//! creates it in a scratch schema, reads it and rolls back) and then knows, object by
+//! object, which stored form stands for which declared one. [`restate`] puts the declared form back in
 //! place of every live object that reads back exactly like it, so that:
 //!
 //! - an object that did not change compares equal, and generates nothing;
