@@ -21,7 +21,7 @@ use super::{Backend, Connected, OpenMode, Rows};
 use crate::config::url::{ServerUrl, TlsMode};
 use crate::dialect::Dialect;
 use crate::schema::Schema;
-use crate::schema::restate::restate;
+use crate::schema::restate::{in_column_order_of, restate};
 use crate::{Error, Result};
 
 /// How often a waiting process asks for the advisory lock again.
@@ -259,11 +259,12 @@ impl Backend for PostgresBackend {
         let live = self.introspect()?;
         let mut read = Vec::with_capacity(known.len());
         for (i, schema) in known.iter().enumerate() {
-            match postgres_introspect::read_back(&mut self.client, schema) {
+            let ordered = in_column_order_of(schema, &live);
+            match postgres_introspect::read_back(&mut self.client, &ordered) {
                 Ok(back) => read.push((*schema, back)),
                 Err(e) if i == 0 => {
                     return Err(Error::schema(format!(
-                        "the declared schema cannot be created on PostgreSQL database {}: {}; change it to what PostgreSQL accepts",
+                        "the declared schema cannot be created on PostgreSQL database {}: {}; change it to something PostgreSQL accepts",
                         self.location(),
                         e.message
                     )));

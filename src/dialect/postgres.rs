@@ -9,13 +9,16 @@
 //!   DEFAULT AS IDENTITY`), so the database numbers rows and an explicit id is still
 //!   accepted. When a column becomes such a key later (`ADD PRIMARY KEY`, a type change),
 //!   it gets the identity then, with its sequence moved past the highest existing value;
-//!   when it stops being one, the identity is dropped first. A key column with a default
+//!   when it stops being one, the identity is dropped first. Rows without a value in a
+//!   column that becomes such a key are numbered after the highest value first, as
+//!   SQLite numbers them by their rowid. A key column with a default
 //!   keeps its default instead (PostgreSQL allows one or the other).
 //! - `ALTER COLUMN … TYPE` adds `USING "c"::type` only where PostgreSQL has no implicit
 //!   or assignment cast ([`using`]): such casts keep rejecting values that do not fit
 //!   (`VARCHAR(100)` to `VARCHAR(20)` fails on a long value instead of cutting it). A
-//!   column's default is dropped before its type changes and set again after, as the
-//!   default of a fresh column of the new type would be.
+//!   column's default is dropped before its type changes and set again after, and its
+//!   checks and expression or partial indexes are dropped and made again, so that they
+//!   read back as they would on a fresh column of the new type.
 //! - Constraints and indexes carry their names; `CREATE INDEX CONCURRENTLY` and `DROP
 //!   INDEX CONCURRENTLY` are rendered as such (PostgreSQL refuses them inside a
 //!   transaction, so such a revision needs `-- mb:no-transaction`).
@@ -24,8 +27,8 @@ use super::{Dialect, Rendered};
 use crate::ops::{
     ColumnChange, Op, column_definition, constraint_clause, create_index_statement, standard_sql,
 };
-use crate::schema::expr::{default_sql, parse_expr};
-use crate::schema::{Column, ColumnType, Schema, Table};
+use crate::schema::expr::{columns_in, default_sql, parse_expr};
+use crate::schema::{Column, ColumnType, Constraint, IndexKey, Schema, Table};
 use crate::{Error, Result};
 
 const PG: Dialect = Dialect::Postgres;
@@ -52,12 +55,21 @@ pub fn render(op: &Op, before: &Schema) -> Result<Rendered> {
             let old = existing(before, table)?;
             let mut new = old.clone();
             new.add_constraint(constraint.clone());
-            let mut statements = vec![format!(
+            let (_, adds) = identity_changes(old, &new);
+            // A key that numbers rows numbers those that have no number yet, as
+            // SQLite's rowid does, instead of refusing their NULL.
+            let mut statements: Vec<String> = new
+                .columns
+                .iter()
+                .filter(|c| is_identity(c) && !old.column(&c.name).is_some_and(is_identity))
+                .map(|c| number_rows(table, &c.name))
+                .collect();
+            statements.push(format!(
                 "ALTER TABLE {} ADD {}",
                 q(table),
                 constraint_clause(PG, constraint, true)
-            )];
-            statements.extend(identity_changes(old, &new).1);
+            ));
+            statements.extend(adds);
             statements
         }
         Op::DropConstraint { table, name } => {
@@ -202,6 +214,14 @@ fn identity_changes(old: &Table, new: &Table) -> (Vec<String>, Vec<String>) {
     (drops, adds)
 }
 
+/// Gives the rows whose `column` is NULL the numbers after the highest one.
+fn number_rows(table: &str, column: &str) -> String {
+    let (t, c) = (PG.quote_ident(table), PG.quote_ident(column));
+    format!(
+        "UPDATE {t} SET {c} = numbered.n FROM (SELECT ctid, (SELECT coalesce(max({c}), 0) FROM {t}) + row_number() OVER () AS n FROM {t} WHERE {c} IS NULL) AS numbered WHERE {t}.ctid = numbered.ctid"
+    )
+}
+
 fn alter_column(table: &Table, column: &str, change: &ColumnChange) -> Result<Vec<String>> {
     let Some(old) = table.column(column) else {
         return Err(Error::script(format!(
@@ -226,7 +246,34 @@ fn alter_column(table: &Table, column: &str, change: &ColumnChange) -> Result<Ve
     if default_again {
         statements.push(format!("{target} DROP DEFAULT"));
     }
+    // PostgreSQL rewrites the checks and index expressions on a retyped column from its
+    // stored text, which can differ from what the same declaration gives on a new column
+    // (`c <> '7'` stays `c <> 7` when c becomes BIGINT, where a new one is `'7'::bigint`):
+    // they are made again from their declaration instead.
+    let (mut remade_checks, mut remade_indexes) = (Vec::new(), Vec::new());
     if let Some(ty) = retyped {
+        let uses = |e: &str| columns_in(e).iter().any(|c| c == column);
+        remade_checks = table.checks.iter().filter(|c| uses(&c.expr)).collect();
+        remade_indexes = table
+            .indexes
+            .iter()
+            .filter(|i| {
+                i.where_clause.as_deref().is_some_and(uses)
+                    || i.parts
+                        .iter()
+                        .any(|p| matches!(&p.key, IndexKey::Expr(e) if uses(e)))
+            })
+            .collect();
+        let t = PG.quote_ident(&table.name);
+        for check in &remade_checks {
+            statements.push(format!(
+                "ALTER TABLE {t} DROP CONSTRAINT {}",
+                PG.quote_ident(&check.name)
+            ));
+        }
+        for index in &remade_indexes {
+            statements.push(format!("DROP INDEX {}", PG.quote_ident(&index.name)));
+        }
         let mut sql = format!("{target} TYPE {}", pg_type(ty));
         if let Some(expr) = using(column, &old.ty, ty) {
             sql.push_str(&format!(" USING {expr}"));
@@ -248,6 +295,17 @@ fn alter_column(table: &Table, column: &str, change: &ColumnChange) -> Result<Ve
             statements.push(format!("{target} DROP DEFAULT"))
         }
         _ => {}
+    }
+    for check in remade_checks {
+        let constraint = Constraint::Check(check.clone());
+        statements.push(format!(
+            "ALTER TABLE {} ADD {}",
+            PG.quote_ident(&table.name),
+            constraint_clause(PG, &constraint, true)
+        ));
+    }
+    for index in remade_indexes {
+        statements.push(create_index_statement(PG, &table.name, index, false));
     }
     statements.extend(adds);
     Ok(statements)

@@ -65,6 +65,26 @@ pub fn restate<'a>(live: &Schema, known: &[(&'a Schema, &'a Schema)]) -> Schema 
     restated
 }
 
+/// `schema` with the columns of each table in the order `live` has them (columns `live`
+/// lacks after, in their own order). Column order is no part of the model, but a view
+/// that selects `*` lists the columns in table order once the database expands it, so a
+/// schema is read back in the live order to compare its views with the live ones.
+pub fn in_column_order_of(schema: &Schema, live: &Schema) -> Schema {
+    let mut ordered = schema.clone();
+    for table in ordered.tables.values_mut() {
+        if let Some(live) = live.tables.get(&table.name) {
+            let position = |name: &str| {
+                live.columns
+                    .iter()
+                    .position(|c| c.name == name)
+                    .unwrap_or(usize::MAX)
+            };
+            table.columns.sort_by_key(|c| position(&c.name));
+        }
+    }
+    ordered
+}
+
 /// The source's part of the first pair whose read-back part (found by `part`) equals
 /// `live`.
 fn first_match<'a, T: PartialEq>(
@@ -85,6 +105,18 @@ mod tests {
 
     fn schema(sql: &str) -> Schema {
         parse_schema_sql(sql, std::path::Path::new("schema.sql")).unwrap()
+    }
+
+    #[test]
+    fn columns_follow_the_live_order() {
+        let declared = schema("CREATE TABLE t (a INT, b INT, c INT, d INT)");
+        let live = schema("CREATE TABLE t (c INT, a INT)");
+        let names: Vec<String> = in_column_order_of(&declared, &live).tables["t"]
+            .columns
+            .iter()
+            .map(|c| c.name.clone())
+            .collect();
+        assert_eq!(names, ["c", "a", "b", "d"]);
     }
 
     #[test]
