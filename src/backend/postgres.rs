@@ -22,7 +22,7 @@ use crate::config::url::{ServerUrl, TlsMode};
 use crate::dialect::Dialect;
 use crate::schema::Schema;
 use crate::schema::restate::{in_column_order_of, restate};
-use crate::{Error, Result};
+use crate::{Error, ErrorKind, Result};
 
 /// How often a waiting process asks for the advisory lock again.
 const LOCK_POLL: Duration = Duration::from_millis(100);
@@ -262,9 +262,16 @@ impl Backend for PostgresBackend {
             let ordered = in_column_order_of(schema, &live);
             match postgres_introspect::read_back(&mut self.client, &ordered) {
                 Ok(back) => read.push((*schema, back)),
-                Err(e) if i == 0 => {
+                Err(e) if i == 0 && e.kind == ErrorKind::Schema => {
                     return Err(Error::schema(format!(
                         "the declared schema cannot be created on PostgreSQL database {}: {}; change it to something PostgreSQL accepts",
+                        self.location(),
+                        e.message
+                    )));
+                }
+                Err(e) if i == 0 => {
+                    return Err(Error::database(format!(
+                        "cannot compare PostgreSQL database {} with the declared schema: {}",
                         self.location(),
                         e.message
                     )));

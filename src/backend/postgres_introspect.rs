@@ -113,7 +113,8 @@ pub fn introspect(client: &mut impl GenericClient, namespace: &str) -> Result<Sc
 
 /// `schema` as PostgreSQL reads it back: created in a scratch schema (ahead of the
 /// current ones on the search path, so names print alike) inside a transaction that is
-/// rolled back, and introspected. The error says which statement PostgreSQL refused.
+/// rolled back, and introspected. PostgreSQL refusing an object of `schema` is an
+/// [`crate::ErrorKind::Schema`] error that names it; anything else is a database error.
 pub fn read_back(client: &mut postgres::Client, schema: &Schema) -> Result<Schema> {
     // Each statement with the object it creates, for the message when it is refused.
     let mut statements = Vec::new();
@@ -145,14 +146,18 @@ pub fn read_back(client: &mut postgres::Client, schema: &Schema) -> Result<Schem
         "CREATE SCHEMA {q}; SET LOCAL search_path TO {q}, {search_path}"
     ))
     .map_err(|e| {
-        fail(
-            "cannot create a scratch schema to compare with (mb rolls it back; the user needs the CREATE privilege on the database)".into(),
-            e,
-        )
+        Error::database(format!(
+            "cannot create a scratch schema to compare with: {} — grant the user CREATE on the database (mb rolls the scratch schema back)",
+            super::postgres::message(&e)
+        ))
     })?;
     for (object, sql) in &statements {
-        tx.batch_execute(sql)
-            .map_err(|e| fail(format!("PostgreSQL refuses {object}"), e))?;
+        tx.batch_execute(sql).map_err(|e| {
+            Error::schema(format!(
+                "PostgreSQL refuses {object}: {}",
+                super::postgres::message(&e)
+            ))
+        })?;
     }
     let read = introspect(&mut tx, &scratch);
     tx.rollback()
