@@ -472,7 +472,7 @@ impl Context {
         let declared = self.declared_schema(&project)?;
         let mut connected = self.connect_to_read(&project)?;
         self.require_head(&mut self.migrator(&mut connected, graph), graph)?;
-        let live = connected.backend.introspect()?;
+        let live = live_schema(&mut connected, graph, &declared)?;
         let up = autogenerate::diff(&live, &declared);
         if up.is_empty() {
             self.out.info("No changes in schema detected.");
@@ -542,7 +542,10 @@ impl Context {
                 self.out.print(&e.message);
                 return Ok(1);
             }
-            (connected.backend.introspect()?, "the database")
+            (
+                live_schema(&mut connected, graph, &declared)?,
+                "the database",
+            )
         };
         let ops = autogenerate::diff(&actual, &declared);
         let declared_name = self.path(&project.schema_file);
@@ -811,6 +814,18 @@ impl Context {
         lines.push(String::new());
         self.out.print(&lines.join("\n"));
     }
+}
+
+/// The schema of a database at head, compared through the database with the declared
+/// schema and the one the migrations built (see `Backend::introspect_against`).
+fn live_schema(
+    connected: &mut Connected,
+    graph: &RevisionGraph,
+    declared: &Schema,
+) -> Result<Schema> {
+    let backend = &mut connected.backend;
+    let built = schema_after(graph, &graph.ancestors(&graph.heads()), backend.dialect())?;
+    backend.introspect_against(&[declared, &built])
 }
 
 /// The revisions `-r START:END` selects: descendants of START that are ancestors of END.

@@ -1,6 +1,7 @@
 //! What differs between the databases mb speaks to: quoting, and (in the submodules)
 //! how each schema operation is rendered as SQL for that database.
 
+pub mod mysql;
 pub mod sqlite;
 
 use crate::ops::Op;
@@ -77,7 +78,8 @@ impl Dialect {
     pub fn render(self, op: &Op, before: &Schema) -> crate::Result<Rendered> {
         match self {
             Dialect::Sqlite => sqlite::render(op, before),
-            Dialect::Postgres | Dialect::Mysql => Err(crate::Error::database(format!(
+            Dialect::Mysql => mysql::render(op, before),
+            Dialect::Postgres => Err(crate::Error::database(format!(
                 "running schema operations on {} is not supported yet — use SQLite for now",
                 self.name()
             ))),
