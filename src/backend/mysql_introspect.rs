@@ -361,8 +361,8 @@ impl<'a> Catalog<'a> {
         let text = expression(&expression_text)?;
         Ok(Some(match (current_time_alias(&text), ty, text.as_str()) {
             (Some(alias), _, _) => alias.to_string(),
-            (None, ColumnType::Boolean, "1") => "TRUE".into(),
-            (None, ColumnType::Boolean, "0") => "FALSE".into(),
+            (None, ColumnType::Boolean, "1") => "true".into(),
+            (None, ColumnType::Boolean, "0") => "false".into(),
             _ => text,
         }))
     }
@@ -393,7 +393,7 @@ impl<'a> Catalog<'a> {
             }
             ControlFlow::<()>::Continue(())
         });
-        Ok(normalize_query(query))
+        Ok(double_quoted(&normalize_query(query)))
     }
 
     /// A name for a scratch table or view that no one else uses.
@@ -619,6 +619,7 @@ fn portable_type(column_type_text: &str, charset: Option<&str>) -> ColumnType {
     let lower = column_type_text.to_ascii_lowercase();
     let mapped = match lower.as_str() {
         "tinyint(1)" => Some(ColumnType::Boolean),
+        "float" => Some(ColumnType::Real),
         "time(6)" => Some(ColumnType::Time),
         "datetime(6)" => Some(ColumnType::Timestamp),
         "timestamp(6)" => Some(ColumnType::TimestampTz),
@@ -730,6 +731,22 @@ fn without_introducers(raw: &str) -> String {
         }
     }
     out
+}
+
+/// SQL text with identifiers in backticks (which canonical text keeps on aliases) in
+/// double quotes.
+fn double_quoted(sql: &str) -> String {
+    let Ok(tokens) = Tokenizer::new(&CatalogDialect, sql).tokenize() else {
+        return sql.to_string();
+    };
+    tokens
+        .iter()
+        .map(|token| match token {
+            Token::Word(w) if w.quote_style == Some('`') => Dialect::Postgres.quote_ident(&w.value),
+            Token::SingleQuotedString(s) => Dialect::Postgres.quote_literal(s),
+            other => other.to_string(),
+        })
+        .collect()
 }
 
 /// Reads MySQL's own output: identifiers in backticks, or in double quotes as MariaDB
