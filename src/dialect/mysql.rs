@@ -50,8 +50,8 @@ use super::{Dialect, Rendered};
 use crate::ops::{Op, standard_sql};
 use crate::schema::expr::{DefaultKind, default_kind};
 use crate::schema::{
-    Column, ColumnType, FkAction, ForeignKey, Index, IndexKey, PrimaryKey, Schema, Table, naming,
-    quoted,
+    Check, Column, ColumnType, FkAction, ForeignKey, Index, IndexKey, PrimaryKey, Schema, Table,
+    naming, quoted,
 };
 use crate::{Error, Result};
 
@@ -74,7 +74,7 @@ pub fn render(op: &Op, before: &Schema) -> Result<Rendered> {
     op.apply(&mut after)?;
     let statement = match op {
         Op::CreateTable(table) => match after.tables.get(&table.name) {
-            Some(created) => Some(create_table(created).map_err(fail)?),
+            Some(created) => Some(create_table(&after, created).map_err(fail)?),
             None => None,
         },
         Op::CreateView(view) => Some(format!(
@@ -300,7 +300,7 @@ pub fn mysql_text(portable: &str) -> String {
 
 /// `CREATE TABLE` with every constraint. InnoDB adds the indexes that foreign keys need,
 /// as [`implicit_foreign_key_indexes`] predicts.
-fn create_table(table: &Table) -> std::result::Result<String, String> {
+fn create_table(schema: &Schema, table: &Table) -> std::result::Result<String, String> {
     let mut lines = Vec::new();
     for column in &table.columns {
         lines.push(column_definition(column)?);
@@ -317,10 +317,10 @@ fn create_table(table: &Table) -> std::result::Result<String, String> {
         ));
     }
     for check in &table.checks {
-        lines.push(check_clause(&check.name, &check.expr));
+        lines.push(check_clause(table, check)?);
     }
     for fk in &table.foreign_keys {
-        lines.push(foreign_key_clause(table, fk)?);
+        lines.push(foreign_key_clause(schema, table, fk)?);
     }
     Ok(format!(
         "CREATE TABLE {} (\n    {}\n)",
@@ -336,15 +336,25 @@ fn alter(
     name: &str,
 ) -> std::result::Result<Option<String>, String> {
     match (before.tables.get(name), after.tables.get(name)) {
-        (Some(old), Some(new)) => alter_table(old, new),
+        (Some(old), Some(new)) => alter_table(after, old, new),
         _ => Ok(None),
     }
 }
 
 /// The one statement that turns `old` into `new` (the same table before and after an
 /// op), or `None` when MySQL would store both alike.
-fn alter_table(old: &Table, new: &Table) -> std::result::Result<Option<String>, String> {
+fn alter_table(
+    schema: &Schema,
+    old: &Table,
+    new: &Table,
+) -> std::result::Result<Option<String>, String> {
     let q = |name: &str| MYSQL.quote_ident(name);
+    // The statement fails if anything of the table after it is what MySQL cannot have
+    // (a column changed under a key or a check, a key made auto-increment).
+    create_table(schema, new)?;
+    for index in &new.indexes {
+        index_definition(new, index)?;
+    }
     let mut clauses: Vec<Clause> = Vec::new();
 
     // What goes: foreign keys and checks first, then keys and indexes, then columns.
@@ -440,10 +450,7 @@ fn alter_table(old: &Table, new: &Table) -> std::result::Result<Option<String>, 
         clauses.push(Clause::AddIndex(index_definition(new, &index)?, false));
     }
     for check in new.checks.iter().filter(|c| !old.checks.contains(c)) {
-        clauses.push(Clause::Other(format!(
-            "ADD {}",
-            check_clause(&check.name, &check.expr)
-        )));
+        clauses.push(Clause::Other(format!("ADD {}", check_clause(new, check)?)));
     }
     for fk in new
         .foreign_keys
@@ -452,7 +459,7 @@ fn alter_table(old: &Table, new: &Table) -> std::result::Result<Option<String>, 
     {
         clauses.push(Clause::Other(format!(
             "ADD {}",
-            foreign_key_clause(new, fk)?
+            foreign_key_clause(schema, new, fk)?
         )));
     }
 
@@ -554,16 +561,54 @@ fn primary_key_clause(table: &Table, pk: &PrimaryKey) -> std::result::Result<Str
     Ok(sql)
 }
 
-fn check_clause(name: &str, expr: &str) -> String {
-    format!(
+/// `CONSTRAINT … CHECK (…)`; MySQL refuses checks on the auto-increment column.
+fn check_clause(table: &Table, check: &Check) -> std::result::Result<String, String> {
+    let columns = crate::schema::expr::columns_in(&check.expr);
+    if let Some(key) = table
+        .columns
+        .iter()
+        .find(|c| c.autoincrement && columns.contains(&c.name))
+    {
+        return Err(format!(
+            "check {} uses the auto-increment key column {}, which MySQL does not allow — check another column or drop the check",
+            quoted(&check.name),
+            quoted(&key.name)
+        ));
+    }
+    Ok(format!(
         "CONSTRAINT {} CHECK ({})",
-        MYSQL.quote_ident(name),
-        mysql_text(expr)
-    )
+        MYSQL.quote_ident(&check.name),
+        mysql_text(&check.expr)
+    ))
 }
 
-fn foreign_key_clause(table: &Table, fk: &ForeignKey) -> std::result::Result<String, String> {
+/// `CONSTRAINT … FOREIGN KEY … REFERENCES …` of `table` in `schema` (which has the
+/// referenced table).
+fn foreign_key_clause(
+    schema: &Schema,
+    table: &Table,
+    fk: &ForeignKey,
+) -> std::result::Result<String, String> {
     check_keyable(table, &fk.columns)?;
+    let referenced = if fk.ref_table == table.name {
+        Some(table)
+    } else {
+        schema.tables.get(&fk.ref_table)
+    };
+    for (local, remote) in fk.columns.iter().zip(&fk.ref_columns) {
+        let ty =
+            |t: Option<&Table>, c: &str| t.and_then(|t| t.column(c)).map(|c| column_type(&c.ty));
+        if let (Some(Ok(a)), Some(Ok(b))) = (ty(Some(table), local), ty(referenced, remote))
+            && !similar_types(&a, &b)
+        {
+            return Err(format!(
+                "foreign key {} joins {} {a} to {} {b}, and MySQL needs the same type on both sides (strings may differ in length) — give both columns one type",
+                quoted(&fk.name),
+                quoted(local),
+                quoted(remote)
+            ));
+        }
+    }
     let mut sql = format!(
         "CONSTRAINT {} FOREIGN KEY ({}) REFERENCES {} ({})",
         MYSQL.quote_ident(&fk.name),
@@ -662,6 +707,17 @@ fn refuse_type_change_under_foreign_key(
         }
     }
     Ok(())
+}
+
+/// Whether MySQL accepts a foreign key between columns of these types: the same type,
+/// except that strings may differ in length.
+fn similar_types(a: &str, b: &str) -> bool {
+    let string = |t: &str| matches!(base_type(t), "VARCHAR" | "CHAR");
+    a == b
+        || (string(a)
+            && string(b)
+            && base_type(a) == base_type(b)
+            && a.contains(" CHARACTER SET ") == b.contains(" CHARACTER SET "))
 }
 
 fn column_list(columns: &[String]) -> String {
