@@ -791,3 +791,117 @@ fn unreadable(what: &str, why: &str) -> Error {
         "cannot read {what} of the database: {why} — mb manages tables, indexes and views it can represent; change or drop this one by hand"
     ))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn types_read_back_as_mb_writes_them() {
+        use ColumnType::*;
+        // The type mb writes, and what MariaDB 10.11 reports for it.
+        for (ty, reported, charset) in [
+            (SmallInt, "smallint(6)", None),
+            (Integer, "int(11)", None),
+            (BigInt, "bigint(20)", None),
+            (Varchar(Some(20)), "varchar(20)", Some("utf8mb4")),
+            (Text, "longtext", Some("utf8mb4")),
+            (Boolean, "tinyint(1)", None),
+            (Real, "float", None),
+            (Double, "double", None),
+            (Numeric(None), "decimal(65,30)", None),
+            (Numeric(Some((10, 2))), "decimal(10,2)", None),
+            (Date, "date", None),
+            (Time, "time(6)", None),
+            (Timestamp, "datetime(6)", None),
+            (TimestampTz, "timestamp(6)", None),
+            (Blob, "longblob", None),
+            (Json, "json", Some("utf8mb4")),
+            (Uuid, "char(36)", Some("ascii")),
+            (Other("DATETIME".into()), "datetime", None),
+            (Other("TINYINT".into()), "tinyint(4)", None),
+            (
+                Other("ENUM('Mr', 'it''s')".into()),
+                "enum('Mr','it''s')",
+                Some("utf8mb4"),
+            ),
+            (Other("INT UNSIGNED".into()), "int(10) unsigned", None),
+        ] {
+            let written = crate::dialect::mysql::column_type(&ty).unwrap();
+            assert_eq!(portable_type(reported, charset), ty, "{written}");
+        }
+    }
+
+    #[test]
+    fn display_widths_and_precisions_are_read() {
+        assert_eq!(portable_type("int(11)", None), ColumnType::Integer);
+        assert_eq!(portable_type("bigint(20)", None), ColumnType::BigInt);
+        assert_eq!(
+            portable_type("int(10) unsigned", None),
+            ColumnType::Other("INT UNSIGNED".into())
+        );
+        assert_eq!(
+            portable_type("tinyint(4)", None),
+            ColumnType::Other("TINYINT".into())
+        );
+        assert_eq!(portable_type("longtext", Some("utf8mb4")), ColumnType::Text);
+        assert_eq!(
+            portable_type("char(36)", Some("utf8mb4")),
+            ColumnType::Other("CHAR(36)".into())
+        );
+        assert_eq!(
+            portable_type("time", None),
+            ColumnType::Other("TIME(0)".into())
+        );
+        assert_eq!(
+            portable_type("timestamp", None),
+            ColumnType::Other("TIMESTAMP(0)".into())
+        );
+        assert_eq!(
+            portable_type("datetime(3)", None),
+            ColumnType::Other("DATETIME(3)".into())
+        );
+    }
+
+    #[test]
+    fn mysql_spellings_of_expressions_are_read() {
+        assert_eq!(expression("`price` >= 0").unwrap(), "\"price\" >= 0");
+        assert_eq!(
+            expression("\"qty\" > 0 or \"qty\" is null").unwrap(),
+            "\"qty\" > 0 OR \"qty\" IS NULL"
+        );
+        assert_eq!(
+            expression("(`where` <> _utf8mb4'x')").unwrap(),
+            "\"where\" <> 'x'"
+        );
+        assert_eq!(
+            expression("'it''s a \\\\ here'").unwrap(),
+            "'it''s a \\ here'"
+        );
+        assert!(expression("1 +").is_err());
+    }
+
+    #[test]
+    fn current_time_functions_are_the_standard_words() {
+        for (mysql, standard) in [
+            ("CURRENT_TIMESTAMP(6)", Some("CURRENT_TIMESTAMP")),
+            ("CURRENT_TIMESTAMP()", Some("CURRENT_TIMESTAMP")),
+            ("NOW()", Some("CURRENT_TIMESTAMP")),
+            ("CURDATE()", Some("CURRENT_DATE")),
+            ("CURTIME(6)", Some("CURRENT_TIME")),
+            ("CURRENT_DATE", Some("CURRENT_DATE")),
+            ("NOW() + 1", None),
+            ("LOWER('X')", None),
+        ] {
+            assert_eq!(current_time_alias(mysql), standard, "{mysql}");
+        }
+    }
+
+    #[test]
+    fn aliases_in_backticks_are_double_quoted() {
+        assert_eq!(
+            double_quoted("SELECT \"a\" AS `b``c` FROM \"t\" WHERE 'x' = 'y'"),
+            "SELECT \"a\" AS \"b`c\" FROM \"t\" WHERE 'x' = 'y'"
+        );
+    }
+}

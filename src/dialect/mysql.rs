@@ -727,3 +727,83 @@ fn column_list(columns: &[String]) -> String {
         .collect::<Vec<_>>()
         .join(", ")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::parse::parse_schema_sql;
+
+    fn table(sql: &str) -> Table {
+        let schema = parse_schema_sql(sql, std::path::Path::new("schema.sql")).unwrap();
+        schema.tables.into_values().next_back().unwrap()
+    }
+
+    #[test]
+    fn portable_text_gets_backticks_and_escaped_backslashes() {
+        assert_eq!(
+            mysql_text(r#""a""b" || 'it''s \ here' AND "x`y" > 1"#),
+            r#"`a"b` || 'it''s \\ here' AND `x``y` > 1"#
+        );
+    }
+
+    #[test]
+    fn foreign_keys_without_a_serving_index_get_one_named_after_them() {
+        let t = table(
+            "CREATE TABLE p (a INT, b INT, PRIMARY KEY (a, b));
+             CREATE TABLE t (
+                 a INT, b INT, c INT, d INT,
+                 PRIMARY KEY (c),
+                 CONSTRAINT fk_ab FOREIGN KEY (a, b) REFERENCES p (a, b),
+                 CONSTRAINT fk_b FOREIGN KEY (b, a) REFERENCES p (b, a),
+                 CONSTRAINT fk_b2 FOREIGN KEY (b, a) REFERENCES p (b, a),
+                 CONSTRAINT fk_c FOREIGN KEY (c, d) REFERENCES p (a, b)
+             );",
+        );
+        // fk_c: the primary key (c) is not (c, d); fk_b2 is served by fk_b's index.
+        assert_eq!(
+            implicit_foreign_key_indexes(&t),
+            [
+                ("fk_ab".to_string(), vec!["a".to_string(), "b".to_string()]),
+                ("fk_b".to_string(), vec!["b".to_string(), "a".to_string()]),
+                ("fk_c".to_string(), vec!["c".to_string(), "d".to_string()]),
+            ]
+        );
+        let served = table(
+            "CREATE TABLE p (a INT PRIMARY KEY);
+             CREATE TABLE t (a INT REFERENCES p, b INT, UNIQUE (a, b));",
+        );
+        assert!(implicit_foreign_key_indexes(&served).is_empty());
+    }
+
+    #[test]
+    fn defaults_follow_mysql_rules() {
+        assert_eq!(
+            default_sql("CURRENT_TIMESTAMP", "DATETIME(6)"),
+            "CURRENT_TIMESTAMP(6)"
+        );
+        assert_eq!(
+            default_sql("CURRENT_TIMESTAMP", "DATETIME"),
+            "CURRENT_TIMESTAMP"
+        );
+        assert_eq!(
+            default_sql("CURRENT_TIMESTAMP", "VARCHAR(30)"),
+            "(CURRENT_TIMESTAMP)"
+        );
+        assert_eq!(default_sql("CURRENT_DATE", "DATE"), "(CURRENT_DATE)");
+        assert_eq!(default_sql("'x'", "LONGTEXT"), "('x')");
+        assert_eq!(default_sql("-1", "INT"), "-1");
+        assert_eq!(default_sql("LOWER('X')", "VARCHAR(3)"), "(LOWER('X'))");
+    }
+
+    #[test]
+    fn foreign_key_types_must_match_but_strings_may_differ_in_length() {
+        assert!(similar_types("VARCHAR(2)", "VARCHAR(3)"));
+        assert!(similar_types("BIGINT", "BIGINT"));
+        assert!(!similar_types("INT", "BIGINT"));
+        assert!(!similar_types(
+            "VARCHAR(36)",
+            "CHAR(36) CHARACTER SET ascii"
+        ));
+        assert!(!similar_types("CHAR(36)", "CHAR(36) CHARACTER SET ascii"));
+    }
+}
