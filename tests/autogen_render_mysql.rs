@@ -88,7 +88,7 @@ fn create_table_maps_every_type_and_names_every_constraint() {
         `e` ENUM('a', 'b'),
         `computed` INT DEFAULT (2 * 3),
         `owner` BIGINT,
-        PRIMARY KEY (`id`),
+        PRIMARY KEY (`id`) COMMENT 'mb:name=pk_every type',
         CONSTRAINT `uq_every type_u` UNIQUE (`u`),
         CONSTRAINT `v set` CHECK (`v` <> '' OR `v` || 'x' = 'x'),
         CONSTRAINT `fk_every type_owner_user` FOREIGN KEY (`owner`) REFERENCES `user` (`id`) ON DELETE SET NULL ON UPDATE CASCADE
@@ -110,7 +110,8 @@ fn columns_are_modified_with_their_whole_definition() {
     insta::assert_snapshot!(render(r#"ALTER TABLE "user" ALTER COLUMN name TYPE VARCHAR(200)"#), @"ALTER TABLE `user` MODIFY COLUMN `name` VARCHAR(200) NOT NULL");
     insta::assert_snapshot!(render("ALTER TABLE post ALTER COLUMN title DROP NOT NULL, ALTER COLUMN title DROP DEFAULT"), @"ALTER TABLE `post` MODIFY COLUMN `title` VARCHAR(80)");
     insta::assert_snapshot!(render("ALTER TABLE post ALTER COLUMN body SET DEFAULT 'none'"), @"ALTER TABLE `post` MODIFY COLUMN `body` LONGTEXT DEFAULT ('none')");
-    insta::assert_snapshot!(render("ALTER TABLE post RENAME COLUMN body TO content"), @"ALTER TABLE `post` RENAME COLUMN `body` TO `content`");
+    insta::assert_snapshot!(render("ALTER TABLE post RENAME COLUMN title TO headline"), @"ALTER TABLE `post` RENAME COLUMN `title` TO `headline`");
+    insta::assert_snapshot!(render("ALTER TABLE post RENAME COLUMN body TO content"), @"ALTER TABLE `post` DROP CONSTRAINT `ck_post_body`, RENAME COLUMN `body` TO `content`, ADD CONSTRAINT `ck_post_body` CHECK (LENGTH(`content`) < 1000)");
     // What uses the column goes with it: MySQL would shrink the index instead, and
     // refuses to drop a column a check or a foreign key uses.
     insta::assert_snapshot!(render("ALTER TABLE post DROP COLUMN body"), @"ALTER TABLE `post` DROP CONSTRAINT `ck_post_body`, DROP COLUMN `body`");
@@ -120,7 +121,7 @@ fn columns_are_modified_with_their_whole_definition() {
 #[test]
 fn keys_keep_auto_increment_and_foreign_keys_keep_an_index() {
     insta::assert_snapshot!(render("ALTER TABLE counter DROP CONSTRAINT pk_counter"), @"ALTER TABLE `counter` DROP PRIMARY KEY, MODIFY COLUMN `id` INT NOT NULL");
-    insta::assert_snapshot!(render("ALTER TABLE note ADD PRIMARY KEY (n)"), @"ALTER TABLE `note` MODIFY COLUMN `n` INT NOT NULL AUTO_INCREMENT, ADD PRIMARY KEY (`n`)");
+    insta::assert_snapshot!(render("ALTER TABLE note ADD PRIMARY KEY (n)"), @"ALTER TABLE `note` MODIFY COLUMN `n` INT NOT NULL AUTO_INCREMENT, ADD PRIMARY KEY (`n`) COMMENT 'mb:name=pk_note'");
     insta::assert_snapshot!(render("ALTER TABLE tag ADD CONSTRAINT tag_label UNIQUE (label)"), @"ALTER TABLE `tag` ADD CONSTRAINT `tag_label` UNIQUE (`label`)");
     // InnoDB's index for a foreign key goes with it, or when another index serves…
     insta::assert_snapshot!(render("ALTER TABLE post DROP CONSTRAINT fk_post_user_id_user"), @"ALTER TABLE `post` DROP FOREIGN KEY `fk_post_user_id_user`, DROP INDEX `fk_post_user_id_user`");

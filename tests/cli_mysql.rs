@@ -213,3 +213,44 @@ fn each_op_is_one_statement_so_a_failed_upgrade_resumes_exactly() {
     p.ok(&["db", "downgrade", "base"]);
     assert!(p.tables().is_empty());
 }
+
+#[test]
+fn renames_keep_checks_indexes_and_foreign_keys() {
+    let Some(p) = mysql_project("renames_keep_checks_indexes_and_foreign_keys") else {
+        return;
+    };
+    users_revision(&p, "");
+    p.write_revision(
+        "bbb222",
+        "aaa111",
+        "orders",
+        "CREATE TABLE \"order\" (\"id\" INTEGER PRIMARY KEY, \"user_id\" INTEGER REFERENCES \"user\", \"qty\" INTEGER CHECK (\"qty\" > 0));\nCREATE INDEX \"ix_order_qty\" ON \"order\" (\"qty\" DESC);\n",
+        "DROP TABLE \"order\";\n",
+    );
+    p.write_revision(
+        "ccc333",
+        "bbb222",
+        "renames",
+        "ALTER TABLE \"order\" RENAME COLUMN \"qty\" TO \"quantity\";\nALTER TABLE \"order\" RENAME COLUMN \"user_id\" TO \"buyer\";\nALTER TABLE \"user\" RENAME TO \"person\";\n",
+        "ALTER TABLE \"person\" RENAME TO \"user\";\nALTER TABLE \"order\" RENAME COLUMN \"buyer\" TO \"user_id\";\nALTER TABLE \"order\" RENAME COLUMN \"quantity\" TO \"qty\";\n",
+    );
+    // The names of constraints and indexes stay what they were.
+    p.write(
+        "schema.sql",
+        r#"CREATE TABLE "person" ("id" INTEGER CONSTRAINT "pk_user" PRIMARY KEY, "email" VARCHAR(80));
+CREATE TABLE "order" (
+    "id" INTEGER PRIMARY KEY,
+    "buyer" INTEGER CONSTRAINT "fk_order_user_id_user" REFERENCES "person",
+    "quantity" INTEGER CONSTRAINT "ck_order_qty" CHECK ("quantity" > 0)
+);
+CREATE INDEX "ix_order_qty" ON "order" ("quantity" DESC);
+"#,
+    );
+    p.ok(&["db", "upgrade"]);
+    p.ok(&["db", "check", "--offline"]);
+    p.ok(&["db", "check"]);
+    p.execute("INSERT INTO \"person\" (\"email\") VALUES ('a@example.com')");
+    p.execute("INSERT INTO \"order\" (\"buyer\", \"quantity\") VALUES (1, 2)");
+    p.ok(&["db", "downgrade", "base"]);
+    assert!(p.tables().is_empty());
+}

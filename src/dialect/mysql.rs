@@ -13,6 +13,8 @@
 //!   check uses);
 //! - a single-column integer primary key is `AUTO_INCREMENT`; adding or dropping such a
 //!   key modifies the column too;
+//! - renaming a column drops the checks that use it and adds them back (MySQL 8 refuses
+//!   to rename a column a check uses);
 //! - InnoDB needs an index whose first columns are a foreign key's columns. When no
 //!   declared index serves, it creates one named after the foreign key; mb does the
 //!   same explicitly ([`implicit_foreign_key_indexes`]), dropping it with the foreign
@@ -27,10 +29,11 @@
 //! CHARACTER SET ascii`, JSON `JSON`; other types as written. Each reads back as the
 //! portable type (see `crate::backend::mysql_introspect`).
 //!
-//! Names MySQL does not keep are kept in index comments: a primary key not called
-//! `pk_<table>` has `COMMENT 'mb:name=<name>'` (MySQL calls every primary key PRIMARY),
-//! and a unique index made by `CREATE UNIQUE INDEX` has `COMMENT 'mb:index'` (MySQL keeps
-//! a unique constraint as a unique index too).
+//! Names MySQL does not keep are kept in index comments: a primary key has `COMMENT
+//! 'mb:name=<name>'` (MySQL calls every primary key PRIMARY; the comment stays when the
+//! table is renamed, as the name does on other databases), and a unique index made by
+//! `CREATE UNIQUE INDEX` has `COMMENT 'mb:index'` (MySQL keeps a unique constraint as a
+//! unique index too).
 //!
 //! Expressions, defaults and view queries are written with backticks and with
 //! backslashes in string literals escaped, so the output also runs in a plain `mysql`
@@ -51,7 +54,7 @@ use crate::ops::{Op, standard_sql};
 use crate::schema::expr::{DefaultKind, default_kind};
 use crate::schema::{
     Check, Column, ColumnType, FkAction, ForeignKey, Index, IndexKey, PrimaryKey, Schema, Table,
-    naming, quoted,
+    quoted,
 };
 use crate::{Error, Result};
 
@@ -59,7 +62,7 @@ const MYSQL: Dialect = Dialect::Mysql;
 
 /// The comment that marks a unique index created with `CREATE UNIQUE INDEX`.
 pub const UNIQUE_INDEX_COMMENT: &str = "mb:index";
-/// The comment prefix that keeps the name of a primary key not called `pk_<table>`.
+/// The comment prefix that keeps the name of a primary key.
 pub const PRIMARY_KEY_NAME_COMMENT: &str = "mb:name=";
 /// NUMERIC without precision: MySQL's largest DECIMAL.
 pub const UNBOUNDED_NUMERIC: &str = "DECIMAL(65,30)";
@@ -82,10 +85,15 @@ pub fn render(op: &Op, before: &Schema) -> Result<Rendered> {
             MYSQL.quote_ident(&view.name),
             mysql_text(&view.definition)
         )),
-        Op::DropTable { .. }
-        | Op::RenameTable { .. }
-        | Op::RenameColumn { .. }
-        | Op::DropView { .. } => standard_sql(MYSQL, op),
+        Op::DropTable { .. } | Op::RenameTable { .. } | Op::DropView { .. } => {
+            standard_sql(MYSQL, op)
+        }
+        Op::RenameColumn { table, from, to } => {
+            match (before.tables.get(table), after.tables.get(table)) {
+                (Some(old), Some(new)) => Some(rename_column(old, new, from, to).map_err(fail)?),
+                _ => None,
+            }
+        }
         Op::AlterColumn {
             table,
             column,
@@ -329,6 +337,35 @@ fn create_table(schema: &Schema, table: &Table) -> std::result::Result<String, S
     ))
 }
 
+/// `RENAME COLUMN`; MySQL 8 refuses to rename a column that a check uses, so such checks
+/// are dropped and added back with the new name in the same statement.
+fn rename_column(
+    old: &Table,
+    new: &Table,
+    from: &str,
+    to: &str,
+) -> std::result::Result<String, String> {
+    let q = |name: &str| MYSQL.quote_ident(name);
+    let changed: Vec<&Check> = new
+        .checks
+        .iter()
+        .filter(|c| !old.checks.contains(c))
+        .collect();
+    let mut clauses: Vec<String> = changed
+        .iter()
+        .map(|c| format!("DROP CONSTRAINT {}", q(&c.name)))
+        .collect();
+    clauses.push(format!("RENAME COLUMN {} TO {}", q(from), q(to)));
+    for check in changed {
+        clauses.push(format!("ADD {}", check_clause(new, check)?));
+    }
+    Ok(format!(
+        "ALTER TABLE {} {}",
+        q(&new.name),
+        clauses.join(", ")
+    ))
+}
+
 /// The statement that turns table `name` of `before` into the one of `after`.
 fn alter(
     before: &Schema,
@@ -548,17 +585,15 @@ pub fn implicit_foreign_key_indexes(table: &Table) -> Vec<(String, Vec<String>)>
     implicit
 }
 
-/// `PRIMARY KEY (…)`, with the name in a comment when it is not the conventional one.
+/// `PRIMARY KEY (…)` with its name in a comment: MySQL calls every primary key PRIMARY,
+/// and the comment stays when the table is renamed, as the name does elsewhere.
 fn primary_key_clause(table: &Table, pk: &PrimaryKey) -> std::result::Result<String, String> {
     check_keyable(table, &pk.columns)?;
-    let mut sql = format!("PRIMARY KEY ({})", column_list(&pk.columns));
-    if pk.name != naming::primary_key(&table.name) {
-        sql.push_str(&format!(
-            " COMMENT {}",
-            MYSQL.quote_literal(&format!("{PRIMARY_KEY_NAME_COMMENT}{}", pk.name))
-        ));
-    }
-    Ok(sql)
+    Ok(format!(
+        "PRIMARY KEY ({}) COMMENT {}",
+        column_list(&pk.columns),
+        MYSQL.quote_literal(&format!("{PRIMARY_KEY_NAME_COMMENT}{}", pk.name))
+    ))
 }
 
 /// `CONSTRAINT … CHECK (…)`; MySQL refuses checks on the auto-increment column.
