@@ -1,6 +1,7 @@
 //! What differs between the databases mb speaks to: quoting, and (in the submodules)
 //! how each schema operation is rendered as SQL for that database.
 
+pub mod mysql;
 pub mod postgres;
 pub mod sqlite;
 
@@ -79,10 +80,7 @@ impl Dialect {
         match self {
             Dialect::Sqlite => sqlite::render(op, before),
             Dialect::Postgres => postgres::render(op, before),
-            Dialect::Mysql => Err(crate::Error::database(format!(
-                "running schema operations on {} is not supported yet — use SQLite for now",
-                self.name()
-            ))),
+            Dialect::Mysql => mysql::render(op, before),
         }
     }
 

@@ -68,12 +68,6 @@ pub fn section_actions(
             continue;
         };
         let rendered = match render_for {
-            // Until schema operations are rendered for MySQL, they run there as written:
-            // mb's MySQL sessions read double quotes as identifiers.
-            Some(Dialect::Mysql) => Rendered {
-                statements: vec![statement.sql.clone()],
-                ..Rendered::default()
-            },
             Some(dialect) => dialect
                 .render(&op, schema)
                 .map_err(|e| located(statement.line, &e.message))?,

@@ -3,24 +3,27 @@
 //! quoting, and the types, defaults and checks one database accepts ([`Universe`]).
 //! Generated pairs are migratable with data: NOT NULL and key columns have defaults (the
 //! auto-increment key excepted), checks hold for the inserted value 1 and the defaults,
-//! and foreign-key columns (`f0`, `f1`) are nullable and left NULL.
+//! and foreign-key columns (`f0`, `f1`, of the referenced column's type) are nullable and
+//! left NULL.
 
 use proptest::prelude::*;
 
 const TABLES: [&str; 4] = ["t0", "order", "we\"ird t", "Grp"];
 const COLUMNS: [&str; 4] = ["c0", "c1", "group", "c 3"];
-/// What one database accepts: its types, their defaults, checks and an expression to
-/// index, and whether a foreign key needs integer columns on both sides.
+/// What one database accepts: its types, their defaults, checks, the index kinds it has.
 pub struct Universe {
     pub types: &'static [&'static str],
     /// Two defaults for a type of `types`.
     pub defaults: fn(&str) -> [&'static str; 2],
     /// Conditions on `{c}`, true for the value 1, for every default and for NULL.
     pub checks: &'static [&'static str],
-    /// The expression of the unique expression index, on `"c 3"`.
-    pub expression: &'static str,
-    /// PostgreSQL only lets a foreign key reference columns of a comparable type.
-    pub integer_references: bool,
+    /// The expression of the unique expression index, on `"c 3"`; `None` where the
+    /// database cannot index an expression.
+    pub expression: Option<&'static str>,
+    pub partial_indexes: bool,
+    /// Whether a single-column integer key other than `id` may have a default (MySQL's
+    /// auto-increment key takes none).
+    pub key_default: bool,
 }
 
 /// SQLite keeps any type and compares anything with anything.
@@ -43,8 +46,9 @@ pub const SQLITE: Universe = Universe {
         _ => ["1", "(2 + 3)"],
     },
     checks: &["{c} > 0", "length({c}) > 0", "{c} <> 'zzz'"],
-    expression: "lower(\"c 3\")",
-    integer_references: false,
+    expression: Some("lower(\"c 3\")"),
+    partial_indexes: true,
+    key_default: true,
 };
 
 /// PostgreSQL types its expressions: numbers and strings, which it converts into each
@@ -63,8 +67,35 @@ pub const POSTGRES: Universe = Universe {
         _ => ["1", "(2 + 3)"],
     },
     checks: &["{c} <> '7'", "length(CAST({c} AS TEXT)) < 50"],
-    expression: "lower(CAST(\"c 3\" AS TEXT))",
-    integer_references: true,
+    expression: Some("lower(CAST(\"c 3\" AS TEXT))"),
+    partial_indexes: true,
+    key_default: true,
+};
+
+/// MySQL can neither key TEXT and BLOB columns nor knows JSONB, and has no partial or
+/// (on MariaDB) expression indexes.
+pub const MYSQL: Universe = Universe {
+    types: &[
+        "INTEGER",
+        "BIGINT",
+        "VARCHAR(30)",
+        "VARCHAR(20)",
+        "NUMERIC(10, 2)",
+        "BOOLEAN",
+        "TIMESTAMP",
+        "DOUBLE PRECISION",
+        "SMALLINT",
+        "VARCHAR(40)",
+    ],
+    defaults: |ty| match ty {
+        "VARCHAR(20)" | "VARCHAR(30)" | "VARCHAR(40)" => ["'x'", "'it''s'"],
+        "TIMESTAMP" => ["CURRENT_TIMESTAMP", "'2020-01-01 00:00:00'"],
+        _ => ["1", "(2 + 3)"],
+    },
+    checks: &["{c} > 0", "length({c}) > 0", "{c} <> 'zzz'"],
+    expression: None,
+    partial_indexes: false,
+    key_default: false,
 };
 
 const ACTIONS: [&str; 4] = [
@@ -180,16 +211,6 @@ fn unique_of(spec: &TableSpec) -> Option<Vec<&'static str>> {
     }
 }
 
-/// Whether `column` of a table is INTEGER or BIGINT, as the `f0`/`f1` columns are.
-fn integer(u: &Universe, spec: &TableSpec, column: &str) -> bool {
-    column == "id"
-        || COLUMNS
-            .iter()
-            .position(|c| *c == column)
-            .and_then(|i| spec.columns[i].as_ref())
-            .is_some_and(|c| matches!(u.types[c.ty], "INTEGER" | "BIGINT"))
-}
-
 /// The columns foreign keys to this table reference: its primary key, else its unique.
 fn key_of(spec: &TableSpec) -> Option<Vec<&'static str>> {
     primary_key_of(spec).or_else(|| unique_of(spec))
@@ -224,7 +245,12 @@ fn schema_sql(u: &Universe, tables: &[Option<TableSpec>; 4]) -> String {
         for (c, column) in spec.columns.iter().enumerate() {
             let Some(column) = column else { continue };
             let mut line = format!("{} {}", q(COLUMNS[c]), u.types[column.ty]);
+            let auto_increment = !u.key_default
+                && primary_key == Some(vec!["c0"])
+                && c == 0
+                && matches!(u.types[column.ty], "INTEGER" | "BIGINT");
             let default = match column.default {
+                _ if auto_increment => None,
                 // Key candidates and NOT NULL columns need a value for existing rows.
                 None if c < 2 || !column.nullable => Some(0),
                 d => d,
@@ -263,16 +289,23 @@ fn schema_sql(u: &Universe, tables: &[Option<TableSpec>; 4]) -> String {
             else {
                 continue;
             };
-            if u.integer_references && !key.iter().all(|c| integer(u, target_spec, c)) {
-                continue;
-            }
             let local: Vec<String> = match key.len() {
                 1 => vec![format!("f{k}")],
                 _ if k == 0 => vec!["f0".into(), "f1".into()],
                 _ => continue,
             };
-            for column in &local {
-                lines.push(format!("{} INTEGER", q(column)));
+            // Of the referenced column's type, as PostgreSQL and MySQL want.
+            for (column, referenced) in local.iter().zip(&key) {
+                let ty = match *referenced {
+                    "id" if target_spec.id.is_some_and(|(bigint, _)| bigint) => "BIGINT",
+                    "id" => "INTEGER",
+                    c => COLUMNS
+                        .iter()
+                        .position(|n| *n == c)
+                        .and_then(|i| target_spec.columns[i].as_ref())
+                        .map_or("INTEGER", |spec| u.types[spec.ty]),
+                };
+                lines.push(format!("{} {ty}", q(column)));
             }
             let local: Vec<String> = local.iter().map(|c| q(c)).collect();
             let key: Vec<String> = key.iter().map(|c| q(c)).collect();
@@ -297,8 +330,10 @@ fn schema_sql(u: &Universe, tables: &[Option<TableSpec>; 4]) -> String {
         let index = match spec.index {
             1 if has(2) => Some(("", "(\"group\")".to_string())),
             2 if has(0) && has(3) => Some(("", "(\"c0\" DESC, \"c 3\")".to_string())),
-            3 if has(1) && has(2) => Some(("", "(\"c1\") WHERE \"group\" IS NOT NULL".to_string())),
-            4 if has(3) => Some(("UNIQUE ", format!("({})", u.expression))),
+            3 if has(1) && has(2) && u.partial_indexes => {
+                Some(("", "(\"c1\") WHERE \"group\" IS NOT NULL".to_string()))
+            }
+            4 if has(3) => u.expression.map(|e| ("UNIQUE ", format!("({e})"))),
             _ => None,
         };
         if let Some((unique, parts)) = index {
