@@ -121,7 +121,7 @@ fn mysql_migrate(backend: &mut dyn Backend, from: &Schema, to: &Schema) -> Resul
 }
 
 proptest! {
-    #![proptest_config(config(32))]
+    #![proptest_config(config(64))]
 
     /// Schemas only: MySQL converts (or refuses to convert) values between the random
     /// types by its own rules, which the SQLite test above covers for mb's part.

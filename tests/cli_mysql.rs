@@ -254,3 +254,54 @@ CREATE INDEX "ix_order_qty" ON "order" ("quantity" DESC);
     p.ok(&["db", "downgrade", "base"]);
     assert!(p.tables().is_empty());
 }
+
+#[test]
+fn comparing_without_the_privilege_to_create_says_which_one() {
+    let Some(p) = mysql_project("comparing_without_the_privilege_to_create_says_which_one") else {
+        return;
+    };
+    p.write(
+        "schema.sql",
+        "CREATE TABLE \"t\" (\"id\" INTEGER PRIMARY KEY, \"n\" INTEGER);\nCREATE VIEW \"v\" AS SELECT \"n\" FROM \"t\";\n",
+    );
+    p.ok(&["db", "migrate", "-m", "t", "--rev-id", "aaa111"]);
+    p.ok(&["db", "upgrade"]);
+    let server = p.server.as_ref().unwrap();
+    let user = format!("{}_ro", server.name);
+    let mut admin = server.connect();
+    admin.run(&format!("CREATE USER '{user}'@'%' IDENTIFIED BY 'pw'"));
+    admin.run(&format!(
+        "GRANT SELECT ON {}.* TO '{user}'@'%'",
+        server.name
+    ));
+    let mut url = url::Url::parse(&server.url).unwrap();
+    url.set_username(&user).unwrap();
+    url.set_password(Some("pw")).unwrap();
+    let check = || {
+        common::fails(
+            p.mb().args(["db", "check", "--database-url", url.as_str()]),
+            6,
+        )
+    };
+    let without_show_view = check();
+    admin.run(&format!(
+        "GRANT SHOW VIEW ON {}.* TO '{user}'@'%'",
+        server.name
+    ));
+    let message = check();
+    admin.run(&format!("DROP USER '{user}'@'%'"));
+    assert_eq!(
+        without_show_view,
+        format!(
+            "cannot read view \"v\" of MySQL database {}: MySQL shows a view's query only to its definer and to users with the SHOW VIEW privilege — grant SHOW VIEW on the database",
+            server.name
+        )
+    );
+    assert!(
+        message.starts_with(&format!(
+            "cannot compare the schema of MySQL database {}: CREATE VIEW command denied to user",
+            server.name
+        )) && message.ends_with("grant the user CREATE, CREATE VIEW and DROP on the database"),
+        "{message}"
+    );
+}

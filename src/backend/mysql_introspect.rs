@@ -54,6 +54,9 @@ use crate::schema::{
 };
 use crate::{Error, Result};
 
+/// MySQL's errors for a missing privilege: database, table, and command denied.
+const ACCESS_DENIED: [u16; 3] = [1044, 1142, 1227];
+
 /// Tables that are not the application's: mb's own, and the scratch objects of a
 /// comparison that was interrupted.
 const IGNORED_PREFIX: &str = "mb_";
@@ -300,6 +303,13 @@ impl<'a> Catalog<'a> {
                 continue;
             }
             let raw = field(&row, 1);
+            if raw.is_empty() {
+                return Err(Error::database(format!(
+                    "cannot read view {} of MySQL database {}: MySQL shows a view's query only to its definer and to users with the SHOW VIEW privilege — grant SHOW VIEW on the database",
+                    quoted(&name),
+                    self.database
+                )));
+            }
             let definition = self
                 .view_query(&raw)
                 .map_err(|why| unreadable(&format!("view {}", quoted(&name)), &why))?;
@@ -414,7 +424,7 @@ impl<'a> Catalog<'a> {
         let created = self
             .conn
             .query_drop(format!("CREATE VIEW {view} AS {}", mysql_text(definition)));
-        if created.is_err() {
+        if !self.scratch_created(created, "views")? {
             return Ok(None);
         }
         let read = self.rows(
@@ -518,12 +528,32 @@ impl<'a> Catalog<'a> {
         let created = self
             .conn
             .query_drop(format!("CREATE TABLE {table} ({})", lines.join(", ")));
-        if created.is_err() {
+        if !self.scratch_created(created, "tables")? {
             return Ok(None);
         }
         let read = self.read(Some(&name));
         self.drop_scratch("TABLE", &table)?;
         Ok(read?.tables.remove(&name))
+    }
+
+    /// Whether a scratch object was created. The database refusing the declared SQL
+    /// means it differs; the user lacking the privilege is an error, since comparing
+    /// without it would report differences that are not there.
+    fn scratch_created(
+        &self,
+        created: std::result::Result<(), ::mysql::Error>,
+        kind: &str,
+    ) -> Result<bool> {
+        match created {
+            Ok(()) => Ok(true),
+            Err(::mysql::Error::MySqlError(e)) if ACCESS_DENIED.contains(&e.code) => {
+                Err(Error::database(format!(
+                    "cannot compare the schema of MySQL database {}: {} — mb creates {kind} under scratch names (mb_tmp_…) to see how MySQL stores the declared ones; grant the user CREATE, CREATE VIEW and DROP on the database",
+                    self.database, e.message
+                )))
+            }
+            Err(_) => Ok(false),
+        }
     }
 
     fn drop_scratch(&mut self, kind: &str, quoted_name: &str) -> Result<()> {

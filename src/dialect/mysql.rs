@@ -67,6 +67,9 @@ pub const PRIMARY_KEY_NAME_COMMENT: &str = "mb:name=";
 /// NUMERIC without precision: MySQL's largest DECIMAL.
 pub const UNBOUNDED_NUMERIC: &str = "DECIMAL(65,30)";
 
+/// The statement that performs `op` on MySQL, given the schema `before` it; none when
+/// MySQL stores the result as it stored the schema before (a type change that maps to
+/// the same MySQL type).
 pub fn render(op: &Op, before: &Schema) -> Result<Rendered> {
     let fail = |reason: String| {
         let statement = op.to_sql();
@@ -99,11 +102,11 @@ pub fn render(op: &Op, before: &Schema) -> Result<Rendered> {
             column,
             change,
         } => {
-            let type_changes = |t: &Schema| {
-                let column = t.tables.get(table).and_then(|t| t.column(column));
+            let mysql_type = |s: &Schema| {
+                let column = s.tables.get(table).and_then(|t| t.column(column));
                 column.map(|c| column_type(&c.ty))
             };
-            if change.ty.is_some() && type_changes(before) != type_changes(&after) {
+            if change.ty.is_some() && mysql_type(before) != mysql_type(&after) {
                 refuse_type_change_under_foreign_key(before, table, column).map_err(fail)?;
             }
             alter(before, &after, table).map_err(fail)?
@@ -317,12 +320,7 @@ fn create_table(schema: &Schema, table: &Table) -> std::result::Result<String, S
         lines.push(primary_key_clause(table, pk)?);
     }
     for unique in &table.uniques {
-        check_keyable(table, &unique.columns)?;
-        lines.push(format!(
-            "CONSTRAINT {} UNIQUE ({})",
-            MYSQL.quote_ident(&unique.name),
-            column_list(&unique.columns)
-        ));
+        lines.push(unique_clause(table, unique)?);
     }
     for check in &table.checks {
         lines.push(check_clause(table, check)?);
@@ -335,6 +333,16 @@ fn create_table(schema: &Schema, table: &Table) -> std::result::Result<String, S
         MYSQL.quote_ident(&table.name),
         lines.join(",\n    ")
     ))
+}
+
+/// Fails when `table` has anything MySQL cannot have: an `ALTER TABLE` that leaves it so
+/// would fail (a column changed under a key or a check, a key made auto-increment).
+fn check_table(schema: &Schema, table: &Table) -> std::result::Result<(), String> {
+    create_table(schema, table)?;
+    for index in &table.indexes {
+        index_definition(table, index)?;
+    }
+    Ok(())
 }
 
 /// `RENAME COLUMN`; MySQL 8 refuses to rename a column that a check uses, so such checks
@@ -386,12 +394,7 @@ fn alter_table(
     new: &Table,
 ) -> std::result::Result<Option<String>, String> {
     let q = |name: &str| MYSQL.quote_ident(name);
-    // The statement fails if anything of the table after it is what MySQL cannot have
-    // (a column changed under a key or a check, a key made auto-increment).
-    create_table(schema, new)?;
-    for index in &new.indexes {
-        index_definition(new, index)?;
-    }
+    check_table(schema, new)?;
     let mut clauses: Vec<Clause> = Vec::new();
 
     // What goes: foreign keys and checks first, then keys and indexes, then columns.
@@ -458,18 +461,13 @@ fn alter_table(
         )));
     }
     for unique in new.uniques.iter().filter(|u| !old.uniques.contains(u)) {
-        check_keyable(new, &unique.columns)?;
         clauses.push(Clause::Other(format!(
-            "ADD CONSTRAINT {} UNIQUE ({})",
-            q(&unique.name),
-            column_list(&unique.columns)
+            "ADD {}",
+            unique_clause(new, unique)?
         )));
     }
     for index in new.indexes.iter().filter(|i| !old.indexes.contains(i)) {
-        clauses.push(Clause::AddIndex(
-            index_definition(new, index)?,
-            index.unique,
-        ));
+        clauses.push(Clause::AddIndex(index_definition(new, index)?));
     }
     for (name, columns) in new_implicit.iter().filter(|i| !old_implicit.contains(i)) {
         let index = Index {
@@ -484,7 +482,7 @@ fn alter_table(
             unique: false,
             where_clause: None,
         };
-        clauses.push(Clause::AddIndex(index_definition(new, &index)?, false));
+        clauses.push(Clause::AddIndex(index_definition(new, &index)?));
     }
     for check in new.checks.iter().filter(|c| !old.checks.contains(c)) {
         clauses.push(Clause::Other(format!("ADD {}", check_clause(new, check)?)));
@@ -505,11 +503,9 @@ fn alter_table(
         [] => None,
         // The familiar statements when the op needs nothing else.
         [Clause::DropIndex(name)] => Some(format!("DROP INDEX {} ON {table}", q(name))),
-        [Clause::AddIndex(definition, unique)] => Some(format!(
+        [Clause::AddIndex(index)] => Some(format!(
             "CREATE {}INDEX {} ON {table} {}",
-            if *unique { "UNIQUE " } else { "" },
-            definition.name,
-            definition.rest
+            index.unique, index.name, index.rest
         )),
         _ => Some(format!(
             "ALTER TABLE {table} {}",
@@ -526,12 +522,13 @@ fn alter_table(
 /// adds or drops an index reads as `CREATE INDEX` / `DROP INDEX`.
 enum Clause {
     DropIndex(String),
-    AddIndex(IndexDefinition, bool),
+    AddIndex(IndexDefinition),
     Other(String),
 }
 
-/// An index as `` `name` `` and `(parts) [COMMENT '…']``.
+/// An index as `UNIQUE ` (or nothing), `` `name` `` and `(parts) [COMMENT '…']`.
 struct IndexDefinition {
+    unique: &'static str,
     name: String,
     rest: String,
 }
@@ -540,12 +537,9 @@ impl Clause {
     fn sql(&self) -> String {
         match self {
             Clause::DropIndex(name) => format!("DROP INDEX {}", MYSQL.quote_ident(name)),
-            Clause::AddIndex(definition, unique) => format!(
-                "ADD {}INDEX {} {}",
-                if *unique { "UNIQUE " } else { "" },
-                definition.name,
-                definition.rest
-            ),
+            Clause::AddIndex(index) => {
+                format!("ADD {}INDEX {} {}", index.unique, index.name, index.rest)
+            }
             Clause::Other(sql) => sql.clone(),
         }
     }
@@ -593,6 +587,18 @@ fn primary_key_clause(table: &Table, pk: &PrimaryKey) -> std::result::Result<Str
         "PRIMARY KEY ({}) COMMENT {}",
         column_list(&pk.columns),
         MYSQL.quote_literal(&format!("{PRIMARY_KEY_NAME_COMMENT}{}", pk.name))
+    ))
+}
+
+fn unique_clause(
+    table: &Table,
+    unique: &crate::schema::UniqueConstraint,
+) -> std::result::Result<String, String> {
+    check_keyable(table, &unique.columns)?;
+    Ok(format!(
+        "CONSTRAINT {} UNIQUE ({})",
+        MYSQL.quote_ident(&unique.name),
+        column_list(&unique.columns)
     ))
 }
 
@@ -698,6 +704,7 @@ fn index_definition(table: &Table, index: &Index) -> std::result::Result<IndexDe
         ));
     }
     Ok(IndexDefinition {
+        unique: if index.unique { "UNIQUE " } else { "" },
         name: MYSQL.quote_ident(&index.name),
         rest,
     })
