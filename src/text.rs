@@ -15,6 +15,17 @@ pub fn plural_is(count: usize, noun: &str) -> String {
     format!("{} {verb}", plural(count, noun))
 }
 
+/// Bytes as lowercase hex digits.
+pub fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        out.push(DIGITS[usize::from(b >> 4)] as char);
+        out.push(DIGITS[usize::from(b & 15)] as char);
+    }
+    out
+}
+
 /// Text folded onto one line and cut to `max` characters, for one-line messages.
 pub fn one_line(text: &str, max: usize) -> String {
     let folded = text.split_whitespace().collect::<Vec<_>>().join(" ");
@@ -37,5 +48,6 @@ mod tests {
         assert_eq!(plural_is(2, "revision"), "2 revisions are");
         assert_eq!(one_line("a\n  b\tc", 10), "a b c");
         assert_eq!(one_line("abcdef", 3), "abc…");
+        assert_eq!(hex(&[0, 15, 16, 255]), "000f10ff");
     }
 }

@@ -206,9 +206,17 @@ fn revises_names_a_missing_revision() {
     let p = project();
     let file = p.write_revision("bbb222", "fff999", "orphan", "", "");
     let expected = format!(
-        "{}: 'Revises: fff999' names a revision that does not exist in {}",
-        file.clone(),
-        "migrations/versions"
+        "{file}: 'Revises: fff999' names a revision that does not exist in migrations/versions; restore that revision's file, or correct the line"
+    );
+    assert_upgrade_fails(&p, &[], 4, &expected);
+}
+
+#[test]
+fn revises_with_a_shortened_id_suggests_the_full_one() {
+    let p = project();
+    let file = p.write_revision("bbb222", "aaa", "short parent", "", "");
+    let expected = format!(
+        "{file}: 'Revises: aaa' names a revision that does not exist in migrations/versions; did you mean aaa111 (migrations/versions/aaa111_create_t_aaa111.sql)? write the full id"
     );
     assert_upgrade_fails(&p, &[], 4, &expected);
 }

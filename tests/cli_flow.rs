@@ -232,7 +232,7 @@ fn revision_head_base_starts_a_second_root() {
     let message = p.fails(&["db", "revision", "-m", "next"], 4);
     assert_eq!(
         message,
-        "the migrations have several heads (aaa111, bbb222); pass --head REV to choose the parent, or merge them first"
+        "the migrations have 2 heads (aaa111 (main), bbb222 (other root)); pass --head REV to choose the one the new revision builds on, or merge them first with `mb db merge heads`"
     );
 }
 

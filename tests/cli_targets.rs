@@ -149,7 +149,7 @@ fn a_malformed_target_is_an_error() {
     let p = project(Db::Sqlite);
     assert_eq!(
         p.fails(&["db", "upgrade", "a b"], 4),
-        "'a b' is not a revision target; use head, heads, base, a revision id (or a unique prefix of one), +N, -N or REV+N"
+        "'a b' is not a revision target; use head, heads, base, a revision id (or a unique prefix of one), a branch label, +N, -N, REV+N, REV-N, or LABEL@ before any of them"
     );
     assert!(!p.exists("app.db"));
 }
@@ -181,7 +181,7 @@ fn walking_past_a_head_is_an_error(db: Db) {
     let (_, message) = fails_after_progress(p.mb().args(["db", "upgrade", "cde444+1"]), 4);
     assert_eq!(
         message,
-        "cannot move 1: cde444 is a head, no revision comes after it"
+        "cannot move +1: cde444 is a head, no revision comes after it"
     );
 }
 
@@ -196,7 +196,7 @@ fn upgrade_and_downgrade_refuse_the_wrong_direction(db: Db) {
     let (_, message) = fails_after_progress(p.mb().args(["db", "downgrade", "+1"]), 4);
     assert_eq!(
         message,
-        "downgrade moves back; use base, -N or a revision id (upgrade moves forward)"
+        "downgrade moves back; use base, -N, a revision id or LABEL@base (upgrade moves forward)"
     );
     let (_, message) = fails_after_progress(p.mb().args(["db", "downgrade", "bcd333"]), 4);
     assert_eq!(
@@ -226,7 +226,7 @@ fn upgrade_heads_applies_every_branch_and_head_refuses_several(db: Db) {
     let (_, message) = fails_after_progress(p.mb().args(["db", "upgrade"]), 4);
     assert_eq!(
         message,
-        "the migrations have several heads (bbb222, ccc333); apply every branch with `mb db upgrade heads`, or merge them with a revision whose Revises: names them all"
+        "the migrations have 2 heads (bbb222 (create t_bbb222), ccc333 (create t_ccc333)); merge them into one with `mb db merge heads`, or apply every branch with `mb db upgrade heads`"
     );
     p.ok(&["db", "upgrade", "heads"]);
     assert_eq!(p.tables(), tables_of(&["aaa111", "bbb222", "ccc333"]));

@@ -116,8 +116,13 @@ fn version_table_holds_one_row_per_applied_head(db: Db) {
     p.ok(&["db", "upgrade"]);
     assert_eq!(p.version_rows(), ["ddd444"]);
     assert_eq!(
-        p.ok(&["db", "history"]).stdout.lines().next(),
-        Some("bbb222, ccc333 -> ddd444 (head) (mergepoint), merge")
+        p.ok(&["db", "history"]).stdout,
+        "* bbb222, ccc333 -> ddd444 (head) (mergepoint), merge\n\
+         |\\\n\
+         | * aaa111 -> ccc333, create t_ccc333\n\
+         * | aaa111 -> bbb222, create t_bbb222\n\
+         |/\n\
+         * <base> -> aaa111 (branchpoint), create t_aaa111\n"
     );
     p.ok(&["db", "downgrade", "-1"]);
     assert_eq!(p.version_rows(), ["bbb222", "ccc333"]);
@@ -269,7 +274,7 @@ fn history_range_errors() {
     let p = TestProject::with_chain(Db::Sqlite, &CHAIN);
     assert_eq!(
         p.fails(&["db", "history", "-r", "bbb222"], 4),
-        "'bbb222' is not a range; use START:END, e.g. base:head, -3:current or ae1027:"
+        "'bbb222' is not a range; use START:END, e.g. base:head, -3:current, ae1027: or email@base:email@head"
     );
     assert_eq!(
         p.fails(&["db", "history", "-r", "zzz:"], 4),

@@ -1,11 +1,10 @@
 //! One function per verb. Each finds the project, calls the library and prints.
 
-use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use super::output::Output;
-use super::{DbCommand, GlobalArgs, Resolution};
+use super::{DbCommand, GlobalArgs, NewRevisionArgs, Resolution};
 use crate::autogenerate;
 use crate::backend::{self, Connected, OpenMode};
 use crate::config::{self, ConfigFile, Overrides, Project};
@@ -13,14 +12,12 @@ use crate::ops::Op;
 use crate::runtime::offline_script;
 use crate::runtime::plan::{self, Direction, State};
 use crate::runtime::simulate::schema_after;
-use crate::runtime::version::AppliedRecord;
 use crate::runtime::{Migrator, Plan, Reporter, describe_heads};
 use crate::schema::Schema;
 use crate::schema::parse::parse_schema_sql;
-use crate::script::revision::parse_id;
-use crate::script::target::Target;
-use crate::script::{NewRevision, RevisionGraph, ScriptDirectory, new_revision_id};
-use crate::text::{plural, plural_is};
+use crate::script::target::{Point, Target};
+use crate::script::{NewRevision, RevisionGraph, ScriptDirectory};
+use crate::text::plural;
 use crate::{Error, Result};
 
 const STARTER_SCHEMA: &str =
@@ -34,9 +31,9 @@ const STARTER_SCHEMA: &str =
 ";
 
 pub struct Context {
-    cwd: PathBuf,
+    pub(super) cwd: PathBuf,
     overrides: Overrides,
-    out: Output,
+    pub(super) out: Output,
     lock_timeout: Duration,
 }
 
@@ -55,13 +52,15 @@ impl Context {
     pub fn run(&self, command: DbCommand) -> Result<i32> {
         match command {
             DbCommand::Check { offline } => return self.check(offline),
-            DbCommand::Migrate { message, rev_id } => self.migrate(&message, rev_id),
+            DbCommand::Migrate { message, new } => self.migrate(&message, &new),
             DbCommand::Init => self.init(),
-            DbCommand::Revision {
+            DbCommand::Revision { message, new } => self.revision(&message, &new),
+            DbCommand::Merge {
+                revisions,
                 message,
                 rev_id,
-                head,
-            } => self.revision(&message, rev_id, head),
+                branch_label,
+            } => self.merge(&revisions, message, rev_id, branch_label),
             DbCommand::Upgrade {
                 revision,
                 sql: true,
@@ -86,18 +85,20 @@ impl Context {
                 indicate_current,
             } => self.history(range.as_deref(), indicate_current),
             DbCommand::Heads => self.heads(),
+            DbCommand::Branches => self.branches(),
             DbCommand::Show { revision } => self.show(&revision),
+            DbCommand::Edit { revision } => self.edit(&revision),
         }
         .map(|()| 0)
     }
 
-    fn project(&self) -> Result<Project> {
+    pub(super) fn project(&self) -> Result<Project> {
         Project::discover(&self.cwd, &self.overrides)
     }
 
     /// The migrations, loaded through a path relative to the working directory when they
     /// are below it, so every message names files the way the user would type them.
-    fn scripts(&self, project: &Project) -> Result<ScriptDirectory> {
+    pub(super) fn scripts(&self, project: &Project) -> Result<ScriptDirectory> {
         let dir = match project.migrations_dir.strip_prefix(&self.cwd) {
             Ok(relative) if relative.as_os_str().is_empty() => Path::new("."),
             Ok(relative) => relative,
@@ -106,7 +107,7 @@ impl Context {
         ScriptDirectory::load(dir)
     }
 
-    fn path(&self, path: &Path) -> String {
+    pub(super) fn path(&self, path: &Path) -> String {
         Project::display_path(path, &self.cwd)
     }
 
@@ -123,7 +124,7 @@ impl Context {
     }
 
     /// A connection for reading: a missing SQLite file is not created.
-    fn connect_to_read(&self, project: &Project) -> Result<Connected> {
+    pub(super) fn connect_to_read(&self, project: &Project) -> Result<Connected> {
         let connected = backend::connect(&project.database_url, OpenMode::Read)?;
         self.out.detail(&format!(
             "Reading {} database {}",
@@ -183,7 +184,7 @@ impl Context {
         Ok(())
     }
 
-    fn migrator<'a>(
+    pub(super) fn migrator<'a>(
         &'a self,
         connected: &'a mut Connected,
         graph: &'a RevisionGraph,
@@ -266,48 +267,20 @@ impl Context {
         Ok(())
     }
 
-    fn revision(&self, message: &str, rev_id: Option<String>, head: Option<String>) -> Result<()> {
+    fn revision(&self, message: &str, args: &NewRevisionArgs) -> Result<()> {
         let project = self.project()?;
         let scripts = self.scripts(&project)?;
         let graph = &scripts.graph;
-        let parents = match head.as_deref().map(Target::parse).transpose()? {
-            None | Some(Target::Head) => {
-                let heads = graph.heads();
-                if heads.len() > 1 {
-                    return Err(Error::script(format!(
-                        "the migrations have several heads ({}); pass --head REV to choose the parent, or merge them first",
-                        graph.ids(&heads)
-                    )));
-                }
-                heads
-            }
-            Some(Target::Base) => Vec::new(),
-            Some(Target::Revision(id)) => vec![graph.resolve_id(&id)?],
-            Some(other) => {
-                return Err(Error::script(format!(
-                    "--head takes head, base or a revision id, not {other:?}"
-                )));
-            }
-        };
-        let id = match rev_id {
-            Some(id) => parse_id(&id).map_err(Error::script)?,
-            None => new_revision_id()?,
-        };
-        let new = NewRevision {
-            id,
-            message: message.to_string(),
-            parents: parents
-                .iter()
-                .map(|&i| graph.revision(i).id.clone())
-                .collect(),
-            create_date: now(),
-            ..NewRevision::default()
-        };
+        let placement = self.placement(graph, args)?;
+        let new = placement.new_revision(graph, message, args.rev_id.as_deref())?;
         let revision = scripts.write_revision(&new)?;
         self.out.print(&format!(
             "Generating {} ... done",
             self.path(&revision.path)
         ));
+        if let Some(note) = &placement.note {
+            self.out.info(note);
+        }
         Ok(())
     }
 
@@ -396,7 +369,7 @@ impl Context {
         let graph = &scripts.graph;
         let (from, to) = match (range.split_once(':'), direction) {
             (Some((from, to)), _) => (Target::parse(from)?, Target::parse(to)?),
-            (None, Direction::Up) => (Target::Base, Target::parse(range)?),
+            (None, Direction::Up) => (Target::at(Point::Base(0)), Target::parse(range)?),
             (None, Direction::Down) => {
                 return Err(Error::script(format!(
                     "downgrade --sql needs FROM:TO (there is no database to start from), e.g. head:base; got '{range}'"
@@ -420,7 +393,7 @@ impl Context {
     }
 
     /// The declared schema, parsed from the file mb.toml names.
-    fn declared_schema(&self, project: &Project) -> Result<Schema> {
+    pub(super) fn declared_schema(&self, project: &Project) -> Result<Schema> {
         let path = &project.schema_file;
         let text = match std::fs::read_to_string(path) {
             Ok(text) => text,
@@ -435,43 +408,14 @@ impl Context {
         parse_schema_sql(&text, Path::new(&self.path(path)))
     }
 
-    /// Refuses a database that is not at the single head: a revision generated from it
-    /// would repeat or undo what the pending revisions do.
-    fn require_head(&self, migrator: &mut Migrator, graph: &RevisionGraph) -> Result<()> {
-        let heads = graph.heads();
-        if heads.len() > 1 {
-            return Err(Error::script(format!(
-                "the migrations have several heads ({}); merge them into one before generating a revision",
-                graph.ids(&heads)
-            )));
-        }
-        let rows = migrator.read_heads()?;
-        let state = State::from_rows(graph, &rows)?;
-        let pending = plan::upgrade_plan(&state, &heads);
-        if pending.is_empty() {
-            return Ok(());
-        }
-        let names: Vec<String> = pending
-            .iter()
-            .map(|step| {
-                let revision = graph.revision(step.revision);
-                format!("{} ({})", revision.id, revision.message)
-            })
-            .collect();
-        Err(Error::script(format!(
-            "Target database is not up to date: {} not applied ({}); run `mb db upgrade` first",
-            plural_is(pending.len(), "revision"),
-            names.join(", ")
-        )))
-    }
-
-    fn migrate(&self, message: &str, rev_id: Option<String>) -> Result<()> {
+    fn migrate(&self, message: &str, args: &NewRevisionArgs) -> Result<()> {
         let project = self.project()?;
         let scripts = self.scripts(&project)?;
         let graph = &scripts.graph;
+        let placement = self.placement(graph, args)?;
         let declared = self.declared_schema(&project)?;
         let mut connected = self.connect_to_read(&project)?;
-        self.require_head(&mut self.migrator(&mut connected, graph), graph)?;
+        self.require_up_to_date(&mut self.migrator(&mut connected, graph), graph)?;
         let live = live_schema(&mut connected, graph, &declared)?;
         let up = autogenerate::diff(&live, &declared);
         if up.is_empty() {
@@ -484,28 +428,19 @@ impl Context {
         for op in &up {
             self.out.info(&format!("Detected {}", op.summary()));
         }
-        let id = match rev_id {
-            Some(id) => parse_id(&id).map_err(Error::script)?,
-            None => new_revision_id()?,
-        };
         let new = NewRevision {
-            id,
-            message: message.to_string(),
-            parents: graph
-                .heads()
-                .iter()
-                .map(|&i| graph.revision(i).id.clone())
-                .collect(),
-            create_date: now(),
             upgrades,
             downgrades,
-            ..NewRevision::default()
+            ..placement.new_revision(graph, message, args.rev_id.as_deref())?
         };
         let revision = scripts.write_revision(&new)?;
         self.out.print(&format!(
             "Generating {} ... done",
             self.path(&revision.path)
         ));
+        if let Some(note) = &placement.note {
+            self.out.info(note);
+        }
         for warning in warnings {
             self.out.warn(&format!(
                 "warning: {warning}; review the revision before upgrading"
@@ -524,9 +459,9 @@ impl Context {
         let heads = graph.heads();
         if heads.len() > 1 {
             self.out.print(&format!(
-                "The migrations have {} heads ({}): merge them into one revision so every database ends at the same schema.",
+                "The migrations have {} heads ({}); every database must end at one schema, so merge them: `mb db merge heads -m \"merge\"`, then `mb db upgrade`.",
                 heads.len(),
-                graph.ids(&heads)
+                graph.described(heads.iter().copied())
             ));
             return Ok(1);
         }
@@ -538,7 +473,9 @@ impl Context {
             )
         } else {
             let mut connected = self.connect_to_read(&project)?;
-            if let Err(e) = self.require_head(&mut self.migrator(&mut connected, graph), graph) {
+            if let Err(e) =
+                self.require_up_to_date(&mut self.migrator(&mut connected, graph), graph)
+            {
                 self.out.print(&e.message);
                 return Ok(1);
             }
@@ -569,251 +506,6 @@ impl Context {
         }
         Ok(1)
     }
-
-    fn current(&self) -> Result<()> {
-        let project = self.project()?;
-        let scripts = self.scripts(&project)?;
-        let graph = &scripts.graph;
-        let mut connected = self.connect_to_read(&project)?;
-        let location = connected.backend.location();
-        let mut migrator = self.migrator(&mut connected, graph);
-        let rows = migrator.read_heads()?;
-        let records = migrator.applied_records()?;
-        let changed = migrator.changed_scripts()?;
-        let partly = migrator.read_progress()?.map(|found| {
-            format!(
-                "warning: {}; run the rest with `mb db {} --resume`, or record what you did by hand with `mb db resolve done` or `mb db resolve undone`",
-                migrator.describe_progress(&found),
-                match found.direction {
-                    Direction::Up => "upgrade",
-                    Direction::Down => "downgrade",
-                }
-            )
-        });
-        if rows.is_empty() {
-            self.out.info(&format!(
-                "The database {location} is at base: no revision applied."
-            ));
-        }
-        let graph_heads: BTreeSet<usize> = graph.heads().into_iter().collect();
-        for row in &rows {
-            let Some(i) = graph.find(row) else {
-                self.out.print(&format!("{row} (not in the migrations)"));
-                continue;
-            };
-            if self.out.verbose() {
-                self.print_details(graph, i, &graph_heads, &BTreeSet::from([i]), Some(&records));
-            } else {
-                self.out.print(&format!(
-                    "{row}{}",
-                    if graph_heads.contains(&i) {
-                        " (head)"
-                    } else {
-                        ""
-                    }
-                ));
-            }
-        }
-        for change in changed {
-            let revision = graph.revision(change.revision);
-            self.out.warn(&format!(
-                "warning: {} was edited after revision {} was applied (checksum {} then, {} now)",
-                self.path(&revision.path),
-                revision.id,
-                &change.applied_checksum[..12.min(change.applied_checksum.len())],
-                &revision.checksum()[..12]
-            ));
-        }
-        if let Some(warning) = partly {
-            self.out.warn(&warning);
-        }
-        Ok(())
-    }
-
-    fn history(&self, range: Option<&str>, indicate_current: bool) -> Result<()> {
-        let project = self.project()?;
-        let scripts = self.scripts(&project)?;
-        let graph = &scripts.graph;
-        let needs_database =
-            indicate_current || range.is_some_and(|r| r.contains("current") || r.starts_with('-'));
-        let (current, records) = if needs_database {
-            let mut connected = self.connect_to_read(&project)?;
-            let mut migrator = self.migrator(&mut connected, graph);
-            let state = migrator.state()?;
-            (
-                Some((state.applied.clone(), state.heads.clone())),
-                Some(migrator.applied_records()?),
-            )
-        } else {
-            (None, None)
-        };
-        let in_range = history_range(graph, range, current.as_ref().map(|c| &c.1))?;
-        let graph_heads: BTreeSet<usize> = graph.heads().into_iter().collect();
-        let (applied, current_heads) = match (&current, indicate_current) {
-            (Some((applied, heads)), true) => (Some(applied), heads.clone()),
-            _ => (None, BTreeSet::new()),
-        };
-        for i in (0..graph.len()).rev().filter(|&i| in_range[i]) {
-            if self.out.verbose() {
-                self.print_details(
-                    graph,
-                    i,
-                    &graph_heads,
-                    &current_heads,
-                    records.as_ref().filter(|_| indicate_current),
-                );
-                continue;
-            }
-            let revision = graph.revision(i);
-            let parents = graph.parents(i);
-            let from = if parents.is_empty() {
-                "<base>".to_string()
-            } else {
-                graph.ids(parents)
-            };
-            let mut marks = self.marks(graph, i, &graph_heads, &current_heads);
-            if applied.is_some_and(|a| a[i]) && !current_heads.contains(&i) {
-                marks.push_str(" (applied)");
-            }
-            self.out.print(&format!(
-                "{from} -> {}{marks}, {}",
-                revision.id, revision.message
-            ));
-        }
-        Ok(())
-    }
-
-    fn heads(&self) -> Result<()> {
-        let project = self.project()?;
-        let scripts = self.scripts(&project)?;
-        let graph = &scripts.graph;
-        let heads: BTreeSet<usize> = graph.heads().into_iter().collect();
-        for &i in &heads {
-            if self.out.verbose() {
-                self.print_details(graph, i, &heads, &BTreeSet::new(), None);
-            } else {
-                self.out.print(&format!("{} (head)", graph.revision(i).id));
-            }
-        }
-        Ok(())
-    }
-
-    fn show(&self, target: &str) -> Result<()> {
-        let project = self.project()?;
-        let scripts = self.scripts(&project)?;
-        let graph = &scripts.graph;
-        let heads: BTreeSet<usize> = graph.heads().into_iter().collect();
-        let index = match Target::parse(target)? {
-            Target::Revision(id) => graph.resolve_id(&id)?,
-            Target::FromRevision(id, steps) => graph
-                .walk(Some(graph.resolve_id(&id)?), steps)?
-                .ok_or_else(|| {
-                    Error::script(format!("{target} is base, which is not a revision"))
-                })?,
-            Target::Head | Target::Heads if heads.len() == 1 => *heads.first().expect("one head"),
-            Target::Head | Target::Heads => {
-                return Err(Error::script(format!(
-                    "the migrations have several heads ({}); show one of them by id",
-                    graph.ids(&heads.iter().copied().collect::<Vec<_>>())
-                )));
-            }
-            _ => {
-                return Err(Error::script(format!(
-                    "show takes a revision id or head, not '{target}'"
-                )));
-            }
-        };
-        self.print_details(graph, index, &heads, &BTreeSet::new(), None);
-        self.out.print(graph.revision(index).text.trim_end());
-        Ok(())
-    }
-
-    fn marks(
-        &self,
-        graph: &RevisionGraph,
-        i: usize,
-        heads: &BTreeSet<usize>,
-        current: &BTreeSet<usize>,
-    ) -> String {
-        let mut marks = String::new();
-        if heads.contains(&i) {
-            marks.push_str(" (head)");
-        }
-        if current.contains(&i) {
-            marks.push_str(" (current)");
-        }
-        if graph.children(i).len() > 1 {
-            marks.push_str(" (branchpoint)");
-        }
-        if graph.parents(i).len() > 1 {
-            marks.push_str(" (mergepoint)");
-        }
-        marks
-    }
-
-    /// Alembic's verbose block: Rev, Parent, Path, dates, then the message.
-    fn print_details(
-        &self,
-        graph: &RevisionGraph,
-        i: usize,
-        heads: &BTreeSet<usize>,
-        current: &BTreeSet<usize>,
-        records: Option<&HashMap<String, AppliedRecord>>,
-    ) {
-        let revision = graph.revision(i);
-        let parents = graph.parents(i);
-        let mut lines = vec![
-            format!(
-                "Rev: {}{}",
-                revision.id,
-                self.marks(graph, i, heads, current)
-            ),
-            format!(
-                "{}: {}",
-                if parents.len() > 1 {
-                    "Merges"
-                } else {
-                    "Parent"
-                },
-                if parents.is_empty() {
-                    "<base>".into()
-                } else {
-                    graph.ids(parents)
-                }
-            ),
-        ];
-        if !revision.branch_labels.is_empty() {
-            lines.push(format!(
-                "Branch names: {}",
-                revision.branch_labels.join(", ")
-            ));
-        }
-        if !revision.depends_on.is_empty() {
-            lines.push(format!(
-                "Also depends on: {}",
-                revision.depends_on.join(", ")
-            ));
-        }
-        lines.push(format!("Path: {}", self.path(&revision.path)));
-        if let Some(date) = &revision.create_date {
-            lines.push(format!("Create Date: {date}"));
-        }
-        if let Some(record) = records.and_then(|r| r.get(&revision.id)) {
-            let verdict = match &record.checksum {
-                Some(sum) if *sum == revision.checksum() => "file unchanged since",
-                Some(_) => "FILE CHANGED since it was applied",
-                None => "no checksum recorded",
-            };
-            lines.push(format!(
-                "Applied: {} UTC by {} in {} ms ({verdict})",
-                record.applied_at, record.operation, record.duration_ms
-            ));
-        }
-        lines.push(String::new());
-        lines.push(format!("    {}", revision.message));
-        lines.push(String::new());
-        self.out.print(&lines.join("\n"));
-    }
 }
 
 /// The schema of a database at head, compared through the database with the declared
@@ -826,64 +518,6 @@ fn live_schema(
     let backend = &mut connected.backend;
     let built = schema_after(graph, &graph.ancestors(&graph.heads()), backend.dialect())?;
     backend.introspect_against(&[declared, &built])
-}
-
-/// The revisions `-r START:END` selects: descendants of START that are ancestors of END.
-fn history_range(
-    graph: &RevisionGraph,
-    range: Option<&str>,
-    current: Option<&BTreeSet<usize>>,
-) -> Result<Vec<bool>> {
-    let Some(range) = range else {
-        return Ok(vec![true; graph.len()]);
-    };
-    let Some((start, end)) = range.split_once(':') else {
-        return Err(Error::script(format!(
-            "'{range}' is not a range; use START:END, e.g. base:head, -3:current or ae1027:"
-        )));
-    };
-    let current: Vec<usize> = current
-        .map(|c| c.iter().copied().collect())
-        .unwrap_or_default();
-    let endpoint = |text: &str, default_all: bool| -> Result<Option<Vec<usize>>> {
-        Ok(match text.trim() {
-            "" if default_all => None,
-            "" | "base" => Some(Vec::new()),
-            "head" | "heads" => None,
-            "current" => Some(current.clone()),
-            other => match Target::parse(other)? {
-                Target::Revision(id) => Some(vec![graph.resolve_id(&id)?]),
-                Target::FromRevision(id, steps) => Some(
-                    graph
-                        .walk(Some(graph.resolve_id(&id)?), steps)?
-                        .into_iter()
-                        .collect(),
-                ),
-                Target::Relative(steps) => {
-                    let [head] = current.as_slice() else {
-                        return Err(Error::script(format!(
-                            "'{other}' counts from the current revision, and the database has {} current heads",
-                            current.len()
-                        )));
-                    };
-                    Some(graph.walk(Some(*head), steps)?.into_iter().collect())
-                }
-                _ => None,
-            },
-        })
-    };
-    let below_end = match endpoint(end, true)? {
-        None => vec![true; graph.len()],
-        Some(end) => graph.ancestors(&end),
-    };
-    let above_start = match endpoint(start, true)? {
-        None => vec![true; graph.len()],
-        Some(start) if start.is_empty() => vec![true; graph.len()],
-        Some(start) => graph.descendants(&start),
-    };
-    Ok((0..graph.len())
-        .map(|i| below_end[i] && above_start[i])
-        .collect())
 }
 
 /// `path` relative to `root` when it is below it, for writing into mb.toml.
@@ -907,7 +541,7 @@ fn write_new_file(path: &Path, text: &str) -> Result<()> {
 }
 
 /// A creation date as Alembic writes it, in local time.
-fn now() -> String {
+pub(super) fn now() -> String {
     chrono::Local::now()
         .format("%Y-%m-%d %H:%M:%S%.6f")
         .to_string()

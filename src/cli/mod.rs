@@ -2,6 +2,8 @@
 //! the library; this layer finds the project, connects, and formats results.
 
 mod commands;
+mod draw;
+mod graph;
 mod output;
 
 use std::path::PathBuf;
@@ -68,7 +70,11 @@ const DB_EXAMPLES: &str = "Examples:
   mb db history -i                 list revisions, marking the applied ones
   mb db current -v                 show where the database is, in detail
   mb db heads                      list the newest revision(s) of the migrations
-  mb db show e517                  print a revision (by unique id prefix)";
+  mb db branches                   list branch points and the branches leaving them
+  mb db merge heads -m \"merge\"     join every head in one merge revision
+  mb db upgrade email@head         apply one branch, labelled with --branch-label email
+  mb db show e517                  print a revision (by unique id prefix)
+  mb db edit head                  open a revision in $EDITOR";
 
 #[derive(Subcommand, Debug)]
 #[command(after_help = DB_EXAMPLES)]
@@ -78,30 +84,43 @@ enum DbCommand {
     Init,
     /// Write an empty revision file to fill in by hand
     #[command(
-        after_help = "Examples:\n  mb db revision -m \"seed roles\"\n  mb db revision -m \"hotfix\" --head ae1027a6acf"
+        after_help = "Examples:\n  mb db revision -m \"seed roles\"\n  mb db revision -m \"hotfix\" --head ae1027a6acf\n  mb db revision -m \"audit tables\" --head base --branch-label audit\n  mb db revision -m \"use audit\" --depends-on audit"
     )]
     Revision {
         /// What the revision does; becomes its first header line and file name
         #[arg(short, long, default_value = "empty message")]
         message: String,
-        /// Use this revision id instead of a random one
-        #[arg(long, value_name = "ID")]
-        rev_id: Option<String>,
-        /// The revision to build on (default: the single head; `base` starts a new root)
-        #[arg(long, value_name = "REV")]
-        head: Option<String>,
+        #[command(flatten)]
+        new: NewRevisionArgs,
     },
     /// Write a revision from the differences between schema.sql and the database
     #[command(
-        after_help = "The database must be at head. Nothing is written when nothing changed.\nExamples:\n  mb db migrate -m \"posts table\"\n  mb db migrate -m \"add email\" --rev-id 0002_email"
+        after_help = "The database must be at the head (with several heads: at every head). Nothing is written when nothing changed.\nExamples:\n  mb db migrate -m \"posts table\"\n  mb db migrate -m \"add email\" --rev-id 0002_email\n  mb db migrate -m \"add email\" --branch-label email\n  mb db migrate -m \"more email\" --head email@head   (with several heads)"
     )]
     Migrate {
         /// What the revision does; becomes its first header line and file name
         #[arg(short, long, default_value = "empty message")]
         message: String,
+        #[command(flatten)]
+        new: NewRevisionArgs,
+    },
+    /// Write a merge revision that joins several heads into one
+    #[command(
+        after_help = "Examples:\n  mb db merge heads -m \"merge email and posts\"\n  mb db merge 1c2d3e 7f8e9d -m \"merge\"\n  mb db merge heads --branch-label release_2"
+    )]
+    Merge {
+        /// The revisions to merge: `heads` (every head), or two or more revisions
+        #[arg(required = true, value_name = "REV")]
+        revisions: Vec<String>,
+        /// What the merge is for (default: "merge" and the ids)
+        #[arg(short, long)]
+        message: Option<String>,
         /// Use this revision id instead of a random one
         #[arg(long, value_name = "ID")]
         rev_id: Option<String>,
+        /// A name for the branch that starts at the merge (for targets like LABEL@head)
+        #[arg(long, value_name = "LABEL")]
+        branch_label: Option<String>,
     },
     /// Exit 1 when schema.sql and the database (or, offline, the migrations) disagree
     #[command(
@@ -114,7 +133,7 @@ enum DbCommand {
     },
     /// Apply revisions up to a target (default: head)
     #[command(
-        after_help = "Targets: head, heads, a revision id or unique prefix, +N, REV+N\nExamples:\n  mb db upgrade\n  mb db upgrade +2\n  mb db upgrade ae1027\n  mb db upgrade --sql > upgrade.sql        print the SQL instead of running it\n  mb db upgrade --sql e517276bb1c2:head"
+        after_help = "Targets: head, heads, a revision id or unique prefix, +N, REV+N, LABEL@head, LABEL@+1\nExamples:\n  mb db upgrade\n  mb db upgrade +2\n  mb db upgrade ae1027\n  mb db upgrade heads                      every branch, when there are several heads\n  mb db upgrade email@head                 one branch\n  mb db upgrade --sql > upgrade.sql        print the SQL instead of running it\n  mb db upgrade --sql e517276bb1c2:head"
     )]
     Upgrade {
         /// Target revision (with --sql also FROM:TO)
@@ -129,7 +148,7 @@ enum DbCommand {
     },
     /// Undo revisions down to a target (default: -1, the last one)
     #[command(
-        after_help = "Targets: -N, base, a revision id or unique prefix, REV-N\nExamples:\n  mb db downgrade\n  mb db downgrade -2\n  mb db downgrade base\n  mb db downgrade --sql head:base        print the SQL instead of running it"
+        after_help = "Targets: -N, base, a revision id or unique prefix, REV-N, LABEL@-1, LABEL@base\nExamples:\n  mb db downgrade\n  mb db downgrade -2\n  mb db downgrade base\n  mb db downgrade e517276bb1c2             back to a branch point: both branches come down\n  mb db downgrade email@base               only the email branch comes down\n  mb db downgrade --sql head:base        print the SQL instead of running it"
     )]
     Downgrade {
         /// Target revision (with --sql: FROM:TO)
@@ -166,7 +185,7 @@ enum DbCommand {
     Current,
     /// List revisions, newest first
     #[command(
-        after_help = "Examples:\n  mb db history\n  mb db history -i -r base:current\n  mb db history -r -3:"
+        after_help = "With branches, a graph is drawn beside the revisions.\nExamples:\n  mb db history\n  mb db history -i -r base:current\n  mb db history -r -3:current\n  mb db history -r ae1027:\n  mb db history -r email@base:email@head"
     )]
     History {
         /// Only revisions in START:END (base, head(s), current, a revision, -N from current)
@@ -182,13 +201,42 @@ enum DbCommand {
         indicate_current: bool,
     },
     /// Show the head revision(s) of the migrations
+    #[command(after_help = "Example:\n  mb db heads -v")]
     Heads,
+    /// Show the branch points and the branches that leave them
+    #[command(after_help = "Example:\n  mb db branches -v")]
+    Branches,
     /// Show one revision: its header and its SQL
-    #[command(after_help = "Example:\n  mb db show head")]
+    #[command(after_help = "Examples:\n  mb db show head\n  mb db show email@head")]
     Show {
-        /// Revision id, unique prefix, or head
+        /// Revision id, unique prefix, branch label, head, LABEL@head, REV-1
         revision: String,
     },
+    /// Open a revision file in $EDITOR (or $VISUAL)
+    #[command(
+        after_help = "EDITOR may carry arguments, e.g. EDITOR=\"code --wait\".\nExamples:\n  mb db edit head\n  mb db edit ae10"
+    )]
+    Edit {
+        /// Revision id, unique prefix, branch label, head, LABEL@head, REV-1
+        revision: String,
+    },
+}
+
+/// Where `revision` and `migrate` put the new revision.
+#[derive(Args, Debug)]
+struct NewRevisionArgs {
+    /// Use this revision id instead of a random one
+    #[arg(long, value_name = "ID")]
+    rev_id: Option<String>,
+    /// The revision to build on (default: the single head; `base` starts a new root)
+    #[arg(long, value_name = "REV")]
+    head: Option<String>,
+    /// A name for the branch that starts at the new revision (for targets like LABEL@head)
+    #[arg(long, value_name = "LABEL")]
+    branch_label: Option<String>,
+    /// Revisions (or branch labels) of other branches that must be applied first
+    #[arg(long, value_name = "REV", value_delimiter = ',')]
+    depends_on: Vec<String>,
 }
 
 /// What `mb db resolve` records.

@@ -444,7 +444,7 @@ impl Migrator<'_> {
                         Direction::Up => (state.up(index), Operation::Stamp),
                         Direction::Down => (state.down(index), Operation::Unstamp),
                     };
-                    record_step(m.backend, graph, &step, operation, 0)?;
+                    record_step(m.backend, graph, &step, operation, 0, &rows)?;
                 }
                 progress::clear(m.backend, &found.revision)?;
                 Ok(state.heads.clone())
@@ -562,7 +562,7 @@ impl Migrator<'_> {
             self.backend.set_foreign_keys(false)?;
         }
         let outcome = self.backend.begin().map_err(StepError::Failed).and_then(|()| {
-            self.check_heads(step)?;
+            let rows = self.check_heads(step)?;
             for action in actions {
                 if let Err((sql, message)) = self.execute(action)? {
                     let outcome = self.rolled_back(step);
@@ -581,7 +581,7 @@ impl Migrator<'_> {
                     ))));
                 }
             }
-            self.finish_step(step, started)
+            self.finish_step(step, started, &rows)
         });
         let finished = finish(self.backend, outcome);
         if foreign_keys_off {
@@ -604,7 +604,7 @@ impl Migrator<'_> {
         progress::ensure_table(self.backend)?;
         self.backend.begin()?;
         let claimed = (|| {
-            self.check_heads(step)?;
+            let rows = self.check_heads(step)?;
             match progress::read(self.backend)? {
                 None => progress::start(
                     self.backend,
@@ -632,9 +632,10 @@ impl Migrator<'_> {
                     )));
                 }
             }
-            Ok(())
+            Ok(rows)
         })();
-        finish(self.backend, claimed)?;
+        // The lock keeps the rows as they are until the step is recorded.
+        let rows = finish(self.backend, claimed)?;
         // Each statement commits together with its progress record (a DDL statement on
         // MySQL commits by itself just before), so the record is exact after a failure.
         // A no-transaction revision's statements must run outside any transaction.
@@ -658,7 +659,7 @@ impl Migrator<'_> {
         }
         self.backend.begin()?;
         let finished = self
-            .finish_step(step, started)
+            .finish_step(step, started, &rows)
             .and_then(|()| Ok(progress::clear(self.backend, &revision.id)?));
         finish(self.backend, finished)
     }
@@ -751,19 +752,24 @@ impl Migrator<'_> {
         )
     }
 
-    /// Fails with a conflict when the version rows are not what the plan expected.
-    fn check_heads(&mut self, step: &Step) -> Result<(), StepError> {
-        let graph = self.graph;
+    /// Fails with a conflict when the version rows do not stand for what the plan
+    /// expected; returns the rows as they are.
+    fn check_heads(&mut self, step: &Step) -> Result<Vec<String>, StepError> {
         let rows = version::read_heads(self.backend)?;
-        let actual: BTreeSet<usize> = rows.iter().filter_map(|id| graph.find(id)).collect();
-        if actual != step.heads_before || actual.len() != rows.len() {
-            return Err(StepError::Conflict { done: 0 });
+        match State::from_rows(self.graph, &rows) {
+            Ok(state) if state.heads == step.heads_before => Ok(rows),
+            _ => Err(StepError::Conflict { done: 0 }),
         }
-        Ok(())
     }
 
-    /// The version-table update and the history entry of a step.
-    fn finish_step(&mut self, step: &Step, started: Instant) -> Result<(), StepError> {
+    /// The version-table update and the history entry of a step; `rows` are the
+    /// version rows before it.
+    fn finish_step(
+        &mut self,
+        step: &Step,
+        started: Instant,
+        rows: &[String],
+    ) -> Result<(), StepError> {
         let operation = match step.direction {
             Direction::Up => Operation::Upgrade,
             Direction::Down => Operation::Downgrade,
@@ -775,6 +781,7 @@ impl Migrator<'_> {
             step,
             operation,
             elapsed,
+            rows,
         )?)
     }
 }
@@ -793,21 +800,33 @@ impl From<Error> for StepError {
     }
 }
 
-/// Moves the version rows as `step` says and logs `operation` of its revision.
+/// Replaces the version rows `rows` with the heads after `step` and logs `operation` of
+/// its revision. Going from the rows as they are (not as the plan normalized them) also
+/// removes a row that another row implies, which a hand-made table may have.
 fn record_step(
     backend: &mut dyn Backend,
     graph: &RevisionGraph,
     step: &Step,
     operation: Operation,
     duration_ms: u128,
+    rows: &[String],
 ) -> Result<()> {
-    let (delete, insert) = step.head_changes();
-    let ids = |list: Vec<usize>| {
-        list.into_iter()
-            .map(|i| graph.revision(i).id.as_str())
-            .collect::<Vec<_>>()
-    };
-    version::update_heads(backend, &ids(delete), &ids(insert))?;
+    let after: Vec<&str> = step
+        .heads_after
+        .iter()
+        .map(|&i| graph.revision(i).id.as_str())
+        .collect();
+    let delete: Vec<&str> = rows
+        .iter()
+        .map(String::as_str)
+        .filter(|row| !after.contains(row))
+        .collect();
+    let insert: Vec<&str> = after
+        .iter()
+        .copied()
+        .filter(|id| !rows.iter().any(|row| row == id))
+        .collect();
+    version::update_heads(backend, &delete, &insert)?;
     let revision = graph.revision(step.revision);
     version::record(
         backend,

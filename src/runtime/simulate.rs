@@ -3,6 +3,7 @@
 //! The same walk renders what a step runs on the target database, so `upgrade --sql`,
 //! `check --offline` and a real upgrade see the same schema.
 
+use crate::autogenerate;
 use crate::dialect::{Dialect, Rendered};
 use crate::ops::Op;
 use crate::schema::Schema;
@@ -85,8 +86,17 @@ pub fn section_actions(
 
 /// The schema after the up sections of every revision in `applied`, in graph order.
 pub fn schema_after(graph: &RevisionGraph, applied: &Marks, tokenizer: Dialect) -> Result<Schema> {
+    schema_of(graph, (0..graph.len()).filter(|&i| applied[i]), tokenizer)
+}
+
+/// The schema after the up sections of `revisions`, in the order given.
+fn schema_of(
+    graph: &RevisionGraph,
+    revisions: impl Iterator<Item = usize>,
+    tokenizer: Dialect,
+) -> Result<Schema> {
     let mut schema = Schema::default();
-    for i in (0..graph.len()).filter(|&i| applied[i]) {
+    for i in revisions {
         section_actions(
             graph.revision(i),
             Direction::Up,
@@ -96,4 +106,55 @@ pub fn schema_after(graph: &RevisionGraph, applied: &Marks, tokenizer: Dialect) 
         )?;
     }
     Ok(schema)
+}
+
+/// What goes wrong when the branches a merge joins run in either order, as they do on
+/// databases that had one branch before the other: the revisions that only one parent
+/// brings are applied branch by branch, first to last and last to first, after what the
+/// parents share. `None` when both orders give the same schema; otherwise what happens
+/// and what to do about it.
+pub fn merge_conflict(
+    graph: &RevisionGraph,
+    parents: &[usize],
+    tokenizer: Dialect,
+) -> Option<String> {
+    let below: Vec<Marks> = parents.iter().map(|&p| graph.ancestors(&[p])).collect();
+    let count = |i: usize| below.iter().filter(|marks| marks[i]).count();
+    let shared: Vec<usize> = (0..graph.len()).filter(|&i| count(i) > 1).collect();
+    let only: Vec<Vec<usize>> = below
+        .iter()
+        .map(|marks| {
+            (0..graph.len())
+                .filter(|&i| marks[i] && count(i) == 1)
+                .collect()
+        })
+        .collect();
+    let run = |branches: Vec<&Vec<usize>>| {
+        let order = shared.iter().chain(branches.into_iter().flatten()).copied();
+        schema_of(graph, order, tokenizer)
+    };
+    let cannot = |first: usize, e: Error| {
+        format!(
+            "with {} applied first, {}; change the branches' revisions so that both can run in either order",
+            graph.revision(first).id,
+            e.message
+        )
+    };
+    match (run(only.iter().collect()), run(only.iter().rev().collect())) {
+        (Err(e), _) => Some(cannot(parents[0], e)),
+        (_, Err(e)) => Some(cannot(parents[parents.len() - 1], e)),
+        (Ok(forward), Ok(backward)) => {
+            let differences = autogenerate::diff(&forward, &backward);
+            (!differences.is_empty()).then(|| {
+                format!(
+                    "they end at different schemas depending on which runs first ({}); change the branches' revisions so that they agree",
+                    differences
+                        .iter()
+                        .map(|op| op.summary())
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                )
+            })
+        }
+    }
 }

@@ -1,8 +1,11 @@
 //! The revision graph: revisions are nodes, `Revises:` edges point at parents (several
 //! for a merge), `Depends On:` edges at revisions of other branches. Revisions are kept
-//! in topological order, so "parents first" is simply ascending index order.
+//! in topological order, so "parents first" is simply ascending index order; the order
+//! finishes one branch before starting the next, so plans and history read branch by
+//! branch.
 
 use std::collections::{BTreeSet, HashMap};
+use std::path::Path;
 
 use super::revision::Revision;
 use crate::text::plural;
@@ -12,6 +15,8 @@ use crate::{Error, Result};
 pub struct RevisionGraph {
     revisions: Vec<Revision>,
     index: HashMap<String, usize>,
+    /// Branch label -> the revision that carries it.
+    labels: HashMap<String, usize>,
     parents: Vec<Vec<usize>>,
     dependencies: Vec<Vec<usize>>,
     children: Vec<Vec<usize>>,
@@ -20,6 +25,41 @@ pub struct RevisionGraph {
 
 /// A set of revisions, by index.
 pub type Marks = Vec<bool>;
+
+/// The part of the graph a branch selector names, for targets such as `LABEL@head`.
+#[derive(Debug, Clone)]
+pub struct Scope {
+    /// The selector as typed.
+    pub name: String,
+    /// A label's branch, or the line through a revision.
+    pub kind: ScopeKind,
+    /// The revisions on the branch.
+    pub members: Marks,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScopeKind {
+    /// `LABEL@…`: the branch that starts at the labelled revision: it and everything
+    /// built on it.
+    Label(usize),
+    /// `REV@…`: the line through a revision: it, everything built on it, and its
+    /// ancestors back to the nearest branch point, merge point or base (Alembic's rule).
+    Line(usize),
+}
+
+impl Scope {
+    /// `branch email (from 1a2b…)` / `the line of 1a2b…`, for messages.
+    pub fn describe(&self, graph: &RevisionGraph) -> String {
+        match self.kind {
+            ScopeKind::Label(start) => format!(
+                "branch {} (which starts at {})",
+                self.name,
+                graph.revision(start).id
+            ),
+            ScopeKind::Line(rev) => format!("the line of {}", graph.revision(rev).id),
+        }
+    }
+}
 
 impl RevisionGraph {
     /// Builds the graph; `revisions` should come in a stable order (by file name) so that
@@ -37,31 +77,69 @@ impl RevisionGraph {
             }
             by_id.insert(&revision.id, i);
         }
-        let resolve = |revision: &Revision, ids: &[String], header: &str| -> Result<Vec<usize>> {
-            ids.iter()
-                .map(|id| {
-                    by_id.get(id.as_str()).copied().ok_or_else(|| {
-                        Error::script(format!(
-                            "{}: '{header}: {id}' names a revision that does not exist in {}",
-                            revision.path.display(),
-                            revision
-                                .path
-                                .parent()
-                                .map(|p| p.display().to_string())
-                                .unwrap_or_default()
-                        ))
-                    })
-                })
-                .collect()
+        let mut by_label: HashMap<&str, usize> = HashMap::new();
+        for (i, revision) in revisions.iter().enumerate() {
+            for label in &revision.branch_labels {
+                if let Some(&other) = by_label.get(label.as_str()) {
+                    return Err(Error::script(format!(
+                        "branch label {label} is claimed by two files: {} and {}; a label names one branch, so rename one of them",
+                        revisions[other].path.display(),
+                        revision.path.display()
+                    )));
+                }
+                if let Some(&other) = by_id.get(label.as_str()) {
+                    return Err(Error::script(format!(
+                        "{}: branch label {label} is also the id of the revision in {}; rename the label",
+                        revision.path.display(),
+                        revisions[other].path.display()
+                    )));
+                }
+                by_label.insert(label, i);
+            }
+        }
+        let missing = |revision: &Revision, header: &str, id: &str, what: &str| {
+            let dir = revision.path.parent().unwrap_or(Path::new(""));
+            let similar: Vec<usize> = (0..revisions.len())
+                .filter(|&i| revisions[i].id.starts_with(id))
+                .collect();
+            let fix = match similar.as_slice() {
+                [one] => format!(
+                    "did you mean {} ({})? write the full id",
+                    revisions[*one].id,
+                    revisions[*one].path.display()
+                ),
+                _ => "restore that revision's file, or correct the line".into(),
+            };
+            Error::script(format!(
+                "{}: '{header}: {id}' names {what} that does not exist in {}; {fix}",
+                revision.path.display(),
+                dir.display()
+            ))
         };
         let mut parents = Vec::with_capacity(revisions.len());
         let mut dependencies = Vec::with_capacity(revisions.len());
         for revision in &revisions {
-            parents.push(resolve(revision, &revision.parents, "Revises")?);
-            dependencies.push(resolve(revision, &revision.depends_on, "Depends On")?);
+            let mut own = Vec::with_capacity(revision.parents.len());
+            for id in &revision.parents {
+                own.push(
+                    *by_id
+                        .get(id.as_str())
+                        .ok_or_else(|| missing(revision, "Revises", id, "a revision"))?,
+                );
+            }
+            parents.push(own);
+            let mut own = Vec::with_capacity(revision.depends_on.len());
+            for id in &revision.depends_on {
+                let found = by_id.get(id.as_str()).or_else(|| by_label.get(id.as_str()));
+                own.push(*found.ok_or_else(|| {
+                    missing(revision, "Depends On", id, "a revision or branch label")
+                })?);
+            }
+            dependencies.push(own);
         }
         let order = topological_order(&revisions, &parents, &dependencies)?;
         drop(by_id);
+        drop(by_label);
         // Re-index everything in topological order.
         let mut new_position = vec![0; revisions.len()];
         for (position, &old) in order.iter().enumerate() {
@@ -97,9 +175,15 @@ impl RevisionGraph {
             .enumerate()
             .map(|(i, r)| (r.id.clone(), i))
             .collect();
+        let labels = revisions
+            .iter()
+            .enumerate()
+            .flat_map(|(i, r)| r.branch_labels.iter().map(move |l| (l.clone(), i)))
+            .collect();
         Ok(RevisionGraph {
             revisions,
             index,
+            labels,
             parents,
             dependencies,
             children,
@@ -122,15 +206,35 @@ impl RevisionGraph {
     pub fn find(&self, id: &str) -> Option<usize> {
         self.index.get(id).copied()
     }
+    /// The revision that carries branch label `label`.
+    pub fn find_label(&self, label: &str) -> Option<usize> {
+        self.labels.get(label).copied()
+    }
     pub fn parents(&self, i: usize) -> &[usize] {
         &self.parents[i]
     }
     pub fn children(&self, i: usize) -> &[usize] {
         &self.children[i]
     }
+    pub fn dependencies(&self, i: usize) -> &[usize] {
+        &self.dependencies[i]
+    }
+    pub fn dependents(&self, i: usize) -> &[usize] {
+        &self.dependents[i]
+    }
     /// What must be applied before `i`: its parents and its dependencies.
     pub fn requirements(&self, i: usize) -> impl Iterator<Item = &usize> {
         self.parents[i].iter().chain(&self.dependencies[i])
+    }
+    /// What cannot stay applied without `i`: its children and its dependents.
+    pub fn built_on(&self, i: usize) -> impl Iterator<Item = &usize> {
+        self.children[i].iter().chain(&self.dependents[i])
+    }
+    pub fn is_branch_point(&self, i: usize) -> bool {
+        self.children[i].len() > 1
+    }
+    pub fn is_merge_point(&self, i: usize) -> bool {
+        self.parents[i].len() > 1
     }
 
     /// Revisions no other revision revises.
@@ -140,18 +244,27 @@ impl RevisionGraph {
             .collect()
     }
 
+    /// Revisions that revise none.
+    pub fn bases(&self) -> Vec<usize> {
+        (0..self.len())
+            .filter(|&i| self.parents[i].is_empty())
+            .collect()
+    }
+
     /// `start` and everything it needs: parents and dependencies, transitively.
     pub fn ancestors(&self, start: &[usize]) -> Marks {
-        self.closure(start, |i| {
-            self.parents[i].iter().chain(&self.dependencies[i])
-        })
+        self.closure(start, |i| self.requirements(i))
     }
 
     /// `start` and everything built on it: children and dependents, transitively.
     pub fn descendants(&self, start: &[usize]) -> Marks {
-        self.closure(start, |i| {
-            self.children[i].iter().chain(&self.dependents[i])
-        })
+        self.closure(start, |i| self.built_on(i))
+    }
+
+    /// `start` and what revises it, transitively: the line above it, without what only
+    /// depends on it.
+    pub fn descendants_by_revises(&self, start: usize) -> Marks {
+        self.closure(&[start], |i| self.children[i].iter())
     }
 
     fn closure<'a, I>(&'a self, start: &[usize], next: impl Fn(usize) -> I) -> Marks
@@ -168,21 +281,78 @@ impl RevisionGraph {
         marks
     }
 
-    /// The revisions in `marks` that no other marked revision revises: what the version
-    /// table holds for that set of applied revisions.
+    /// The fewest revisions that imply everything in `marks`: the marked revisions that no
+    /// other marked revision revises or depends on. This is what the version table holds
+    /// for that set of applied revisions, as Alembic keeps `alembic_version`.
     pub fn heads_of(&self, marks: &Marks) -> BTreeSet<usize> {
         (0..self.len())
-            .filter(|&i| marks[i] && !self.children[i].iter().any(|&c| marks[c]))
+            .filter(|&i| marks[i] && !self.built_on(i).any(|&c| marks[c]))
             .collect()
     }
 
-    /// A full id, or a prefix of exactly one id.
+    /// The branch a selector names: a branch label, else a revision (full id or prefix).
+    pub fn scope(&self, selector: &str) -> Result<Scope> {
+        let kind = match self.find_label(selector) {
+            Some(start) => ScopeKind::Label(start),
+            None => match self.resolve_id(selector) {
+                Ok(rev) => ScopeKind::Line(rev),
+                Err(e) if e.message.contains("is ambiguous") => return Err(e),
+                Err(_) => {
+                    return Err(Error::script(format!(
+                        "no branch label or revision '{selector}' in the migrations; {}",
+                        self.known_labels()
+                    )));
+                }
+            },
+        };
+        let members = match kind {
+            ScopeKind::Label(start) => self.descendants_by_revises(start),
+            ScopeKind::Line(rev) => {
+                let mut members = self.descendants_by_revises(rev);
+                // Down a straight line of single parents with single children.
+                let mut at = rev;
+                while let [parent] = self.parents[at][..] {
+                    if self.children[parent].len() > 1 || self.parents[parent].len() > 1 {
+                        break;
+                    }
+                    members[parent] = true;
+                    at = parent;
+                }
+                members
+            }
+        };
+        Ok(Scope {
+            name: selector.to_string(),
+            kind,
+            members,
+        })
+    }
+
+    /// `the labels are: a, b` or a hint to add one, for messages.
+    pub fn known_labels(&self) -> String {
+        let mut labels: Vec<&str> = self.labels.keys().map(String::as_str).collect();
+        labels.sort_unstable();
+        if labels.is_empty() {
+            "no revision has a branch label (`mb db branches` shows the branches)".into()
+        } else {
+            format!("the branch labels are: {}", labels.join(", "))
+        }
+    }
+
+    /// A full id, a branch label (the revision that carries it), or a prefix of exactly
+    /// one id.
     pub fn resolve_id(&self, text: &str) -> Result<usize> {
-        if let Some(i) = self.find(text) {
+        self.resolve_among(text, None)
+    }
+
+    /// Like [`resolve_id`](Self::resolve_id), with prefixes matched only among `allowed`
+    /// when given (so `LABEL@ab` finds the `ab…` on that branch).
+    pub fn resolve_among(&self, text: &str, allowed: Option<&Marks>) -> Result<usize> {
+        if let Some(i) = self.find(text).or_else(|| self.find_label(text)) {
             return Ok(i);
         }
         let candidates: Vec<usize> = (0..self.len())
-            .filter(|&i| self.revisions[i].id.starts_with(text))
+            .filter(|&i| allowed.is_none_or(|a| a[i]) && self.revisions[i].id.starts_with(text))
             .collect();
         match candidates.as_slice() {
             [one] => Ok(*one),
@@ -199,42 +369,67 @@ impl RevisionGraph {
         }
     }
 
-    /// Walks `steps` revisions from `from`: forward through children when positive,
-    /// back through parents when negative. Each step must be unambiguous.
-    pub fn walk(&self, from: Option<usize>, steps: i64) -> Result<Option<usize>> {
+    /// Walks `steps` revisions from `from` (`None`: the base, or the start of `scope`):
+    /// forward through children when positive, back through parents when negative,
+    /// staying on `scope` when given. Each step must be unambiguous.
+    pub fn walk(
+        &self,
+        from: Option<usize>,
+        steps: i64,
+        scope: Option<&Scope>,
+    ) -> Result<Option<usize>> {
+        let inside = |i: &usize| scope.is_none_or(|s| s.members[*i]);
+        let on = scope
+            .map(|s| format!(" on {}", s.describe(self)))
+            .unwrap_or_default();
         let mut at = from;
         for taken in 0..steps.unsigned_abs() {
             let next: Vec<usize> = match (at, steps > 0) {
-                (Some(i), true) => self.children[i].clone(),
-                (Some(i), false) => self.parents[i].clone(),
+                (Some(i), true) => self.children[i].iter().copied().filter(inside).collect(),
+                (Some(i), false) => self.parents[i].iter().copied().filter(inside).collect(),
                 (None, true) => (0..self.len())
-                    .filter(|&i| self.parents[i].is_empty())
+                    .filter(|i| inside(i) && !self.parents[*i].iter().any(inside))
                     .collect(),
                 (None, false) => Vec::new(),
             };
             let from_name = at.map_or("base".to_string(), |i| self.revisions[i].id.clone());
+            let moved = if taken > 0 {
+                format!(" ({} moved)", plural(taken as usize, "step"))
+            } else {
+                String::new()
+            };
+            let signed = if steps > 0 {
+                format!("+{steps}")
+            } else {
+                steps.to_string()
+            };
             at = match next.as_slice() {
                 [one] => Some(*one),
                 [] if steps < 0 && at.is_some() => None,
+                [] if steps > 0 && at.is_none() => {
+                    return Err(Error::script(format!(
+                        "cannot move {signed}: there are no revisions{on}"
+                    )));
+                }
+                [] if steps > 0 && scope.is_none() => {
+                    return Err(Error::script(format!(
+                        "cannot move {signed}: {from_name} is a head, no revision comes after it{moved}"
+                    )));
+                }
                 [] if steps > 0 => {
                     return Err(Error::script(format!(
-                        "cannot move {steps}: {from_name} is a head, no revision comes after it{}",
-                        if taken > 0 {
-                            format!(" ({} moved)", plural(taken as usize, "step"))
-                        } else {
-                            String::new()
-                        }
+                        "cannot move {signed}{on}: nothing on it comes after {from_name}{moved}"
                     )));
                 }
                 [] => {
                     return Err(Error::script(format!(
-                        "cannot move {steps}: only {} come before the starting revision",
+                        "cannot move {signed}{on}: the starting revision has only {} below it",
                         plural(taken as usize, "revision")
                     )));
                 }
                 many => {
                     return Err(Error::script(format!(
-                        "moving {steps} is ambiguous at {from_name}: it leads to {}; name the revision instead",
+                        "moving {signed}{on} is ambiguous at {from_name}: it leads to {}; name the revision instead",
                         self.ids(many)
                     )));
                 }
@@ -251,10 +446,20 @@ impl RevisionGraph {
             .collect::<Vec<_>>()
             .join(", ")
     }
+
+    /// `ae10… (message)` joined for messages.
+    pub fn described(&self, indices: impl IntoIterator<Item = usize>) -> String {
+        indices
+            .into_iter()
+            .map(|i| format!("{} ({})", self.revisions[i].id, self.revisions[i].message))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
 }
 
-/// Kahn's algorithm, taking the earliest file first among revisions that are ready, so
-/// the order is stable. A cycle is reported with the files on it.
+/// Kahn's algorithm with a stack: after a revision, the revisions it made ready come
+/// next, so one branch is finished before the next one starts. Ties go to the earlier
+/// file, so the order is stable. A cycle is reported with the files on it.
 fn topological_order(
     revisions: &[Revision],
     parents: &[Vec<usize>],
@@ -269,16 +474,19 @@ fn topological_order(
             unblocks[p].push(i);
         }
     }
-    let mut ready: BTreeSet<usize> = (0..n).filter(|&i| waiting_on[i] == 0).collect();
+    let mut ready: Vec<usize> = (0..n).rev().filter(|&i| waiting_on[i] == 0).collect();
     let mut order = Vec::with_capacity(n);
-    while let Some(i) = ready.pop_first() {
+    while let Some(i) = ready.pop() {
         order.push(i);
+        let before = ready.len();
         for &c in &unblocks[i] {
             waiting_on[c] -= 1;
             if waiting_on[c] == 0 {
-                ready.insert(c);
+                ready.push(c);
             }
         }
+        // The earliest file among those just made ready goes first.
+        ready[before..].sort_unstable_by(|a, b| b.cmp(a));
     }
     if order.len() == n {
         return Ok(order);
@@ -312,22 +520,32 @@ fn topological_order(
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use std::path::Path;
 
-    /// Builds a graph from `(id, parents, depends_on)` triples.
-    pub(crate) fn graph(spec: &[(&str, &[&str], &[&str])]) -> Result<RevisionGraph> {
+    /// Builds a graph from lines `id [< parent…] [^ dependency…] [# label…]`, given in
+    /// file order.
+    pub(crate) fn build(spec: &[&str]) -> Result<RevisionGraph> {
         let revisions = spec
             .iter()
-            .map(|(id, parents, deps)| {
+            .map(|line| {
+                let (line, labels) = line.split_once('#').unwrap_or((line, ""));
+                let (line, deps) = line.split_once('^').unwrap_or((line, ""));
+                let (id, parents) = line.split_once('<').unwrap_or((line, ""));
+                let list = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(", ");
+                let id = id.trim();
                 let text = format!(
-                    "-- {id}\n-- Revision ID: {id}\n-- Revises: {}\n-- Depends On: {}\n-- migrate:up\n-- migrate:down\n",
-                    parents.join(", "),
-                    deps.join(", ")
+                    "-- {id}\n-- Revision ID: {id}\n-- Revises: {}\n-- Depends On: {}\n-- Branch Labels: {}\n-- migrate:up\n-- migrate:down\n",
+                    list(parents),
+                    list(deps),
+                    list(labels)
                 );
                 Revision::parse(&text, Path::new(&format!("v/{id}.sql"))).unwrap()
             })
             .collect();
         RevisionGraph::new(revisions)
+    }
+
+    pub(crate) fn g(spec: &[&str]) -> RevisionGraph {
+        build(spec).unwrap()
     }
 
     fn ids(g: &RevisionGraph, marks: &Marks) -> Vec<String> {
@@ -337,45 +555,66 @@ pub(crate) mod tests {
             .collect()
     }
 
+    fn order(g: &RevisionGraph) -> Vec<&str> {
+        g.revisions().iter().map(|r| r.id.as_str()).collect()
+    }
+
+    fn find(g: &RevisionGraph, id: &str) -> usize {
+        g.find(id).unwrap()
+    }
+
     #[test]
     fn orders_parents_first_whatever_the_file_order() {
-        let g = graph(&[("c", &["b"], &[]), ("a", &[], &[]), ("b", &["a"], &[])]).unwrap();
-        let order: Vec<_> = g.revisions().iter().map(|r| r.id.as_str()).collect();
-        assert_eq!(order, vec!["a", "b", "c"]);
+        let g = g(&["c < b", "a", "b < a"]);
+        assert_eq!(order(&g), ["a", "b", "c"]);
         assert_eq!(g.ids(&g.heads()), "c");
     }
 
     #[test]
-    fn ancestors_and_descendants_follow_merges_and_dependencies() {
-        let g = graph(&[
-            ("a", &[], &[]),
-            ("b1", &["a"], &[]),
-            ("b2", &["a"], &[]),
-            ("m", &["b1", "b2"], &[]),
-            ("x", &[], &[]),
-            ("y", &["x"], &["b1"]),
-        ])
-        .unwrap();
-        assert_eq!(
-            ids(&g, &g.ancestors(&[g.find("m").unwrap()])),
-            ["a", "b1", "b2", "m"]
-        );
-        assert_eq!(
-            ids(&g, &g.ancestors(&[g.find("y").unwrap()])),
-            ["a", "b1", "x", "y"]
-        );
-        assert_eq!(
-            ids(&g, &g.descendants(&[g.find("b1").unwrap()])),
-            ["b1", "m", "y"]
-        );
-        assert_eq!(g.ids(&g.heads()), "m, y");
+    fn the_order_finishes_one_branch_before_the_next() {
+        let g = g(&["a", "b1 < a", "b2 < a", "c1 < b1", "c2 < b2", "m < c1 c2"]);
+        assert_eq!(order(&g), ["a", "b1", "c1", "b2", "c2", "m"]);
+        // Separate roots too, each to its end.
+        let g = self::g(&["x", "y", "x2 < x", "y2 < y"]);
+        assert_eq!(order(&g), ["x", "x2", "y", "y2"]);
+        assert_eq!(g.ids(&g.bases()), "x, y");
     }
 
     #[test]
-    fn partial_ids_resolve_when_unique() {
-        let g = graph(&[("abc123", &[], &[]), ("abd456", &["abc123"], &[])]).unwrap();
+    fn ancestors_and_descendants_follow_merges_and_dependencies() {
+        let g = g(&["a", "b1 < a", "b2 < a", "m < b1 b2", "x", "y < x ^ b1"]);
+        assert_eq!(
+            ids(&g, &g.ancestors(&[find(&g, "m")])),
+            ["a", "b1", "b2", "m"]
+        );
+        assert_eq!(
+            ids(&g, &g.ancestors(&[find(&g, "y")])),
+            ["a", "b1", "x", "y"]
+        );
+        assert_eq!(ids(&g, &g.descendants(&[find(&g, "b1")])), ["b1", "m", "y"]);
+        assert_eq!(
+            ids(&g, &g.descendants_by_revises(find(&g, "b1"))),
+            ["b1", "m"]
+        );
+        assert_eq!(g.ids(&g.heads()), "m, y");
+        assert!(g.is_branch_point(find(&g, "a")) && g.is_merge_point(find(&g, "m")));
+    }
+
+    #[test]
+    fn the_version_rows_of_a_set_leave_out_what_other_rows_imply() {
+        let g = g(&["a", "b < a", "x", "y < x ^ b", "z < x"]);
+        let marks = g.ancestors(&[find(&g, "y"), find(&g, "z")]);
+        let heads: Vec<usize> = g.heads_of(&marks).into_iter().collect();
+        // b is implied by y's dependency, x by both y and z.
+        assert_eq!(g.ids(&heads), "y, z");
+    }
+
+    #[test]
+    fn partial_ids_and_labels_resolve_when_unique() {
+        let g = g(&["abc123 # lib", "abd456 < abc123"]);
         assert_eq!(g.resolve_id("abc").unwrap(), 0);
         assert_eq!(g.resolve_id("abd456").unwrap(), 1);
+        assert_eq!(g.resolve_id("lib").unwrap(), 0);
         let err = g.resolve_id("ab").unwrap_err().message;
         assert_eq!(
             err,
@@ -387,49 +626,148 @@ pub(crate) mod tests {
                 .message
                 .starts_with("no revision 'zz'")
         );
+        let only_second = vec![false, true];
+        assert_eq!(g.resolve_among("ab", Some(&only_second)).unwrap(), 1);
+    }
+
+    /// Alembic's LabeledBranchTest: two roots, a label on each.
+    pub(crate) fn labelled() -> RevisionGraph {
+        g(&[
+            "a # abranch",
+            "b < a",
+            "somelongername < b",
+            "c < somelongername",
+            "d",
+            "e < d # ebranch",
+            "someothername < e",
+            "f < someothername",
+        ])
+    }
+
+    #[test]
+    fn a_label_names_the_branch_that_starts_at_its_revision() {
+        let g = labelled();
+        let ebranch = g.scope("ebranch").unwrap();
+        assert_eq!(ids(&g, &ebranch.members), ["e", "someothername", "f"]);
+        assert_eq!(ebranch.kind, ScopeKind::Label(find(&g, "e")));
+        assert_eq!(ebranch.describe(&g), "branch ebranch (which starts at e)");
+        // A revision's line reaches down to the base (no branch point below it).
+        let line = g.scope("someoth").unwrap();
+        assert_eq!(ids(&g, &line.members), ["d", "e", "someothername", "f"]);
+        let err = g.scope("x").unwrap_err().message;
+        assert_eq!(
+            err,
+            "no branch label or revision 'x' in the migrations; the branch labels are: abranch, ebranch"
+        );
+    }
+
+    #[test]
+    fn a_line_stops_at_branch_points_and_merge_points() {
+        let g = g(&[
+            "a",
+            "b < a",
+            "c1 < b",
+            "d1 < c1",
+            "c2 < b",
+            "m < d1 c2",
+            "n < m",
+        ]);
+        let line = g.scope("d1").unwrap();
+        assert_eq!(ids(&g, &line.members), ["c1", "d1", "m", "n"]);
+        // A merge point ends a line downwards, as in Alembic.
+        let line = g.scope("n").unwrap();
+        assert_eq!(ids(&g, &line.members), ["n"]);
     }
 
     #[test]
     fn walking_is_relative_and_refuses_ambiguity() {
-        let g = graph(&[
-            ("a", &[], &[]),
-            ("b", &["a"], &[]),
-            ("c", &["b"], &[]),
-            ("d", &["b"], &[]),
-        ])
-        .unwrap();
-        assert_eq!(g.walk(None, 2).unwrap(), Some(1));
-        assert_eq!(g.walk(Some(1), -2).unwrap(), None);
+        let g = g(&["a", "b < a", "c < b", "d < b"]);
+        assert_eq!(g.walk(None, 2, None).unwrap(), Some(1));
+        assert_eq!(g.walk(Some(1), -2, None).unwrap(), None);
         assert!(
-            g.walk(Some(1), 1)
+            g.walk(Some(1), 1, None)
                 .unwrap_err()
                 .message
                 .contains("ambiguous at b: it leads to c, d")
         );
-        assert!(g.walk(Some(0), -2).is_err());
+        assert_eq!(
+            g.walk(Some(0), -2, None).unwrap_err().message,
+            "cannot move -2: the starting revision has only 1 revision below it"
+        );
+        let c = g.find("c").unwrap();
+        assert_eq!(
+            g.walk(Some(c), 1, None).unwrap_err().message,
+            "cannot move +1: c is a head, no revision comes after it"
+        );
+    }
+
+    #[test]
+    fn walking_on_a_branch_stays_on_it() {
+        let g = labelled();
+        let e = g.scope("ebranch").unwrap();
+        assert_eq!(g.walk(None, 1, Some(&e)).unwrap(), g.find("e"));
+        assert_eq!(g.walk(None, 3, Some(&e)).unwrap(), g.find("f"));
+        assert_eq!(g.walk(g.find("f"), -3, Some(&e)).unwrap(), None);
+        assert!(
+            g.walk(g.find("f"), 1, Some(&e))
+                .unwrap_err()
+                .message
+                .starts_with("cannot move +1 on branch ebranch (which starts at e): nothing on it comes after f")
+        );
+        // Without a branch, base+1 is ambiguous between the two roots.
+        assert!(
+            g.walk(None, 1, None)
+                .unwrap_err()
+                .message
+                .contains("ambiguous at base: it leads to a, d")
+        );
     }
 
     #[test]
     fn broken_graphs_name_the_files() {
-        let dup = graph(&[("a", &[], &[]), ("a", &[], &[])])
-            .unwrap_err()
-            .message;
-        assert!(
-            dup.contains("claimed by two files: v/a.sql and v/a.sql"),
-            "{dup}"
+        let err = |spec: &[&str]| build(spec).unwrap_err().message;
+        assert_eq!(
+            err(&["a", "a"]),
+            "revision id a is claimed by two files: v/a.sql and v/a.sql; give one of them a new id"
         );
-        let missing = graph(&[("a", &["zz"], &[])]).unwrap_err().message;
-        assert!(
-            missing.starts_with("v/a.sql: 'Revises: zz' names a revision that does not exist"),
-            "{missing}"
+        assert_eq!(
+            err(&["a", "b < zz"]),
+            "v/b.sql: 'Revises: zz' names a revision that does not exist in v; restore that revision's file, or correct the line"
         );
-        let cycle = graph(&[("r", &[], &[]), ("a", &["b"], &[]), ("b", &["a"], &[])])
-            .unwrap_err()
-            .message;
+        assert_eq!(
+            err(&["abc123", "b < abc"]),
+            "v/b.sql: 'Revises: abc' names a revision that does not exist in v; did you mean abc123 (v/abc123.sql)? write the full id"
+        );
+        assert_eq!(
+            err(&["a", "b ^ lib"]),
+            "v/b.sql: 'Depends On: lib' names a revision or branch label that does not exist in v; restore that revision's file, or correct the line"
+        );
+        assert_eq!(
+            err(&["a # x", "b < a # x"]),
+            "branch label x is claimed by two files: v/a.sql and v/b.sql; a label names one branch, so rename one of them"
+        );
+        assert_eq!(
+            err(&["a # b", "b"]),
+            "v/a.sql: branch label b is also the id of the revision in v/b.sql; rename the label"
+        );
+        let cycle = err(&["r", "a < b", "b < a"]);
         assert!(
-            cycle.contains("cycle: v/a.sql -> v/b.sql -> v/a.sql")
-                || cycle.contains("cycle: v/b.sql -> v/a.sql -> v/b.sql"),
+            cycle
+                == "the revisions form a cycle: v/a.sql -> v/b.sql -> v/a.sql; one of them must revise an older revision"
+                || cycle
+                    == "the revisions form a cycle: v/b.sql -> v/a.sql -> v/b.sql; one of them must revise an older revision",
             "{cycle}"
         );
+        assert!(err(&["a < a"]).contains("cycle: v/a.sql -> v/a.sql"));
+        // A dependency can close a cycle too.
+        assert!(err(&["a ^ b", "b < a"]).contains("form a cycle"));
+    }
+
+    #[test]
+    fn dependencies_may_name_a_branch_label() {
+        let g = g(&["a1 # lib", "b1 < a1 # c1lib", "a2", "b2 < a2 ^ c1lib"]);
+        let b2 = find(&g, "b2");
+        assert_eq!(g.ids(g.dependencies(b2)), "b1");
+        assert_eq!(g.ids(g.dependents(find(&g, "b1"))), "b2");
     }
 }

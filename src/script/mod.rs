@@ -81,7 +81,9 @@ impl ScriptDirectory {
                 paths.push(path);
             }
         }
-        paths.sort();
+        // One directory: comparing the paths as bytes orders them by file name, without
+        // splitting each into components.
+        paths.sort_unstable_by(|a, b| a.as_os_str().cmp(b.as_os_str()));
         let revisions = load_revisions(&paths)?;
         Ok(ScriptDirectory {
             dir: dir.to_path_buf(),
@@ -112,6 +114,15 @@ impl ScriptDirectory {
             return Err(Error::script(format!(
                 "revision id {} is already used",
                 new.id
+            )));
+        }
+        if let Some(i) = self.graph.find_label(&new.id) {
+            let owner = self.graph.revision(i);
+            return Err(Error::script(format!(
+                "revision id {} is already a branch label (of {} in {}); choose another id",
+                new.id,
+                owner.id,
+                owner.path.display()
             )));
         }
         let template_path = self.dir.join(TEMPLATE_FILE);
@@ -197,7 +208,7 @@ pub fn new_revision_id() -> Result<String> {
             format!("no random numbers from the operating system: {e}"),
         )
     })?;
-    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+    Ok(crate::text::hex(&bytes))
 }
 
 /// `${name}` placeholders replaced; an unknown one is an error rather than left in.
