@@ -64,6 +64,7 @@ pub fn diff(from: &Schema, to: &Schema) -> Vec<Op> {
         let (drop_indexes, _) = changed_by_name(&pair.old.indexes, &pair.new.indexes, |i| &i.name);
         ops.extend(drop_indexes.into_iter().map(|i| Op::DropIndex {
             name: i.name.clone(),
+            concurrently: false,
         }));
         let (drop, _) = pair.other_constraints();
         ops.extend(drop.into_iter().map(|c| pair.drop_constraint(c.name())));
@@ -81,6 +82,7 @@ pub fn diff(from: &Schema, to: &Schema) -> Vec<Op> {
         ops.extend(add_indexes.into_iter().map(|index| Op::CreateIndex {
             table: pair.new.name.clone(),
             index: index.clone(),
+            concurrently: false,
         }));
     }
     let deferred = create_tables(&created, &mut ops);
@@ -471,6 +473,7 @@ fn create_tables(created: &[&Table], ops: &mut Vec<Op>) -> Vec<Op> {
             ops.extend(table.indexes.iter().map(|index| Op::CreateIndex {
                 table: table.name.clone(),
                 index: index.clone(),
+                concurrently: false,
             }));
             done[i] = true;
             left -= 1;

@@ -142,12 +142,3 @@ fn indexes_views_and_renames_are_in_place() {
         -- foreign_keys_off: false, rebuilt_tables: []
         "#);
 }
-
-#[test]
-fn other_databases_are_not_rendered_yet() {
-    let op = Op::parse("DROP TABLE post").unwrap().unwrap();
-    let error = Dialect::Postgres
-        .render(&op, &schema(BLOG).unwrap())
-        .unwrap_err();
-    assert!(error.message.contains("not supported yet"), "{error}");
-}

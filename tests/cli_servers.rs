@@ -353,7 +353,8 @@ crate::on_each_server!(
     a_lock_held_too_long_is_an_error_with_exit_code_7,
 );
 
-const VACUUM: &str = "VACUUM ANALYZE \"t\";\n";
+const CREATE_CONCURRENTLY: &str = "CREATE INDEX CONCURRENTLY \"ix_t_name\" ON \"t\" (\"name\");\n";
+const DROP_CONCURRENTLY: &str = "DROP INDEX CONCURRENTLY \"ix_t_name\";\n";
 
 #[test]
 fn postgres_no_transaction_revisions_run_what_a_transaction_refuses() {
@@ -368,36 +369,39 @@ fn postgres_no_transaction_revisions_run_what_a_transaction_refuses() {
         "CREATE TABLE \"t\" (\"id\" INTEGER PRIMARY KEY, \"name\" TEXT);\n",
         "DROP TABLE \"t\";\n",
     );
-    let vacuum = p.write_revision("r2", "r1", "vacuum", VACUUM, VACUUM);
+    let index = p.write_revision("r2", "r1", "index", CREATE_CONCURRENTLY, DROP_CONCURRENTLY);
     // In a transaction, PostgreSQL refuses, and the revision is rolled back.
     let (_, message) = fails_after_progress(p.mb().args(["db", "upgrade"]), 6);
     assert_eq!(
         message,
         format!(
-            "{vacuum}:8: VACUUM cannot run inside a transaction block; the statement was: {}; revision r2 was rolled back, the database is still at r1 (table)",
-            VACUUM.trim_end().trim_end_matches(';')
+            "{index}:8: CREATE INDEX CONCURRENTLY cannot run inside a transaction block; the statement was: {}; revision r2 was rolled back, the database is still at r1 (table)",
+            CREATE_CONCURRENTLY.trim_end().trim_end_matches(';')
         )
     );
     assert_eq!(p.version_rows(), ["r1"]);
     // With the directive it runs outside a transaction, and the version row follows.
     p.write(
-        &vacuum,
-        p.read(&vacuum)
+        &index,
+        p.read(&index)
             .replace("-- migrate:up\n", "-- mb:no-transaction\n-- migrate:up\n"),
     );
     p.ok(&["db", "upgrade"]);
     assert_eq!(p.version_rows(), ["r2"]);
     assert_eq!(p.scalar("SELECT count(*) FROM mb_progress"), "0");
     assert_eq!(
-        p.scalar("SELECT count(*) FROM pg_stat_user_tables WHERE relname = 't' AND last_vacuum IS NOT NULL"),
-        "1"
+        p.scalar("SELECT i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE c.relname = 'ix_t_name'"),
+        "t"
     );
     p.ok(&["db", "downgrade"]);
     assert_eq!(p.version_rows(), ["r1"]);
+    assert!(p.indexes("t").is_empty());
     // --sql leaves BEGIN and COMMIT out around such a revision.
     let script = p.ok(&["db", "upgrade", "--sql", "r1:r2"]).stdout;
     assert!(
-        script.contains("-- Running upgrade r1 -> r2, vacuum\nVACUUM ANALYZE \"t\";\nDELETE FROM"),
+        script.contains(&format!(
+            "-- Running upgrade r1 -> r2, index\n{CREATE_CONCURRENTLY}DELETE FROM"
+        )),
         "{script}"
     );
 }

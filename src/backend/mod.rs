@@ -4,8 +4,12 @@
 
 #[cfg(feature = "mysql")]
 pub mod mysql;
+#[cfg(feature = "mysql")]
+pub mod mysql_introspect;
 #[cfg(feature = "postgres")]
 pub mod postgres;
+#[cfg(feature = "postgres")]
+pub mod postgres_introspect;
 #[cfg(any(feature = "postgres", feature = "mysql"))]
 mod server;
 #[cfg(feature = "sqlite")]
@@ -58,6 +62,15 @@ pub trait Backend {
     /// The live schema, read from the database's catalog.
     fn introspect(&mut self) -> Result<Schema>;
 
+    /// The live schema, compared through the database with `known` schemas (the declared
+    /// one, the one the migrations built): where the database stores an object of
+    /// `known` exactly as it stores the live one, the live one takes `known`'s portable
+    /// text, so that a schema reads back equal to its declaration. Only databases that
+    /// rewrite what they store (PostgreSQL, MySQL: view queries, checks, defaults) need it.
+    fn introspect_against(&mut self, _known: &[&Schema]) -> Result<Schema> {
+        self.introspect()
+    }
+
     /// Turns foreign-key enforcement off or on around a revision that rebuilds tables;
     /// only SQLite needs it, and only outside a transaction.
     fn set_foreign_keys(&mut self, _on: bool) -> Result<()> {
@@ -72,6 +85,19 @@ pub trait Backend {
     fn triggers_on(&mut self, _tables: &[String]) -> Result<Vec<String>> {
         Ok(Vec::new())
     }
+}
+
+/// An introspected schema with its foreign keys completed and checked like a declared
+/// one; a database that breaks mb's rules (two objects of one name) says so.
+#[cfg(any(feature = "sqlite", feature = "mysql"))]
+fn resolved(mut schema: Schema) -> Result<Schema> {
+    crate::schema::parse::resolve_and_check(&mut schema).map_err(|(table, message)| {
+        Error::database(format!(
+            "table {} of the database is inconsistent: {message}",
+            crate::schema::quoted(&table)
+        ))
+    })?;
+    Ok(schema)
 }
 
 /// What `connect` tells about the database it opened.

@@ -187,7 +187,11 @@ impl Backend for MysqlBackend {
     }
 
     fn introspect(&mut self) -> Result<Schema> {
-        Err(server::no_introspection(Dialect::Mysql))
+        super::mysql_introspect::introspect(&mut self.conn, &[])
+    }
+
+    fn introspect_against(&mut self, known: &[&Schema]) -> Result<Schema> {
+        super::mysql_introspect::introspect(&mut self.conn, known)
     }
 
     fn unlock(&mut self) -> Result<()> {
@@ -204,7 +208,7 @@ impl Backend for MysqlBackend {
 }
 
 /// A value of the text protocol as text.
-fn text(value: Value) -> Option<String> {
+pub(super) fn text(value: Value) -> Option<String> {
     match value {
         Value::NULL => None,
         Value::Bytes(bytes) => Some(String::from_utf8_lossy(&bytes).into_owned()),
@@ -213,7 +217,7 @@ fn text(value: Value) -> Option<String> {
 }
 
 /// The server's own message for a statement error, or the driver's for anything else.
-fn message(e: &::mysql::Error) -> String {
+pub(super) fn message(e: &::mysql::Error) -> String {
     match e {
         ::mysql::Error::MySqlError(e) => e.message.clone(),
         other => server::root_cause(other),

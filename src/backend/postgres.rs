@@ -15,12 +15,14 @@ use rustls::crypto::{CryptoProvider, verify_tls12_signature, verify_tls13_signat
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{DigitallySignedStruct, SignatureScheme};
 
+use super::postgres_introspect;
 use super::server::{self, Refusal};
 use super::{Backend, Connected, OpenMode, Rows};
 use crate::config::url::{ServerUrl, TlsMode};
 use crate::dialect::Dialect;
 use crate::schema::Schema;
-use crate::{Error, Result};
+use crate::schema::restate::{in_column_order_of, restate};
+use crate::{Error, ErrorKind, Result};
 
 /// How often a waiting process asks for the advisory lock again.
 const LOCK_POLL: Duration = Duration::from_millis(100);
@@ -237,7 +239,49 @@ impl Backend for PostgresBackend {
     }
 
     fn introspect(&mut self) -> Result<Schema> {
-        Err(server::no_introspection(Dialect::Postgres))
+        let namespace: Option<String> = self
+            .client
+            .query_one("SELECT current_schema()", &[])
+            .map(|row| row.get(0))
+            .map_err(|e| self.fail("read the current schema", &e))?;
+        match namespace {
+            Some(namespace) => postgres_introspect::introspect(&mut self.client, &namespace),
+            // No schema of the search path exists: nothing was created yet.
+            None => Ok(Schema::default()),
+        }
+    }
+
+    /// PostgreSQL rewrites expressions and view queries, so each known schema is read
+    /// back through a scratch schema (see [`postgres_introspect::read_back`]) and
+    /// [`restate`] matches the live objects with it. The first known schema is the
+    /// declared one: PostgreSQL refusing it is an error; the others only help.
+    fn introspect_against(&mut self, known: &[&Schema]) -> Result<Schema> {
+        let live = self.introspect()?;
+        let mut read = Vec::with_capacity(known.len());
+        for (i, schema) in known.iter().enumerate() {
+            let ordered = in_column_order_of(schema, &live);
+            match postgres_introspect::read_back(&mut self.client, &ordered) {
+                Ok(back) => read.push((*schema, back)),
+                Err(e) if i == 0 && e.kind == ErrorKind::Schema => {
+                    return Err(Error::schema(format!(
+                        "the declared schema cannot be created on PostgreSQL database {}: {}; change it to something PostgreSQL accepts",
+                        self.location(),
+                        e.message
+                    )));
+                }
+                Err(e) if i == 0 => {
+                    return Err(Error::database(format!(
+                        "cannot compare PostgreSQL database {} with the declared schema: {}",
+                        self.location(),
+                        e.message
+                    )));
+                }
+                // Migrations that do not run here leave only the declared schema to go by.
+                Err(_) => {}
+            }
+        }
+        let pairs: Vec<(&Schema, &Schema)> = read.iter().map(|(s, r)| (*s, r)).collect();
+        Ok(restate(&live, &pairs))
     }
 
     fn unlock(&mut self) -> Result<()> {
@@ -253,7 +297,7 @@ impl Backend for PostgresBackend {
 
 /// The server's own message for a statement error (with its hint, if any), or the
 /// driver's for anything else.
-fn message(e: &::postgres::Error) -> String {
+pub(super) fn message(e: &::postgres::Error) -> String {
     match e.as_db_error() {
         Some(db) => match db.hint() {
             Some(hint) => format!("{} (hint: {hint})", db.message()),

@@ -98,14 +98,6 @@ pub fn plain(reason: &str) -> String {
     }
 }
 
-/// What `introspect` says until the catalogs of PostgreSQL and MySQL are read.
-pub fn no_introspection(dialect: Dialect) -> Error {
-    Error::database(format!(
-        "reading the schema of a {} database is not supported yet, so `mb db migrate` and `mb db check` need an SQLite database for now; `mb db check --offline` needs none",
-        dialect.name()
-    ))
-}
-
 /// The error when another process keeps the migration lock longer than `timeout`.
 pub fn lock_timeout(location: &str, timeout: Duration) -> Error {
     Error::new(

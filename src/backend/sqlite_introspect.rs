@@ -18,9 +18,7 @@ use sqlparser::tokenizer::{Span, Token, Tokenizer, Whitespace};
 
 use crate::dialect::sqlite::BIGINT_KEY_MARKER;
 use crate::schema::expr::ident_name;
-use crate::schema::parse::{
-    index_from_ast, parser_error_parts, resolve_and_check, table_from_ast, view_from_ast,
-};
+use crate::schema::parse::{index_from_ast, parser_error_parts, table_from_ast, view_from_ast};
 use crate::schema::{ColumnType, Schema, quoted};
 use crate::{Error, Result};
 
@@ -93,13 +91,7 @@ pub fn introspect(conn: &Connection) -> Result<Schema> {
             t.normalize();
         }
     }
-    resolve_and_check(&mut schema).map_err(|(table, message)| {
-        Error::database(format!(
-            "table {} of the database is inconsistent: {message}",
-            quoted(&table)
-        ))
-    })?;
-    Ok(schema)
+    super::resolved(schema)
 }
 
 fn parse_one(sql: &str) -> std::result::Result<Statement, String> {

@@ -416,7 +416,7 @@ impl Context {
         let declared = self.declared_schema(&project)?;
         let mut connected = self.connect_to_read(&project)?;
         self.require_up_to_date(&mut self.migrator(&mut connected, graph), graph)?;
-        let live = connected.backend.introspect()?;
+        let live = live_schema(&mut connected, graph, &declared)?;
         let up = autogenerate::diff(&live, &declared);
         if up.is_empty() {
             self.out.info("No changes in schema detected.");
@@ -479,7 +479,10 @@ impl Context {
                 self.out.print(&e.message);
                 return Ok(1);
             }
-            (connected.backend.introspect()?, "the database")
+            (
+                live_schema(&mut connected, graph, &declared)?,
+                "the database",
+            )
         };
         let ops = autogenerate::diff(&actual, &declared);
         let declared_name = self.path(&project.schema_file);
@@ -503,6 +506,18 @@ impl Context {
         }
         Ok(1)
     }
+}
+
+/// The schema of a database at head, compared through the database with the declared
+/// schema and the one the migrations built (see `Backend::introspect_against`).
+fn live_schema(
+    connected: &mut Connected,
+    graph: &RevisionGraph,
+    declared: &Schema,
+) -> Result<Schema> {
+    let backend = &mut connected.backend;
+    let built = schema_after(graph, &graph.ancestors(&graph.heads()), backend.dialect())?;
+    backend.introspect_against(&[declared, &built])
 }
 
 /// `path` relative to `root` when it is below it, for writing into mb.toml.

@@ -1,6 +1,8 @@
 //! What differs between the databases mb speaks to: quoting, and (in the submodules)
 //! how each schema operation is rendered as SQL for that database.
 
+pub mod mysql;
+pub mod postgres;
 pub mod sqlite;
 
 use crate::ops::Op;
@@ -77,10 +79,8 @@ impl Dialect {
     pub fn render(self, op: &Op, before: &Schema) -> crate::Result<Rendered> {
         match self {
             Dialect::Sqlite => sqlite::render(op, before),
-            Dialect::Postgres | Dialect::Mysql => Err(crate::Error::database(format!(
-                "running schema operations on {} is not supported yet — use SQLite for now",
-                self.name()
-            ))),
+            Dialect::Postgres => postgres::render(op, before),
+            Dialect::Mysql => mysql::render(op, before),
         }
     }
 

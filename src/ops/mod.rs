@@ -9,7 +9,9 @@
 
 mod sql;
 
-pub use sql::{column_definition, constraint_clause, create_index_sql, standard_sql};
+pub use sql::{
+    column_definition, constraint_clause, create_index_sql, create_index_statement, standard_sql,
+};
 
 use crate::schema::{
     Column, ColumnType, Constraint, ForeignKey, Index, IndexKey, Schema, Table, View, expr, quoted,
@@ -46,13 +48,19 @@ pub enum Op {
         from: String,
         to: String,
     },
+    /// `concurrently`: PostgreSQL builds the index without locking out writes (which it
+    /// only does outside a transaction: `-- mb:no-transaction`); other databases build it
+    /// the ordinary way.
     CreateIndex {
         table: String,
         index: Index,
+        concurrently: bool,
     },
-    /// Index names are unique in a schema, so the name finds the table.
+    /// Index names are unique in a schema, so the name finds the table. `concurrently`
+    /// as for [`Op::CreateIndex`].
     DropIndex {
         name: String,
+        concurrently: bool,
     },
     AddConstraint {
         table: String,
@@ -80,6 +88,22 @@ pub struct ColumnChange {
 impl ColumnChange {
     pub fn is_empty(&self) -> bool {
         self.ty.is_none() && self.nullable.is_none() && self.default.is_none()
+    }
+
+    /// Changes `column` of `table` (if it has one) and normalizes the table.
+    pub fn apply_to(&self, table: &mut Table, column: &str) {
+        if let Some(c) = table.columns.iter_mut().find(|c| c.name == column) {
+            if let Some(ty) = &self.ty {
+                c.ty = ty.clone();
+            }
+            if let Some(nullable) = self.nullable {
+                c.nullable = nullable;
+            }
+            if let Some(default) = &self.default {
+                c.default = default.clone();
+            }
+        }
+        table.normalize();
     }
 }
 
@@ -169,7 +193,7 @@ impl Op {
                 change,
             } => alter_column(schema, table, column, change),
             Op::RenameColumn { table, from, to } => rename_column(schema, table, from, to),
-            Op::CreateIndex { table, index } => {
+            Op::CreateIndex { table, index, .. } => {
                 let mut changed = existing(schema, table)?.clone();
                 refuse_taken_name(schema, &index.name)?;
                 changed.indexes.push(index.clone());
@@ -178,7 +202,7 @@ impl Op {
                 schema.tables.insert(table.clone(), changed);
                 Ok(())
             }
-            Op::DropIndex { name } => {
+            Op::DropIndex { name, .. } => {
                 let Some(owner) = schema.index_table(name) else {
                     return Err(format!("there is no index {} — fix the name", quoted(name)));
                 };
@@ -258,13 +282,13 @@ impl Op {
             Op::RenameColumn { table, from, to } => {
                 format!("renamed column {} to {}", column(table, from), q(to))
             }
-            Op::CreateIndex { table, index } => format!(
+            Op::CreateIndex { table, index, .. } => format!(
                 "added {}index {} on {}",
                 if index.unique { "unique " } else { "" },
                 q(&index.name),
                 q(table)
             ),
-            Op::DropIndex { name } => format!("removed index {}", q(name)),
+            Op::DropIndex { name, .. } => format!("removed index {}", q(name)),
             Op::AddConstraint { table, constraint } => {
                 format!("added constraint {} on {}", q(constraint.name()), q(table))
             }
@@ -447,18 +471,7 @@ fn alter_column(
             quoted(column)
         ));
     }
-    if let Some(c) = changed.columns.iter_mut().find(|c| c.name == column) {
-        if let Some(ty) = &change.ty {
-            c.ty = ty.clone();
-        }
-        if let Some(nullable) = change.nullable {
-            c.nullable = nullable;
-        }
-        if let Some(default) = &change.default {
-            c.default = default.clone();
-        }
-    }
-    changed.normalize();
+    change.apply_to(&mut changed, column);
     schema.tables.insert(table.to_string(), changed);
     Ok(())
 }
@@ -594,6 +607,7 @@ mod tests {
             Op::CreateIndex {
                 table: "order".into(),
                 index,
+                concurrently: false,
             },
             Op::CreateView(target.views["big"].clone()),
         ] {

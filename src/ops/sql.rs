@@ -11,8 +11,8 @@
 //! | DropColumn | `ALTER TABLE "t" DROP COLUMN "c"` |
 //! | AlterColumn | `ALTER TABLE "t" ALTER COLUMN "c" TYPE T, ALTER COLUMN "c" SET NOT NULL, ALTER COLUMN "c" SET DEFAULT x` (the parts that change, in this order; `DROP NOT NULL`, `DROP DEFAULT`) |
 //! | RenameColumn | `ALTER TABLE "t" RENAME COLUMN "c" TO "d"` |
-//! | CreateIndex | `CREATE [UNIQUE] INDEX "ix" ON "t" ("a", "b" DESC, (expr)) [WHERE cond]` |
-//! | DropIndex | `DROP INDEX "ix"` (`DROP INDEX "ix" ON "t"`, MySQL's spelling, is read too) |
+//! | CreateIndex | `CREATE [UNIQUE] INDEX [CONCURRENTLY] "ix" ON "t" ("a", "b" DESC, (expr)) [WHERE cond]` |
+//! | DropIndex | `DROP INDEX [CONCURRENTLY] "ix"` (`DROP INDEX "ix" ON "t"`, MySQL's spelling, is read too) |
 //! | AddConstraint | `ALTER TABLE "t" ADD CONSTRAINT "n" PRIMARY KEY (…) / UNIQUE (…) / CHECK (…) / FOREIGN KEY (…) REFERENCES "u" (…) [ON DELETE …] [ON UPDATE …]` |
 //! | DropConstraint | `ALTER TABLE "t" DROP CONSTRAINT "n"` |
 //! | CreateView | `CREATE VIEW "v" AS SELECT …` |
@@ -85,6 +85,15 @@ impl Op {
                 table(t),
                 constraint_clause(PORTABLE, constraint, true)
             ),
+            Op::CreateIndex {
+                table: t,
+                index,
+                concurrently: true,
+            } => create_index_statement(PORTABLE, t, index, true),
+            Op::DropIndex {
+                name,
+                concurrently: true,
+            } => format!("DROP INDEX CONCURRENTLY {}", PORTABLE.quote_ident(name)),
             // `standard_sql` names every other op.
             other => standard_sql(PORTABLE, other).unwrap_or_default(),
         }
@@ -96,6 +105,16 @@ impl Op {
     /// that mb cannot represent.
     pub fn parse(statement: &str) -> Result<Option<Op>> {
         let fail = |what: String| Error::script(format!("`{}`: {what}", abbreviate(statement)));
+        // sqlparser does not know `DROP INDEX CONCURRENTLY`: read it without the word.
+        if let Some(plain) = drop_index_concurrently(statement) {
+            return Ok(match Op::parse(&plain)? {
+                Some(Op::DropIndex { name, .. }) => Some(Op::DropIndex {
+                    name,
+                    concurrently: true,
+                }),
+                _ => None,
+            });
+        }
         let statements = match Parser::parse_sql(&GenericDialect {}, statement) {
             Ok(statements) => statements,
             // SQL that sqlparser cannot read runs verbatim, unless it is a schema
@@ -122,8 +141,16 @@ fn op_from_statement(statement: &Statement) -> std::result::Result<Option<Op>, S
     let op = match statement {
         Statement::CreateTable(create) => Op::CreateTable(table_from_ast(create).map_err(problem)?),
         Statement::CreateIndex(create) => {
-            let (table, index) = index_from_ast(create).map_err(problem)?;
-            Op::CreateIndex { table, index }
+            let plain = sqlparser::ast::CreateIndex {
+                concurrently: false,
+                ..create.clone()
+            };
+            let (table, index) = index_from_ast(&plain).map_err(problem)?;
+            Op::CreateIndex {
+                table,
+                index,
+                concurrently: create.concurrently,
+            }
         }
         Statement::CreateView(create) => Op::CreateView(view_from_ast(create).map_err(problem)?),
         Statement::AlterTable(alter) => alter_table_op(alter)?,
@@ -153,7 +180,10 @@ fn op_from_statement(statement: &Statement) -> std::result::Result<Option<Op>, S
             match object_type {
                 ObjectType::Table => Op::DropTable { name },
                 ObjectType::View => Op::DropView { name },
-                _ => Op::DropIndex { name },
+                _ => Op::DropIndex {
+                    name,
+                    concurrently: false,
+                },
             }
         }
         Statement::RenameTable(renames) => match renames.as_slice() {
@@ -350,6 +380,38 @@ fn is_schema_statement(statement: &str) -> bool {
     )
 }
 
+/// `DROP INDEX CONCURRENTLY …` without `CONCURRENTLY`; `None` for any other statement.
+fn drop_index_concurrently(statement: &str) -> Option<String> {
+    let dialect = GenericDialect {};
+    let tokens = Tokenizer::new(&dialect, statement).tokenize().ok()?;
+    let words: Vec<(usize, String)> = tokens
+        .iter()
+        .enumerate()
+        .filter_map(|(i, t)| match t {
+            Token::Word(w) if w.quote_style.is_none() => Some((i, w.value.to_uppercase())),
+            Token::Whitespace(_) => None,
+            _ => Some((i, String::new())),
+        })
+        .take(3)
+        .collect();
+    match words.as_slice() {
+        [(_, drop), (_, index), (at, concurrently)]
+            if drop == "DROP" && index == "INDEX" && concurrently == "CONCURRENTLY" =>
+        {
+            let at = *at;
+            Some(
+                tokens
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, _)| *i != at)
+                    .map(|(_, t)| t.to_string())
+                    .collect(),
+            )
+        }
+        _ => None,
+    }
+}
+
 fn abbreviate(statement: &str) -> String {
     let one_line = statement.split_whitespace().collect::<Vec<_>>().join(" ");
     match one_line.char_indices().nth(60) {
@@ -375,8 +437,8 @@ pub fn standard_sql(dialect: Dialect, op: &Op) -> Option<String> {
             q(from),
             q(to)
         ),
-        Op::CreateIndex { table, index } => create_index_sql(dialect, table, index),
-        Op::DropIndex { name } => format!("DROP INDEX {}", q(name)),
+        Op::CreateIndex { table, index, .. } => create_index_sql(dialect, table, index),
+        Op::DropIndex { name, .. } => format!("DROP INDEX {}", q(name)),
         Op::DropConstraint { table, name } => {
             format!("ALTER TABLE {} DROP CONSTRAINT {}", q(table), q(name))
         }
@@ -502,6 +564,16 @@ pub fn constraint_clause(dialect: Dialect, constraint: &Constraint, with_name: b
 
 /// `CREATE [UNIQUE] INDEX "ix" ON "t" ("a", "b" DESC, (expr)) [WHERE cond]`.
 pub fn create_index_sql(dialect: Dialect, table: &str, index: &Index) -> String {
+    create_index_statement(dialect, table, index, false)
+}
+
+/// [`create_index_sql`], with `CONCURRENTLY` after `INDEX` when `concurrently`.
+pub fn create_index_statement(
+    dialect: Dialect,
+    table: &str,
+    index: &Index,
+    concurrently: bool,
+) -> String {
     let parts: Vec<String> = index
         .parts
         .iter()
@@ -518,8 +590,9 @@ pub fn create_index_sql(dialect: Dialect, table: &str, index: &Index) -> String 
         })
         .collect();
     let mut sql = format!(
-        "CREATE {}INDEX {} ON {} ({})",
+        "CREATE {}INDEX {}{} ON {} ({})",
         if index.unique { "UNIQUE " } else { "" },
+        if concurrently { "CONCURRENTLY " } else { "" },
         dialect.quote_ident(&index.name),
         dialect.quote_ident(table),
         parts.join(", ")
@@ -691,6 +764,11 @@ mod tests {
             },
             Op::DropIndex {
                 name: "ix_t_a".into(),
+                concurrently: false,
+            },
+            Op::DropIndex {
+                name: "ix t".into(),
+                concurrently: true,
             },
             Op::AddConstraint {
                 table: "t".into(),
@@ -739,15 +817,27 @@ mod tests {
             "CREATE TABLE t (a INT, b TEXT);
              CREATE UNIQUE INDEX ix ON t (a DESC, (lower(b)), (a + 1)) WHERE a > 0;",
         );
-        let op = Op::CreateIndex {
-            table: "t".into(),
-            index: s.tables["t"].indexes[0].clone(),
-        };
+        for (concurrently, word) in [(false, ""), (true, "CONCURRENTLY ")] {
+            let op = Op::CreateIndex {
+                table: "t".into(),
+                index: s.tables["t"].indexes[0].clone(),
+                concurrently,
+            };
+            assert_eq!(
+                op.to_sql(),
+                format!(
+                    r#"CREATE UNIQUE INDEX {word}"ix" ON "t" ("a" DESC, (LOWER("b")), ("a" + 1)) WHERE "a" > 0"#
+                )
+            );
+            round_trip(&op);
+        }
         assert_eq!(
-            op.to_sql(),
-            r#"CREATE UNIQUE INDEX "ix" ON "t" ("a" DESC, (LOWER("b")), ("a" + 1)) WHERE "a" > 0"#
+            Op::parse("drop index concurrently ix").unwrap(),
+            Some(Op::DropIndex {
+                name: "ix".into(),
+                concurrently: true
+            })
         );
-        round_trip(&op);
     }
 
     #[test]
@@ -808,7 +898,10 @@ mod tests {
     fn mysql_drop_index_spelling_is_read() {
         assert_eq!(
             Op::parse("DROP INDEX ix ON t").unwrap(),
-            Some(Op::DropIndex { name: "ix".into() })
+            Some(Op::DropIndex {
+                name: "ix".into(),
+                concurrently: false
+            })
         );
     }
 }

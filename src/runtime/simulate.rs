@@ -69,16 +69,9 @@ pub fn section_actions(
             continue;
         };
         let rendered = match render_for {
-            Some(Dialect::Sqlite) => Dialect::Sqlite
+            Some(dialect) => dialect
                 .render(&op, schema)
                 .map_err(|e| located(statement.line, &e.message))?,
-            // Until schema operations are rendered for PostgreSQL and MySQL, they run
-            // there as written: portable SQL is valid PostgreSQL for the common
-            // operations, and mb's MySQL sessions read double quotes as identifiers.
-            Some(_) => Rendered {
-                statements: vec![statement.sql.clone()],
-                ..Rendered::default()
-            },
             None => Rendered::default(),
         };
         op.apply(schema)

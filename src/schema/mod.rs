@@ -22,6 +22,7 @@
 pub mod expr;
 pub mod naming;
 pub mod parse;
+pub mod restate;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;

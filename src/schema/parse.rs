@@ -848,9 +848,27 @@ pub fn column_type(data_type: &DataType) -> ColumnType {
         ColumnType::Other(if text.contains('"') {
             text
         } else {
-            text.to_uppercase()
+            upper_case_outside_strings(&text)
         })
     })
+}
+
+/// `text` in upper case, except its string literals (the values of `ENUM('a', 'b')`).
+fn upper_case_outside_strings(text: &str) -> String {
+    let mut in_string = false;
+    text.chars()
+        .flat_map(|c| {
+            if c == '\'' {
+                in_string = !in_string;
+            }
+            let upper: Vec<char> = if in_string {
+                vec![c]
+            } else {
+                c.to_uppercase().collect()
+            };
+            upper
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -936,6 +954,9 @@ mod tests {
                 "TIMESTAMP WITH TIME ZONE"
             ]
         );
+        let t = table("CREATE TABLE t (a enum('Mr', 'it''s'), b set('x'))");
+        let types: Vec<String> = t.columns.iter().map(|c| c.ty.to_string()).collect();
+        assert_eq!(types, ["ENUM('Mr', 'it''s')", "SET('x')"]);
     }
 
     #[test]

@@ -3,6 +3,8 @@
 // Each test crate compiles this module and uses part of it.
 #![allow(dead_code)]
 
+pub mod random;
+
 use mb::autogenerate::diff;
 use mb::backend::sqlite_introspect::introspect;
 use mb::dialect::Dialect;

@@ -692,6 +692,19 @@ impl TestProject {
         self.first_column(&sql)
     }
 
+    /// The project's database as mb reads it, compared through the database with
+    /// `known` schemas (see `Backend::introspect_against`).
+    pub fn live_schema(&self, known: &[&mb::schema::Schema]) -> Result<mb::schema::Schema, String> {
+        let url = mb::config::DatabaseUrl::parse(self.database_url(), &self.root)
+            .map_err(|e| e.message)?;
+        let mut connected =
+            mb::backend::connect(&url, mb::backend::OpenMode::Read).map_err(|e| e.message)?;
+        connected
+            .backend
+            .introspect_against(known)
+            .map_err(|e| e.message)
+    }
+
     /// The rows of `mb_version`, sorted.
     pub fn version_rows(&self) -> Vec<String> {
         self.first_column("SELECT version_num FROM mb_version ORDER BY version_num")
