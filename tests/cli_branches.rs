@@ -55,8 +55,8 @@ fn status(p: &TestProject, args: &[&str]) -> (Option<i32>, String) {
 }
 
 fn two_developers_branch_merge_and_deploy(db: Db) {
-    // Alice starts the project on her SQLite database; Bob clones it.
-    let alice = TestProject::new();
+    // Alice starts the project with her own database; Bob clones it.
+    let alice = TestProject::on(db);
     alice.write("schema.sql", USERS);
     alice.ok(&[
         "db",
@@ -66,7 +66,7 @@ fn two_developers_branch_merge_and_deploy(db: Db) {
         "--rev-id",
         "0001_users",
     ]);
-    let bob = TestProject::new();
+    let bob = TestProject::on(db);
     pull(&alice, &bob);
 
     // Each generates a revision on a branch of their own, from the same head.
@@ -151,9 +151,7 @@ fn two_developers_branch_merge_and_deploy(db: Db) {
     assert_eq!(main.version_rows(), ["0004_merge"]);
     assert_schema(&main, true, true, "upgrade to the merge");
     main.ok(&["db", "check", "--offline"]);
-    if db == Db::Sqlite {
-        main.ok(&["db", "check"]);
-    }
+    main.ok(&["db", "check"]);
     assert_eq!(
         main.ok(&["db", "history", "-i"]).stdout,
         "* 0002_email, 0003_posts -> 0004_merge (head) (current) (mergepoint), merge email and posts\n\
@@ -197,17 +195,44 @@ fn two_developers_branch_merge_and_deploy(db: Db) {
     assert_schema(&main, true, true, "the last upgrade");
 }
 
-#[test]
-fn two_developers_on_sqlite() {
-    two_developers_branch_merge_and_deploy(Db::Sqlite);
-}
+crate::on_each_database!(two_developers_branch_merge_and_deploy);
 
-/// Revisions generated on SQLite (the development database) deploy to PostgreSQL.
+/// Revisions generated on SQLite (the developers' databases) deploy to PostgreSQL.
 #[test]
-fn two_developers_deploying_to_postgres() {
-    if Db::Postgres.available(module_path!()) {
-        two_developers_branch_merge_and_deploy(Db::Postgres);
+fn two_developers_on_sqlite_deploying_to_postgres() {
+    if !Db::Postgres.available(module_path!()) {
+        return;
     }
+    let alice = TestProject::new();
+    alice.write("schema.sql", USERS);
+    alice.ok(&[
+        "db",
+        "migrate",
+        "-m",
+        "users table",
+        "--rev-id",
+        "0001_users",
+    ]);
+    alice.ok(&["db", "upgrade"]);
+    let bob = TestProject::new();
+    pull(&alice, &bob);
+    alice.write("schema.sql", USERS_WITH_EMAIL);
+    alice.ok(&["db", "migrate", "-m", "add email"]);
+    bob.ok(&["db", "upgrade"]);
+    bob.write("schema.sql", format!("{USERS}{POSTS}"));
+    bob.ok(&["db", "migrate", "-m", "posts table"]);
+    let main = TestProject::on(Db::Postgres);
+    pull(&alice, &main);
+    pull(&bob, &main);
+    main.write("schema.sql", format!("{USERS_WITH_EMAIL}{POSTS}"));
+    main.ok(&["db", "merge", "heads", "-m", "merge"]);
+    main.ok(&["db", "upgrade"]);
+    assert_schema(&main, true, true, "upgrade");
+    main.ok(&["db", "check"]);
+    main.ok(&["db", "downgrade", "0001_users"]);
+    assert_schema(&main, false, false, "downgrade to the branch point");
+    main.ok(&["db", "upgrade"]);
+    assert_schema(&main, true, true, "upgrade again");
 }
 
 /// `Depends On:` between two roots: the dependency runs first, its row is implied, and
