@@ -54,9 +54,11 @@ fn status(p: &TestProject, args: &[&str]) -> (Option<i32>, String) {
     )
 }
 
-fn two_developers_branch_merge_and_deploy(db: Db) {
-    // Alice starts the project with her own database; Bob clones it.
-    let alice = TestProject::on(db);
+/// Alice starts the project, Bob clones it, and each generates a revision on a branch
+/// of their own from the same head, each on their own database (`developer_db`). Both
+/// branches then land in a shared repository that deploys to `db`, returned.
+fn two_branches(developer_db: Db, db: Db) -> TestProject {
+    let alice = TestProject::on(developer_db);
     alice.write("schema.sql", USERS);
     alice.ok(&[
         "db",
@@ -66,40 +68,46 @@ fn two_developers_branch_merge_and_deploy(db: Db) {
         "--rev-id",
         "0001_users",
     ]);
-    let bob = TestProject::on(db);
+    let bob = TestProject::on(developer_db);
     pull(&alice, &bob);
-
-    // Each generates a revision on a branch of their own, from the same head.
-    alice.ok(&["db", "upgrade"]);
-    alice.write("schema.sql", USERS_WITH_EMAIL);
-    alice.ok(&[
-        "db",
-        "migrate",
-        "-m",
-        "add email",
-        "--rev-id",
-        "0002_email",
-        "--branch-label",
-        "email",
-    ]);
-    bob.ok(&["db", "upgrade"]);
-    bob.write("schema.sql", format!("{USERS}{POSTS}"));
-    bob.ok(&[
-        "db",
-        "migrate",
-        "-m",
-        "posts table",
-        "--rev-id",
-        "0003_posts",
-        "--branch-label",
-        "posts",
-    ]);
-
-    // Both branches land in the shared repository, which deploys to `db`.
+    for (developer, schema, message, id, label) in [
+        (
+            &alice,
+            USERS_WITH_EMAIL.to_string(),
+            "add email",
+            "0002_email",
+            "email",
+        ),
+        (
+            &bob,
+            format!("{USERS}{POSTS}"),
+            "posts table",
+            "0003_posts",
+            "posts",
+        ),
+    ] {
+        developer.ok(&["db", "upgrade"]);
+        developer.write("schema.sql", schema);
+        developer.ok(&[
+            "db",
+            "migrate",
+            "-m",
+            message,
+            "--rev-id",
+            id,
+            "--branch-label",
+            label,
+        ]);
+    }
     let main = TestProject::on(db);
     pull(&alice, &main);
     pull(&bob, &main);
     main.write("schema.sql", format!("{USERS_WITH_EMAIL}{POSTS}"));
+    main
+}
+
+fn two_developers_branch_merge_and_deploy(db: Db) {
+    let main = two_branches(db, db);
     assert_eq!(
         main.ok(&["db", "heads"]).stdout,
         "0002_email (email) (head)\n0003_posts (posts) (head)\n"
@@ -203,28 +211,7 @@ fn two_developers_on_sqlite_deploying_to_postgres() {
     if !Db::Postgres.available(module_path!()) {
         return;
     }
-    let alice = TestProject::new();
-    alice.write("schema.sql", USERS);
-    alice.ok(&[
-        "db",
-        "migrate",
-        "-m",
-        "users table",
-        "--rev-id",
-        "0001_users",
-    ]);
-    alice.ok(&["db", "upgrade"]);
-    let bob = TestProject::new();
-    pull(&alice, &bob);
-    alice.write("schema.sql", USERS_WITH_EMAIL);
-    alice.ok(&["db", "migrate", "-m", "add email"]);
-    bob.ok(&["db", "upgrade"]);
-    bob.write("schema.sql", format!("{USERS}{POSTS}"));
-    bob.ok(&["db", "migrate", "-m", "posts table"]);
-    let main = TestProject::on(Db::Postgres);
-    pull(&alice, &main);
-    pull(&bob, &main);
-    main.write("schema.sql", format!("{USERS_WITH_EMAIL}{POSTS}"));
+    let main = two_branches(Db::Sqlite, Db::Postgres);
     main.ok(&["db", "merge", "heads", "-m", "merge"]);
     main.ok(&["db", "upgrade"]);
     assert_schema(&main, true, true, "upgrade");
