@@ -8,7 +8,7 @@ use super::commands::{Context, now};
 use super::draw::{Entry, draw};
 use crate::runtime::plan::{self, Direction, State};
 use crate::runtime::version::AppliedRecord;
-use crate::runtime::{Migrator, Reporter, simulate};
+use crate::runtime::{self, Migrator, Reporter, simulate};
 use crate::script::revision::{parse_id, parse_label};
 use crate::script::target::{Point, Target, heads_on};
 use crate::script::{NewRevision, RevisionGraph, ScriptDirectory, new_revision_id};
@@ -157,7 +157,7 @@ impl Context {
         let mut migrator = self.migrator(&mut connected, graph);
         let rows = migrator.read_heads()?;
         let records = migrator.applied_records()?;
-        let changed = migrator.changed_scripts()?;
+        let changed = runtime::changed_scripts(graph, &rows, &records)?;
         let partly = migrator.read_progress()?.map(|found| {
             format!(
                 "warning: {}; run the rest with `mb db {} --resume`, or record what you did by hand with `mb db resolve done` or `mb db resolve undone`",

@@ -103,27 +103,11 @@ impl Migrator<'_> {
         Ok(describe_heads(graph, &state.heads))
     }
 
-    /// Applied revisions whose file changed since it ran. Version rows naming revisions
-    /// that have no file are left to the commands that need them.
+    /// Applied revisions whose file changed since it ran.
     pub fn changed_scripts(&mut self) -> Result<Vec<ChangedScript>> {
-        let graph = self.graph;
-        let rows: Vec<String> = version::read_heads(self.backend)?
-            .into_iter()
-            .filter(|id| graph.find(id).is_some())
-            .collect();
-        let state = State::from_rows(graph, &rows)?;
+        let rows = version::read_heads(self.backend)?;
         let records = version::read_applied_records(self.backend)?;
-        Ok((0..graph.len())
-            .filter(|&i| state.applied[i])
-            .filter_map(|i| {
-                let revision = graph.revision(i);
-                let applied = records.get(&revision.id)?.checksum.clone()?;
-                (applied != revision.checksum()).then_some(ChangedScript {
-                    revision: i,
-                    applied_checksum: applied,
-                })
-            })
-            .collect())
+        changed_scripts(self.graph, &rows, &records)
     }
 
     pub fn warn_about_changed_scripts(&mut self) -> Result<()> {
@@ -835,6 +819,33 @@ fn record_step(
         &revision.checksum(),
         duration_ms,
     )
+}
+
+/// The applied revisions (by the version `rows`) whose file no longer has the checksum
+/// the history `records` noted when it ran. Rows naming revisions that have no file are
+/// left to the commands that need them.
+pub fn changed_scripts(
+    graph: &RevisionGraph,
+    rows: &[String],
+    records: &HashMap<String, AppliedRecord>,
+) -> Result<Vec<ChangedScript>> {
+    let rows: Vec<String> = rows
+        .iter()
+        .filter(|id| graph.find(id).is_some())
+        .cloned()
+        .collect();
+    let state = State::from_rows(graph, &rows)?;
+    Ok((0..graph.len())
+        .filter(|&i| state.applied[i])
+        .filter_map(|i| {
+            let revision = graph.revision(i);
+            let applied = records.get(&revision.id)?.checksum.clone()?;
+            (applied != revision.checksum()).then_some(ChangedScript {
+                revision: i,
+                applied_checksum: applied,
+            })
+        })
+        .collect())
 }
 
 /// Commits on success, rolls back on failure, and returns `result`.
