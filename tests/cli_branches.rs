@@ -54,9 +54,11 @@ fn status(p: &TestProject, args: &[&str]) -> (Option<i32>, String) {
     )
 }
 
-fn two_developers_branch_merge_and_deploy(db: Db) {
-    // Alice starts the project on her SQLite database; Bob clones it.
-    let alice = TestProject::new();
+/// Alice starts the project, Bob clones it, and each generates a revision on a branch
+/// of their own from the same head, each on their own database (`developer_db`). Both
+/// branches then land in a shared repository that deploys to `db`, returned.
+fn two_branches(developer_db: Db, db: Db) -> TestProject {
+    let alice = TestProject::on(developer_db);
     alice.write("schema.sql", USERS);
     alice.ok(&[
         "db",
@@ -66,40 +68,46 @@ fn two_developers_branch_merge_and_deploy(db: Db) {
         "--rev-id",
         "0001_users",
     ]);
-    let bob = TestProject::new();
+    let bob = TestProject::on(developer_db);
     pull(&alice, &bob);
-
-    // Each generates a revision on a branch of their own, from the same head.
-    alice.ok(&["db", "upgrade"]);
-    alice.write("schema.sql", USERS_WITH_EMAIL);
-    alice.ok(&[
-        "db",
-        "migrate",
-        "-m",
-        "add email",
-        "--rev-id",
-        "0002_email",
-        "--branch-label",
-        "email",
-    ]);
-    bob.ok(&["db", "upgrade"]);
-    bob.write("schema.sql", format!("{USERS}{POSTS}"));
-    bob.ok(&[
-        "db",
-        "migrate",
-        "-m",
-        "posts table",
-        "--rev-id",
-        "0003_posts",
-        "--branch-label",
-        "posts",
-    ]);
-
-    // Both branches land in the shared repository, which deploys to `db`.
+    for (developer, schema, message, id, label) in [
+        (
+            &alice,
+            USERS_WITH_EMAIL.to_string(),
+            "add email",
+            "0002_email",
+            "email",
+        ),
+        (
+            &bob,
+            format!("{USERS}{POSTS}"),
+            "posts table",
+            "0003_posts",
+            "posts",
+        ),
+    ] {
+        developer.ok(&["db", "upgrade"]);
+        developer.write("schema.sql", schema);
+        developer.ok(&[
+            "db",
+            "migrate",
+            "-m",
+            message,
+            "--rev-id",
+            id,
+            "--branch-label",
+            label,
+        ]);
+    }
     let main = TestProject::on(db);
     pull(&alice, &main);
     pull(&bob, &main);
     main.write("schema.sql", format!("{USERS_WITH_EMAIL}{POSTS}"));
+    main
+}
+
+fn two_developers_branch_merge_and_deploy(db: Db) {
+    let main = two_branches(db, db);
     assert_eq!(
         main.ok(&["db", "heads"]).stdout,
         "0002_email (email) (head)\n0003_posts (posts) (head)\n"
@@ -151,9 +159,7 @@ fn two_developers_branch_merge_and_deploy(db: Db) {
     assert_eq!(main.version_rows(), ["0004_merge"]);
     assert_schema(&main, true, true, "upgrade to the merge");
     main.ok(&["db", "check", "--offline"]);
-    if db == Db::Sqlite {
-        main.ok(&["db", "check"]);
-    }
+    main.ok(&["db", "check"]);
     assert_eq!(
         main.ok(&["db", "history", "-i"]).stdout,
         "* 0002_email, 0003_posts -> 0004_merge (head) (current) (mergepoint), merge email and posts\n\
@@ -197,17 +203,23 @@ fn two_developers_branch_merge_and_deploy(db: Db) {
     assert_schema(&main, true, true, "the last upgrade");
 }
 
-#[test]
-fn two_developers_on_sqlite() {
-    two_developers_branch_merge_and_deploy(Db::Sqlite);
-}
+crate::on_each_database!(two_developers_branch_merge_and_deploy);
 
-/// Revisions generated on SQLite (the development database) deploy to PostgreSQL.
+/// Revisions generated on SQLite (the developers' databases) deploy to PostgreSQL.
 #[test]
-fn two_developers_deploying_to_postgres() {
-    if Db::Postgres.available(module_path!()) {
-        two_developers_branch_merge_and_deploy(Db::Postgres);
+fn two_developers_on_sqlite_deploying_to_postgres() {
+    if !Db::Postgres.available(module_path!()) {
+        return;
     }
+    let main = two_branches(Db::Sqlite, Db::Postgres);
+    main.ok(&["db", "merge", "heads", "-m", "merge"]);
+    main.ok(&["db", "upgrade"]);
+    assert_schema(&main, true, true, "upgrade");
+    main.ok(&["db", "check"]);
+    main.ok(&["db", "downgrade", "0001_users"]);
+    assert_schema(&main, false, false, "downgrade to the branch point");
+    main.ok(&["db", "upgrade"]);
+    assert_schema(&main, true, true, "upgrade again");
 }
 
 /// `Depends On:` between two roots: the dependency runs first, its row is implied, and

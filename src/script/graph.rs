@@ -502,6 +502,14 @@ fn topological_order(
             .copied()
             .find(|&p| stuck(p))
             .expect("a stuck revision waits on a stuck one");
+        if next == last {
+            let revision = &revisions[next];
+            return Err(Error::script(format!(
+                "{}: revision {} names itself in 'Revises:' or 'Depends On:'; name an older revision",
+                revision.path.display(),
+                revision.id
+            )));
+        }
         if let Some(start) = path.iter().position(|&p| p == next) {
             let mut cycle: Vec<String> = path[start..]
                 .iter()
@@ -758,7 +766,10 @@ pub(crate) mod tests {
                     == "the revisions form a cycle: v/b.sql -> v/a.sql -> v/b.sql; one of them must revise an older revision",
             "{cycle}"
         );
-        assert!(err(&["a < a"]).contains("cycle: v/a.sql -> v/a.sql"));
+        assert_eq!(
+            err(&["a < a"]),
+            "v/a.sql: revision a names itself in 'Revises:' or 'Depends On:'; name an older revision"
+        );
         // A dependency can close a cycle too.
         assert!(err(&["a ^ b", "b < a"]).contains("form a cycle"));
     }
