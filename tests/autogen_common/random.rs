@@ -92,7 +92,9 @@ pub const MYSQL: Universe = Universe {
         "TIMESTAMP" => ["CURRENT_TIMESTAMP", "'2020-01-01 00:00:00'"],
         _ => ["1", "(2 + 3)"],
     },
-    checks: &["{c} > 0", "length({c}) > 0", "{c} <> 'zzz'"],
+    // No comparison of a column with a string literal: when the column becomes numeric,
+    // MariaDB re-prints `c <> 'zzz'` as `c <> 0`, a different check.
+    checks: &["{c} > 0", "length({c}) > 0", "length({c}) < 50"],
     expression: None,
     partial_indexes: false,
     key_default: false,
