@@ -10,25 +10,16 @@
 //!   `before`, and columns that keep their type keep their values both ways.
 
 mod autogen_common;
+mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use autogen_common::{check_values_kept, database, migrate_and_check, schema, values};
+use common::fixture_dirs;
 use mb::autogenerate::diff;
 use mb::ops::Op;
 use mb::schema::Schema;
 use rusqlite::Connection;
-
-fn fixture_dirs() -> Vec<PathBuf> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/schemas");
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir(&root)
-        .unwrap()
-        .map(|entry| entry.unwrap().path())
-        .filter(|path| path.is_dir())
-        .collect();
-    dirs.sort();
-    dirs
-}
 
 fn read(dir: &Path, file: &str) -> Option<String> {
     std::fs::read_to_string(dir.join(file)).ok()

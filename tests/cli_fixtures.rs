@@ -7,21 +7,10 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use common::{Db, TestProject};
+use common::{Db, TestProject, fixture_dirs};
 use mb::schema::parse::parse_schema_sql;
-
-fn fixture_dirs() -> Vec<PathBuf> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/schemas");
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir(&root)
-        .unwrap()
-        .map(|entry| entry.unwrap().path())
-        .filter(|path| path.is_dir())
-        .collect();
-    dirs.sort();
-    dirs
-}
 
 /// The pairs `db` cannot do, with what the error of `mb db upgrade` (or `migrate`) says.
 fn cannot_do(db: Db, pair: &str) -> Option<&'static str> {
