@@ -156,8 +156,16 @@ impl Context {
         let location = connected.backend.location();
         let mut migrator = self.migrator(&mut connected, graph);
         let rows = migrator.read_heads()?;
-        let records = migrator.applied_records()?;
-        let changed = runtime::changed_scripts(graph, &rows, &records)?;
+        // Reading the history and checksumming every applied file costs as much as
+        // loading the graph; plain `current` only needs the version rows, and the write
+        // verbs check checksums themselves.
+        let (records, changed) = if self.out.verbose() {
+            let records = migrator.applied_records()?;
+            let changed = runtime::changed_scripts(graph, &rows, &records)?;
+            (Some(records), changed)
+        } else {
+            (None, Vec::new())
+        };
         let partly = migrator.read_progress()?.map(|found| {
             format!(
                 "warning: {}; run the rest with `mb db {} --resume`, or record what you did by hand with `mb db resolve done` or `mb db resolve undone`",
@@ -180,7 +188,13 @@ impl Context {
                 continue;
             };
             if self.out.verbose() {
-                self.print_details(graph, i, &graph_heads, &BTreeSet::from([i]), Some(&records));
+                self.print_details(
+                    graph,
+                    i,
+                    &graph_heads,
+                    &BTreeSet::from([i]),
+                    records.as_ref(),
+                );
             } else {
                 self.out.print(&format!(
                     "{row}{}{}",
