@@ -1,6 +1,7 @@
 //! The command line: clap definitions and a thin verb per subcommand. All work happens in
 //! the library; this layer finds the project, connects, and formats results.
 
+mod adopt;
 mod commands;
 mod draw;
 mod graph;
@@ -57,6 +58,8 @@ enum TopCommand {
 
 const DB_EXAMPLES: &str = "Examples:
   mb db init                       create migrations/ and mb.toml
+  mb db init --from-database       adopt an existing database: schema.sql, a baseline, stamped
+  mb db inspect                    print the database's schema as schema.sql
   mb db migrate -m \"posts table\"   write a revision for the changes in schema.sql
   mb db check                      exit 1 when schema.sql and the database differ
   mb db revision -m \"add index\"    write an empty revision to fill in
@@ -80,8 +83,30 @@ const DB_EXAMPLES: &str = "Examples:
 #[command(after_help = DB_EXAMPLES)]
 enum DbCommand {
     /// Create the migrations directory (versions/, README, template) and mb.toml
-    #[command(after_help = "Example:\n  mb db init -d db/migrations")]
-    Init,
+    #[command(
+        after_help = "Examples:\n  mb db init -d db/migrations\n  mb --database-url postgresql://app@localhost/app db init --from-database"
+    )]
+    Init {
+        /// Adopt the existing database: write schema.sql from it, a baseline revision that
+        /// creates it, and stamp the database at that revision (nothing is run)
+        #[arg(long)]
+        from_database: bool,
+        /// The baseline revision's message (with --from-database)
+        #[arg(short, long, default_value = "baseline", requires = "from_database")]
+        message: String,
+    },
+    /// Print the database's schema as schema.sql (portable SQL), or write it to a file
+    #[command(
+        after_help = "Examples:\n  mb db inspect\n  mb db inspect --output schema.sql --force\n  mb --database-url sqlite:///legacy.db db inspect > schema.sql"
+    )]
+    Inspect {
+        /// Write the schema to this file instead of standard output
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// Replace the --output file when it exists
+        #[arg(long, requires = "output")]
+        force: bool,
+    },
     /// Write an empty revision file to fill in by hand
     #[command(
         after_help = "Examples:\n  mb db revision -m \"seed roles\"\n  mb db revision -m \"hotfix\" --head ae1027a6acf\n  mb db revision -m \"audit tables\" --head base --branch-label audit\n  mb db revision -m \"use audit\" --depends-on audit"
