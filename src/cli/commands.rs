@@ -3,6 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use super::json::{self, Format};
 use super::output::Output;
 use super::{DbCommand, GlobalArgs, NewRevisionArgs, Resolution};
 use crate::autogenerate;
@@ -74,7 +75,7 @@ impl Context {
 
     pub fn run(&self, command: DbCommand) -> Result<i32> {
         match command {
-            DbCommand::Check { offline } => return self.check(offline),
+            DbCommand::Check { offline, format } => return self.check(offline, format),
             DbCommand::Migrate { message, new } => self.migrate(&message, &new),
             DbCommand::Init {
                 from_database,
@@ -106,14 +107,15 @@ impl Context {
             } => self.downgrade(&revision, resume),
             DbCommand::Resolve { outcome } => self.resolve(outcome),
             DbCommand::Stamp { revisions, purge } => self.stamp(&revisions, purge),
-            DbCommand::Current => self.current(),
+            DbCommand::Current { format } => self.current(format),
             DbCommand::History {
                 range,
                 indicate_current,
-            } => self.history(range.as_deref(), indicate_current),
-            DbCommand::Heads => self.heads(),
+                format,
+            } => self.history(range.as_deref(), indicate_current, format),
+            DbCommand::Heads { format } => self.heads(format),
             DbCommand::Branches => self.branches(),
-            DbCommand::Show { revision } => self.show(&revision),
+            DbCommand::Show { revision, format } => self.show(&revision, format),
             DbCommand::Edit { revision } => self.edit(&revision),
         }
         .map(|()| 0)
@@ -506,44 +508,78 @@ impl Context {
 
     /// Exit 0 when schema.sql matches the database at head (or, offline, what the
     /// migrations build), 1 with a readable diff when it does not.
-    fn check(&self, offline: bool) -> Result<i32> {
+    fn check(&self, offline: bool, format: Format) -> Result<i32> {
         let project = self.project()?;
         let scripts = self.scripts(&project)?;
         let graph = &scripts.graph;
         let declared = self.declared_schema(&project)?;
+        let declared_name = self.path(&project.schema_file);
+        let source = if offline {
+            "the migrations"
+        } else {
+            "the database"
+        };
+        // One report for every outcome, as text or as the JSON of docs/json.md.
+        let report = |status: &str, message: &str, ops: &[Op], diff: Option<&str>| {
+            if format == Format::Json {
+                self.print_json(&serde_json::json!({
+                    "status": status,
+                    "compared_with": source.trim_start_matches("the "),
+                    "schema_file": declared_name,
+                    "message": message.trim_end_matches(':'),
+                    "operations": json::operations_json(ops),
+                    "diff": diff,
+                }));
+                return;
+            }
+            if status == "clean" {
+                self.out.info(message);
+                return;
+            }
+            if let Some(diff) = diff {
+                self.out.print(diff);
+                self.out.print("");
+            }
+            self.out.print(message);
+            for op in ops {
+                self.out.print(&format!("  {}", op.summary()));
+            }
+        };
         let heads = graph.heads();
         if heads.len() > 1 {
-            self.out.print(&format!(
-                "The migrations have {} heads ({}); every database must end at one schema, so merge them: `mb db merge heads -m \"merge\"`, then `mb db upgrade`.",
-                heads.len(),
-                graph.described(heads.iter().copied())
-            ));
+            report(
+                "several_heads",
+                &format!(
+                    "The migrations have {} heads ({}); every database must end at one schema, so merge them: `mb db merge heads -m \"merge\"`, then `mb db upgrade`.",
+                    heads.len(),
+                    graph.described(heads.iter().copied())
+                ),
+                &[],
+                None,
+            );
             return Ok(1);
         }
-        let (actual, source) = if offline {
+        let actual = if offline {
             let dialect = project.database_url.dialect();
-            (
-                schema_after(graph, &graph.ancestors(&heads), dialect)?,
-                "the migrations",
-            )
+            schema_after(graph, &graph.ancestors(&heads), dialect)?
         } else {
             let mut connected = self.connect_to_read(&project)?;
             if let Err(e) =
                 self.require_up_to_date(&mut self.migrator(&mut connected, graph), graph)
             {
-                self.out.print(&e.message);
+                report("not_up_to_date", &e.message, &[], None);
                 return Ok(1);
             }
-            (
-                live_schema(&mut connected, graph, &declared)?,
-                "the database",
-            )
+            live_schema(&mut connected, graph, &declared)?
         };
         let ops = autogenerate::diff(&actual, &declared);
-        let declared_name = self.path(&project.schema_file);
         if ops.is_empty() {
-            self.out
-                .info(&format!("No changes: {declared_name} matches {source}."));
+            report(
+                "clean",
+                &format!("No changes: {declared_name} matches {source}."),
+                &[],
+                None,
+            );
             return Ok(0);
         }
         let diff = similar::TextDiff::from_lines(
@@ -554,14 +590,15 @@ impl Context {
         .context_radius(3)
         .header(source, &declared_name)
         .to_string();
-        self.out.print(diff.trim_end());
-        self.out.print(&format!(
-            "\n{declared_name} differs from {source}: `mb db migrate` would generate {}:",
-            plural(ops.len(), "operation")
-        ));
-        for op in &ops {
-            self.out.print(&format!("  {}", op.summary()));
-        }
+        report(
+            "differs",
+            &format!(
+                "{declared_name} differs from {source}: `mb db migrate` would generate {}:",
+                plural(ops.len(), "operation")
+            ),
+            &ops,
+            Some(diff.trim_end()),
+        );
         Ok(1)
     }
 }

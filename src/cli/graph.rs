@@ -3,9 +3,12 @@
 
 use std::collections::{BTreeSet, HashMap};
 
+use serde_json::json;
+
 use super::NewRevisionArgs;
 use super::commands::{Context, now};
 use super::draw::{Entry, draw};
+use super::json::{self, Format};
 use crate::runtime::plan::{self, Direction, State};
 use crate::runtime::version::AppliedRecord;
 use crate::runtime::{self, Migrator, Reporter, simulate};
@@ -148,17 +151,37 @@ impl Context {
         )))
     }
 
-    pub(super) fn current(&self) -> Result<()> {
+    pub(super) fn current(&self, format: Format) -> Result<()> {
         let project = self.project()?;
         let scripts = self.scripts(&project)?;
         let graph = &scripts.graph;
         let mut connected = self.connect_to_read(&project)?;
         let location = connected.backend.location();
+        let dialect = json::dialect_id(connected.backend.dialect());
         let mut migrator = self.migrator(&mut connected, graph);
         let rows = migrator.read_heads()?;
         let records = migrator.applied_records()?;
         let changed = runtime::changed_scripts(graph, &rows, &records)?;
-        let partly = migrator.read_progress()?.map(|found| {
+        let progress = migrator.read_progress()?;
+        if format == Format::Json {
+            let heads: Vec<usize> = rows.iter().filter_map(|row| graph.find(row)).collect();
+            self.print_json(&json!({
+                "database": {
+                    "dialect": dialect,
+                    "location": location,
+                },
+                "current": heads.iter().map(|&i| {
+                    let mut revision = self.revision_json(graph, i);
+                    revision["applied"] = json::applied_json(graph, i, &records);
+                    revision
+                }).collect::<Vec<_>>(),
+                "not_in_migrations": rows.iter().filter(|row| graph.find(row).is_none()).collect::<Vec<_>>(),
+                "edited": changed.iter().map(|c| json::edited_json(graph, c, self.path(&graph.revision(c.revision).path))).collect::<Vec<_>>(),
+                "partly_applied": progress.as_ref().map(json::progress_json),
+            }));
+            return Ok(());
+        }
+        let partly = progress.map(|found| {
             format!(
                 "warning: {}; run the rest with `mb db {} --resume`, or record what you did by hand with `mb db resolve done` or `mb db resolve undone`",
                 migrator.describe_progress(&found),
@@ -209,7 +232,12 @@ impl Context {
         Ok(())
     }
 
-    pub(super) fn history(&self, range: Option<&str>, indicate_current: bool) -> Result<()> {
+    pub(super) fn history(
+        &self,
+        range: Option<&str>,
+        indicate_current: bool,
+        format: Format,
+    ) -> Result<()> {
         let project = self.project()?;
         let scripts = self.scripts(&project)?;
         let graph = &scripts.graph;
@@ -252,6 +280,20 @@ impl Context {
             _ => (None, BTreeSet::new()),
         };
         let records = records.as_ref().filter(|_| indicate_current);
+        if format == Format::Json {
+            let revisions: Vec<_> = (0..graph.len())
+                .rev()
+                .filter(|&i| in_range[i])
+                .map(|i| {
+                    let mut revision = self.revision_json(graph, i);
+                    revision["applied"] = json!(applied.map(|a| a[i]));
+                    revision["current"] = json!(applied.map(|_| current_heads.contains(&i)));
+                    revision
+                })
+                .collect();
+            self.print_json(&json!({ "revisions": revisions }));
+            return Ok(());
+        }
         let entries: Vec<Entry> = (0..graph.len())
             .rev()
             .filter(|&i| in_range[i])
@@ -294,10 +336,18 @@ impl Context {
         Ok(())
     }
 
-    pub(super) fn heads(&self) -> Result<()> {
+    pub(super) fn heads(&self, format: Format) -> Result<()> {
         let scripts = self.migrations()?;
         let graph = &scripts.graph;
         let heads = head_set(graph);
+        if format == Format::Json {
+            let heads: Vec<_> = heads
+                .iter()
+                .map(|&i| self.revision_json(graph, i))
+                .collect();
+            self.print_json(&json!({ "heads": heads }));
+            return Ok(());
+        }
         for &i in &heads {
             if self.out.verbose() {
                 self.print_details(graph, i, &heads, &BTreeSet::new(), None);
@@ -381,11 +431,20 @@ impl Context {
         })
     }
 
-    pub(super) fn show(&self, target: &str) -> Result<()> {
+    pub(super) fn show(&self, target: &str, format: Format) -> Result<()> {
         let scripts = self.migrations()?;
         let graph = &scripts.graph;
         let heads = head_set(graph);
         let index = self.one_revision(graph, target)?;
+        if format == Format::Json {
+            let revision = graph.revision(index);
+            let mut document = self.revision_json(graph, index);
+            document["up"] = json!(revision.up_sql());
+            document["down"] = json!(revision.down_sql());
+            document["text"] = json!(revision.text);
+            self.print_json(&document);
+            return Ok(());
+        }
         self.print_details(graph, index, &heads, &BTreeSet::new(), None);
         self.out.print(graph.revision(index).text.trim_end());
         Ok(())

@@ -5,6 +5,7 @@ mod adopt;
 mod commands;
 mod draw;
 mod graph;
+mod json;
 mod output;
 
 use std::path::PathBuf;
@@ -12,6 +13,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::config::Overrides;
+use json::Format;
 use output::Output;
 
 #[derive(Parser, Debug)]
@@ -155,6 +157,9 @@ enum DbCommand {
         /// Compare with the schema the migrations produce, simulated without a database
         #[arg(long)]
         offline: bool,
+        /// Output format: text, or json (see docs/json.md)
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
     },
     /// Apply revisions up to a target (default: head)
     #[command(
@@ -206,8 +211,12 @@ enum DbCommand {
         purge: bool,
     },
     /// Show the revision(s) the database is at
-    #[command(after_help = "Example:\n  mb db current -v")]
-    Current,
+    #[command(after_help = "Examples:\n  mb db current -v\n  mb db current --format json")]
+    Current {
+        /// Output format: text, or json (see docs/json.md)
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
     /// List revisions, newest first
     #[command(
         after_help = "With branches, a graph is drawn beside the revisions.\nExamples:\n  mb db history\n  mb db history -i -r base:current\n  mb db history -r -3:current\n  mb db history -r ae1027:\n  mb db history -r email@base:email@head"
@@ -224,10 +233,17 @@ enum DbCommand {
         /// Mark the revisions applied to the database
         #[arg(short = 'i', long = "indicate-current")]
         indicate_current: bool,
+        /// Output format: text, or json (see docs/json.md)
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
     },
     /// Show the head revision(s) of the migrations
-    #[command(after_help = "Example:\n  mb db heads -v")]
-    Heads,
+    #[command(after_help = "Examples:\n  mb db heads -v\n  mb db heads --format json")]
+    Heads {
+        /// Output format: text, or json (see docs/json.md)
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
     /// Show the branch points and the branches that leave them
     #[command(after_help = "Example:\n  mb db branches -v")]
     Branches,
@@ -236,6 +252,9 @@ enum DbCommand {
     Show {
         /// Revision id, unique prefix, branch label, head, LABEL@head, REV-1
         revision: String,
+        /// Output format: text, or json (see docs/json.md)
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
     },
     /// Open a revision file in $EDITOR (or $VISUAL)
     #[command(
