@@ -9,6 +9,7 @@ use super::NewRevisionArgs;
 use super::commands::{Context, now};
 use super::draw::{Entry, draw};
 use super::json::{self, Format};
+use super::output::Output;
 use crate::runtime::plan::{self, Direction, State};
 use crate::runtime::version::AppliedRecord;
 use crate::runtime::{self, Migrator, Reporter, simulate};
@@ -209,9 +210,9 @@ impl Context {
                     "{row}{}{}",
                     labels(graph, i),
                     if graph_heads.contains(&i) {
-                        " (head)"
+                        format!(" {}", Output::mark("(head)"))
                     } else {
-                        ""
+                        String::new()
                     }
                 ));
             }
@@ -310,7 +311,7 @@ impl Context {
                     };
                     let mut marks = self.marks(graph, i, &graph_heads, &current_heads);
                     if applied.is_some_and(|a| a[i]) && !current_heads.contains(&i) {
-                        marks.push_str(" (applied)");
+                        marks.push_str(&format!(" {}", Output::mark("(applied)")));
                     }
                     vec![format!(
                         "{from} -> {}{marks}, {}",
@@ -353,9 +354,10 @@ impl Context {
                 self.print_details(graph, i, &heads, &BTreeSet::new(), None);
             } else {
                 self.out.print(&format!(
-                    "{}{} (head)",
+                    "{}{} {}",
                     graph.revision(i).id,
-                    labels(graph, i)
+                    labels(graph, i),
+                    Output::mark("(head)")
                 ));
             }
         }
@@ -602,10 +604,10 @@ impl Context {
     ) -> String {
         let mut marks = labels(graph, i);
         if heads.contains(&i) {
-            marks.push_str(" (head)");
+            marks.push_str(&format!(" {}", Output::mark("(head)")));
         }
         if current.contains(&i) {
-            marks.push_str(" (current)");
+            marks.push_str(&format!(" {}", Output::mark("(current)")));
         }
         if graph.is_branch_point(i) {
             marks.push_str(" (branchpoint)");

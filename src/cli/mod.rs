@@ -10,7 +10,7 @@ mod output;
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 
 use crate::config::Overrides;
 use json::Format;
@@ -55,6 +55,15 @@ enum TopCommand {
     Db {
         #[command(subcommand)]
         command: DbCommand,
+    },
+    /// Print a shell completion script for mb
+    #[command(
+        after_help = "Examples:\n  mb completions bash > ~/.local/share/bash-completion/completions/mb\n  mb completions zsh > ~/.zfunc/_mb        (with fpath+=~/.zfunc before compinit)\n  mb completions fish > ~/.config/fish/completions/mb.fish"
+    )]
+    Completions {
+        /// The shell to complete in
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
     },
 }
 
@@ -302,12 +311,18 @@ pub fn main() -> i32 {
             return e.exit_code();
         }
     };
+    let command = match cli.command {
+        TopCommand::Db { command } => command,
+        TopCommand::Completions { shell } => {
+            clap_complete::generate(shell, &mut Cli::command(), "mb", &mut std::io::stdout());
+            return 0;
+        }
+    };
     let out = Output::new(cli.global.quiet, cli.global.verbose);
     let context = match commands::Context::new(&cli.global, out) {
         Ok(context) => context,
         Err(e) => return output::report_error(&e),
     };
-    let TopCommand::Db { command } = cli.command;
     match context.run(command) {
         Ok(code) => code,
         Err(e) => output::report_error(&e),
