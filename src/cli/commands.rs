@@ -76,6 +76,7 @@ impl Context {
     pub fn run(&self, command: DbCommand) -> Result<i32> {
         match command {
             DbCommand::Check { offline, format } => return self.check(offline, format),
+            DbCommand::Shell { args } => return self.shell(&args),
             DbCommand::Migrate { message, new } => self.migrate(&message, &new),
             DbCommand::Init {
                 from_database,

@@ -7,6 +7,7 @@ mod draw;
 mod graph;
 mod json;
 mod output;
+mod shell;
 
 use std::path::PathBuf;
 
@@ -88,7 +89,8 @@ const DB_EXAMPLES: &str = "Examples:
   mb db merge heads -m \"merge\"     join every head in one merge revision
   mb db upgrade email@head         apply one branch, labelled with --branch-label email
   mb db show e517                  print a revision (by unique id prefix)
-  mb db edit head                  open a revision in $EDITOR";
+  mb db edit head                  open a revision in $EDITOR
+  mb db shell                      open psql, mysql or sqlite3 on the database";
 
 #[derive(Subcommand, Debug)]
 #[command(after_help = DB_EXAMPLES)]
@@ -264,6 +266,15 @@ enum DbCommand {
         /// Output format: text, or json (see docs/json.md)
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
+    },
+    /// Open the database's own client (sqlite3, psql, mariadb/mysql), connected
+    #[command(
+        after_help = "Arguments after -- go to the client. The password is passed in PGPASSWORD / MYSQL_PWD, never on the command line.\nExamples:\n  mb db shell\n  mb db shell -- -c \"select count(*) from post\"     (psql)\n  mb db shell -- -e \"show tables\"                   (mysql, mariadb)\n  mb db shell -- \"select count(*) from post;\"      (sqlite3)"
+    )]
+    Shell {
+        /// Arguments for the client
+        #[arg(last = true, value_name = "CLIENT ARGS")]
+        args: Vec<std::ffi::OsString>,
     },
     /// Open a revision file in $EDITOR (or $VISUAL)
     #[command(
