@@ -102,6 +102,31 @@ pub fn diff(from: &Schema, to: &Schema) -> Vec<Op> {
     ops
 }
 
+/// `schema` as the `schema.sql` that declares it (`mb db inspect`): the statements that
+/// create it from nothing, in a revision's order (referenced tables first, otherwise by
+/// name, each followed by its indexes; views after the views they read), except that each
+/// table keeps all its foreign keys: `schema.sql` may reference a table declared further
+/// down, so a cycle needs no `ALTER TABLE`. Tables and views are separated by a blank line.
+pub fn declaration(schema: &Schema) -> String {
+    let mut text = String::new();
+    for op in diff(&Schema::default(), schema) {
+        let op = match op {
+            Op::CreateTable(table) => Op::CreateTable(Table {
+                indexes: Vec::new(),
+                ..schema.tables[&table.name].clone()
+            }),
+            Op::AddConstraint { .. } => continue,
+            op => op,
+        };
+        if !text.is_empty() && matches!(op, Op::CreateTable(_) | Op::CreateView(_)) {
+            text.push('\n');
+        }
+        text.push_str(&op.to_sql());
+        text.push_str(";\n");
+    }
+    text
+}
+
 /// A table present on both sides.
 struct TablePair<'a> {
     old: &'a Table,
@@ -565,6 +590,40 @@ mod tests {
                 r#"DROP TABLE "b""#
             ]
         );
+    }
+
+    #[test]
+    fn a_declaration_reads_back_as_its_schema_in_a_fixed_order() {
+        let shop = r#"CREATE VIEW big AS SELECT * FROM "order" WHERE total > 100;
+                      CREATE TABLE b (id INT PRIMARY KEY, a_id INT REFERENCES a);
+                      CREATE TABLE "order" (id INT PRIMARY KEY, total NUMERIC(10, 2) NOT NULL, b_id INT REFERENCES b);
+                      CREATE INDEX ix_order_total ON "order" (total);
+                      CREATE TABLE a (id INT PRIMARY KEY, b_id INT REFERENCES b);
+                      CREATE VIEW bigger AS SELECT id FROM big;"#;
+        let text = declaration(&schema(shop));
+        assert_eq!(schema(&text), schema(shop));
+        insta::assert_snapshot!(text, @r#"
+        CREATE TABLE "a" (
+            "id" INTEGER PRIMARY KEY,
+            "b_id" INTEGER REFERENCES "b" ("id")
+        );
+
+        CREATE TABLE "b" (
+            "id" INTEGER PRIMARY KEY,
+            "a_id" INTEGER REFERENCES "a" ("id")
+        );
+
+        CREATE TABLE "order" (
+            "id" INTEGER PRIMARY KEY,
+            "total" NUMERIC(10, 2) NOT NULL,
+            "b_id" INTEGER REFERENCES "b" ("id")
+        );
+        CREATE INDEX "ix_order_total" ON "order" ("total");
+
+        CREATE VIEW "big" AS SELECT * FROM "order" WHERE "total" > 100;
+
+        CREATE VIEW "bigger" AS SELECT "id" FROM "big";
+        "#);
     }
 
     #[test]

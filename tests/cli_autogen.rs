@@ -26,15 +26,6 @@ CREATE INDEX "ix_post_timestamp" ON "post" ("timestamp");
 CREATE INDEX "ix_post_user_id" ON "post" ("user_id");
 "#;
 
-fn revision_files(p: &TestProject) -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(p.path("migrations/versions"))
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
-    names
-}
-
 /// Runs `migrate` and returns the path of the revision it wrote.
 fn migrate(p: &TestProject, message: &str, rev_id: &str) -> String {
     let run = p.ok(&["db", "migrate", "-m", message, "--rev-id", rev_id]);
@@ -77,7 +68,7 @@ fn the_tutorial_flow_users_then_posts(db: Db) {
         again.stderr
     );
     assert!(again.stdout.is_empty());
-    assert_eq!(revision_files(&p).len(), 1, "no file when nothing changed");
+    assert_eq!(p.revision_files().len(), 1, "no file when nothing changed");
 
     p.write("schema.sql", format!("{USERS}\n{POSTS}"));
     let posts = migrate(&p, "posts table", "780739b227a7");
@@ -118,7 +109,7 @@ fn migrate_refuses_a_database_that_is_not_at_head(db: Db) {
         message,
         "Target database is not up to date: 1 revision is not applied (aaa111 (users table)); run `mb db upgrade` first"
     );
-    assert_eq!(revision_files(&p).len(), 1);
+    assert_eq!(p.revision_files().len(), 1);
 }
 
 fn destructive_changes_are_marked_in_the_script_and_listed(db: Db) {

@@ -3,6 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use super::json::{self, Format};
 use super::output::Output;
 use super::{DbCommand, GlobalArgs, NewRevisionArgs, Resolution};
 use crate::autogenerate;
@@ -20,7 +21,7 @@ use crate::script::{NewRevision, RevisionGraph, ScriptDirectory};
 use crate::text::plural;
 use crate::{Error, Result};
 
-const STARTER_SCHEMA: &str =
+pub(super) const STARTER_SCHEMA: &str =
     "-- The schema this project wants. Declare tables, indexes and views here in portable
 -- SQL, then run `mb db migrate -m \"what changed\"` to write a revision for the change.
 --
@@ -30,9 +31,32 @@ const STARTER_SCHEMA: &str =
 -- );
 ";
 
+/// Where a project's files are, or will be once `init` has made them.
+pub(super) struct Layout {
+    pub existing_config: Option<PathBuf>,
+    /// The folder of mb.toml.
+    pub root: PathBuf,
+    pub settings: ConfigFile,
+    /// The migrations directory mb.toml names (or the default).
+    pub configured_migrations: PathBuf,
+    /// The one in use: `-d`, else the configured one.
+    pub migrations_dir: PathBuf,
+}
+
+impl Layout {
+    pub fn schema_file(&self) -> PathBuf {
+        self.root.join(
+            self.settings
+                .schema
+                .as_deref()
+                .unwrap_or(config::DEFAULT_SCHEMA_FILE),
+        )
+    }
+}
+
 pub struct Context {
     pub(super) cwd: PathBuf,
-    overrides: Overrides,
+    pub(super) overrides: Overrides,
     pub(super) out: Output,
     lock_timeout: Duration,
 }
@@ -51,9 +75,14 @@ impl Context {
 
     pub fn run(&self, command: DbCommand) -> Result<i32> {
         match command {
-            DbCommand::Check { offline } => return self.check(offline),
+            DbCommand::Check { offline, format } => return self.check(offline, format),
+            DbCommand::Shell { args } => return self.shell(&args),
             DbCommand::Migrate { message, new } => self.migrate(&message, &new),
-            DbCommand::Init => self.init(),
+            DbCommand::Init {
+                from_database,
+                message,
+            } => self.init(from_database.then_some(message.as_str())),
+            DbCommand::Inspect { output, force } => self.inspect(output.as_deref(), force),
             DbCommand::Revision { message, new } => self.revision(&message, &new),
             DbCommand::Merge {
                 revisions,
@@ -79,14 +108,15 @@ impl Context {
             } => self.downgrade(&revision, resume),
             DbCommand::Resolve { outcome } => self.resolve(outcome),
             DbCommand::Stamp { revisions, purge } => self.stamp(&revisions, purge),
-            DbCommand::Current => self.current(),
+            DbCommand::Current { format } => self.current(format),
             DbCommand::History {
                 range,
                 indicate_current,
-            } => self.history(range.as_deref(), indicate_current),
-            DbCommand::Heads => self.heads(),
+                format,
+            } => self.history(range.as_deref(), indicate_current, format),
+            DbCommand::Heads { format } => self.heads(format),
             DbCommand::Branches => self.branches(),
-            DbCommand::Show { revision } => self.show(&revision),
+            DbCommand::Show { revision, format } => self.show(&revision, format),
             DbCommand::Edit { revision } => self.edit(&revision),
         }
         .map(|()| 0)
@@ -112,7 +142,7 @@ impl Context {
     }
 
     /// Says which database a command works on, so nobody has to wonder where app.db went.
-    fn announce(&self, connected: &Connected) {
+    pub(super) fn announce(&self, connected: &Connected) {
         let name = connected.backend.dialect().name();
         let location = connected.backend.location();
         let verb = if connected.created {
@@ -197,16 +227,17 @@ impl Context {
         }
     }
 
-    fn init(&self) -> Result<()> {
-        let existing = config::find_config(&self.cwd);
-        let (root, settings) = match &existing {
+    /// Where `init` puts the project: beside an existing mb.toml, else here.
+    pub(super) fn layout(&self) -> Result<Layout> {
+        let existing_config = config::find_config(&self.cwd);
+        let (root, settings) = match &existing_config {
             Some(path) => (
                 path.parent().unwrap_or(&self.cwd).to_path_buf(),
                 config::read_config(path)?,
             ),
             None => (self.cwd.clone(), ConfigFile::default()),
         };
-        let configured = root.join(
+        let configured_migrations = root.join(
             settings
                 .migrations
                 .as_deref()
@@ -214,55 +245,82 @@ impl Context {
         );
         let migrations_dir = match &self.overrides.migrations_dir {
             Some(dir) => self.cwd.join(dir),
-            None => configured.clone(),
+            None => configured_migrations.clone(),
         };
-        if std::fs::read_dir(&migrations_dir).is_ok_and(|mut entries| entries.next().is_some()) {
-            let owner = existing
+        Ok(Layout {
+            existing_config,
+            root,
+            settings,
+            configured_migrations,
+            migrations_dir,
+        })
+    }
+
+    /// The project of mb.toml, or without one the project `mb db init` would make here,
+    /// for the commands that work on a database before there is a project.
+    pub(super) fn project_or_default(&self) -> Result<Project> {
+        let layout = self.layout()?;
+        Project::resolve(layout.root, &self.cwd, &layout.settings, &self.overrides)
+    }
+
+    fn init(&self, from_database: Option<&str>) -> Result<()> {
+        if let Some(message) = from_database {
+            return self.init_from_database(message);
+        }
+        let layout = self.layout()?;
+        let migrations_dir = &layout.migrations_dir;
+        if std::fs::read_dir(migrations_dir).is_ok_and(|mut entries| entries.next().is_some()) {
+            let owner = layout
+                .existing_config
                 .as_ref()
                 .map(|config| format!(" (the migrations directory of {})", self.path(config)))
                 .unwrap_or_default();
             return Err(Error::script(format!(
                 "{} already exists and is not empty{owner}; choose another directory with -d DIR, or remove it first",
-                self.path(&migrations_dir)
+                self.path(migrations_dir)
             )));
         }
-        ScriptDirectory::create(&migrations_dir)?;
+        ScriptDirectory::create(migrations_dir)?;
         self.out.info(&format!(
             "Created {} with versions/, README and script.sql.template",
-            self.path(&migrations_dir)
+            self.path(migrations_dir)
         ));
-        match existing {
-            Some(path) if migrations_dir != configured => self.out.warn(&format!(
-                "warning: {} says the migrations are in {}; set migrations = {} there, or pass -d to every command",
-                self.path(&path),
-                self.path(&configured),
-                toml_string(&relative_to(&migrations_dir, &root))
-            )),
-            Some(_) => {}
-            None => {
-                let config_path = root.join(config::CONFIG_FILE);
-                let text = format!(
-                    "# mb settings. Paths are relative to this file.\n\n# The database; DATABASE_URL (in the environment or in .env) overrides it.\ndatabase_url = {}\n# Revision scripts.\nmigrations = {}\n# The declared schema that `mb db migrate` compares the database with.\nschema = {}\n",
-                    toml_string(config::DEFAULT_URL),
-                    toml_string(&relative_to(&migrations_dir, &root)),
-                    toml_string(config::DEFAULT_SCHEMA_FILE),
-                );
-                write_new_file(&config_path, &text)?;
-                self.out.info(&format!("Created {}", self.path(&config_path)));
-            }
-        }
-        let schema_file = root.join(
-            settings
-                .schema
-                .as_deref()
-                .unwrap_or(config::DEFAULT_SCHEMA_FILE),
-        );
+        self.write_config(&layout, None)?;
+        let schema_file = layout.schema_file();
         if !schema_file.exists() {
             write_new_file(&schema_file, STARTER_SCHEMA)?;
             self.out.info(&format!(
                 "Created {}: declare your tables there",
                 self.path(&schema_file)
             ));
+        }
+        Ok(())
+    }
+
+    /// Writes mb.toml when there is none (with `database_url`, else the default), or
+    /// warns when the existing one names other migrations than `-d`.
+    pub(super) fn write_config(&self, layout: &Layout, database_url: Option<&str>) -> Result<()> {
+        match &layout.existing_config {
+            Some(path) if layout.migrations_dir != layout.configured_migrations => {
+                self.out.warn(&format!(
+                    "warning: {} says the migrations are in {}; set migrations = {} there, or pass -d to every command",
+                    self.path(path),
+                    self.path(&layout.configured_migrations),
+                    toml_string(&relative_to(&layout.migrations_dir, &layout.root))
+                ))
+            }
+            Some(_) => {}
+            None => {
+                let config_path = layout.root.join(config::CONFIG_FILE);
+                let text = format!(
+                    "# mb settings. Paths are relative to this file.\n\n# The database; DATABASE_URL (in the environment or in .env) overrides it.\ndatabase_url = {}\n# Revision scripts.\nmigrations = {}\n# The declared schema that `mb db migrate` compares the database with.\nschema = {}\n",
+                    toml_string(database_url.unwrap_or(config::DEFAULT_URL)),
+                    toml_string(&relative_to(&layout.migrations_dir, &layout.root)),
+                    toml_string(config::DEFAULT_SCHEMA_FILE),
+                );
+                write_new_file(&config_path, &text)?;
+                self.out.info(&format!("Created {}", self.path(&config_path)));
+            }
         }
         Ok(())
     }
@@ -451,59 +509,97 @@ impl Context {
 
     /// Exit 0 when schema.sql matches the database at head (or, offline, what the
     /// migrations build), 1 with a readable diff when it does not.
-    fn check(&self, offline: bool) -> Result<i32> {
+    fn check(&self, offline: bool, format: Format) -> Result<i32> {
         let project = self.project()?;
         let scripts = self.scripts(&project)?;
         let graph = &scripts.graph;
         let declared = self.declared_schema(&project)?;
+        let declared_name = self.path(&project.schema_file);
+        let source = if offline {
+            "the migrations"
+        } else {
+            "the database"
+        };
+        // One report for every outcome, as text or as the JSON of docs/json.md.
+        let report = |status: &str, message: &str, ops: &[Op], diff: Option<&str>| {
+            if format == Format::Json {
+                self.print_json(&serde_json::json!({
+                    "status": status,
+                    "compared_with": source.trim_start_matches("the "),
+                    "schema_file": declared_name,
+                    "message": message.trim_end_matches(':'),
+                    "operations": json::operations_json(ops),
+                    "diff": diff,
+                }));
+                return;
+            }
+            if status == "clean" {
+                self.out.info(message);
+                return;
+            }
+            if let Some(diff) = diff {
+                self.out.print(diff);
+                self.out.print("");
+            }
+            self.out.print(message);
+            for op in ops {
+                self.out.print(&format!("  {}", op.summary()));
+            }
+        };
         let heads = graph.heads();
         if heads.len() > 1 {
-            self.out.print(&format!(
-                "The migrations have {} heads ({}); every database must end at one schema, so merge them: `mb db merge heads -m \"merge\"`, then `mb db upgrade`.",
-                heads.len(),
-                graph.described(heads.iter().copied())
-            ));
+            report(
+                "several_heads",
+                &format!(
+                    "The migrations have {} heads ({}); every database must end at one schema, so merge them: `mb db merge heads -m \"merge\"`, then `mb db upgrade`.",
+                    heads.len(),
+                    graph.described(heads.iter().copied())
+                ),
+                &[],
+                None,
+            );
             return Ok(1);
         }
-        let (actual, source) = if offline {
+        let actual = if offline {
             let dialect = project.database_url.dialect();
-            (
-                schema_after(graph, &graph.ancestors(&heads), dialect)?,
-                "the migrations",
-            )
+            schema_after(graph, &graph.ancestors(&heads), dialect)?
         } else {
             let mut connected = self.connect_to_read(&project)?;
             if let Err(e) =
                 self.require_up_to_date(&mut self.migrator(&mut connected, graph), graph)
             {
-                self.out.print(&e.message);
+                report("not_up_to_date", &e.message, &[], None);
                 return Ok(1);
             }
-            (
-                live_schema(&mut connected, graph, &declared)?,
-                "the database",
-            )
+            live_schema(&mut connected, graph, &declared)?
         };
         let ops = autogenerate::diff(&actual, &declared);
-        let declared_name = self.path(&project.schema_file);
         if ops.is_empty() {
-            self.out
-                .info(&format!("No changes: {declared_name} matches {source}."));
+            report(
+                "clean",
+                &format!("No changes: {declared_name} matches {source}."),
+                &[],
+                None,
+            );
             return Ok(0);
         }
-        let diff = similar::TextDiff::from_lines(schema_text(&actual), schema_text(&declared))
-            .unified_diff()
-            .context_radius(3)
-            .header(source, &declared_name)
-            .to_string();
-        self.out.print(diff.trim_end());
-        self.out.print(&format!(
-            "\n{declared_name} differs from {source}: `mb db migrate` would generate {}:",
-            plural(ops.len(), "operation")
-        ));
-        for op in &ops {
-            self.out.print(&format!("  {}", op.summary()));
-        }
+        let diff = similar::TextDiff::from_lines(
+            autogenerate::declaration(&actual),
+            autogenerate::declaration(&declared),
+        )
+        .unified_diff()
+        .context_radius(3)
+        .header(source, &declared_name)
+        .to_string();
+        report(
+            "differs",
+            &format!(
+                "{declared_name} differs from {source}: `mb db migrate` would generate {}:",
+                plural(ops.len(), "operation")
+            ),
+            &ops,
+            Some(diff.trim_end()),
+        );
         Ok(1)
     }
 }
@@ -550,7 +646,7 @@ pub(super) fn now() -> String {
 /// Portable SQL for `ops`, each destructive one preceded by a warning comment; also
 /// returns the warnings. `before` is the schema the ops start from: a diff changes each
 /// column at most once, so the types a narrowing warning compares are all in it.
-fn ops_script(ops: &[Op], before: &Schema) -> (String, Vec<String>) {
+pub(super) fn ops_script(ops: &[Op], before: &Schema) -> (String, Vec<String>) {
     let mut text = String::new();
     let mut warnings = Vec::new();
     for op in ops {
@@ -561,12 +657,4 @@ fn ops_script(ops: &[Op], before: &Schema) -> (String, Vec<String>) {
         text.push_str(&format!("{};\n", op.to_sql()));
     }
     (text, warnings)
-}
-
-/// A schema as the portable SQL that creates it, for readable diffs.
-fn schema_text(schema: &Schema) -> String {
-    autogenerate::diff(&Schema::default(), schema)
-        .iter()
-        .map(|op| format!("{};\n", op.to_sql()))
-        .collect()
 }

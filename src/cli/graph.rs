@@ -3,9 +3,13 @@
 
 use std::collections::{BTreeSet, HashMap};
 
+use serde_json::json;
+
 use super::NewRevisionArgs;
 use super::commands::{Context, now};
 use super::draw::{Entry, draw};
+use super::json::{self, Format};
+use super::output::Output;
 use crate::runtime::plan::{self, Direction, State};
 use crate::runtime::version::AppliedRecord;
 use crate::runtime::{self, Migrator, Reporter, simulate};
@@ -148,25 +152,46 @@ impl Context {
         )))
     }
 
-    pub(super) fn current(&self) -> Result<()> {
+    pub(super) fn current(&self, format: Format) -> Result<()> {
         let project = self.project()?;
         let scripts = self.scripts(&project)?;
         let graph = &scripts.graph;
         let mut connected = self.connect_to_read(&project)?;
         let location = connected.backend.location();
+        let dialect = json::dialect_id(connected.backend.dialect());
         let mut migrator = self.migrator(&mut connected, graph);
         let rows = migrator.read_heads()?;
         // Reading the history and checksumming every applied file costs as much as
         // loading the graph; plain `current` only needs the version rows, and the write
-        // verbs check checksums themselves.
-        let (records, changed) = if self.out.verbose() {
+        // verbs check checksums themselves. `-v` and JSON report edits and history.
+        let (records, changed) = if self.out.verbose() || format == Format::Json {
             let records = migrator.applied_records()?;
             let changed = runtime::changed_scripts(graph, &rows, &records)?;
             (Some(records), changed)
         } else {
             (None, Vec::new())
         };
-        let partly = migrator.read_progress()?.map(|found| {
+        let progress = migrator.read_progress()?;
+        if format == Format::Json {
+            let records = records.unwrap_or_default();
+            let heads: Vec<usize> = rows.iter().filter_map(|row| graph.find(row)).collect();
+            self.print_json(&json!({
+                "database": {
+                    "dialect": dialect,
+                    "location": location,
+                },
+                "current": heads.iter().map(|&i| {
+                    let mut revision = self.revision_json(graph, i);
+                    revision["applied"] = json::applied_json(graph, i, &records);
+                    revision
+                }).collect::<Vec<_>>(),
+                "not_in_migrations": rows.iter().filter(|row| graph.find(row).is_none()).collect::<Vec<_>>(),
+                "edited": changed.iter().map(|c| json::edited_json(graph, c, self.path(&graph.revision(c.revision).path))).collect::<Vec<_>>(),
+                "partly_applied": progress.as_ref().map(json::progress_json),
+            }));
+            return Ok(());
+        }
+        let partly = progress.map(|found| {
             format!(
                 "warning: {}; run the rest with `mb db {} --resume`, or record what you did by hand with `mb db resolve done` or `mb db resolve undone`",
                 migrator.describe_progress(&found),
@@ -200,9 +225,9 @@ impl Context {
                     "{row}{}{}",
                     labels(graph, i),
                     if graph_heads.contains(&i) {
-                        " (head)"
+                        format!(" {}", Output::mark("(head)"))
                     } else {
-                        ""
+                        String::new()
                     }
                 ));
             }
@@ -223,7 +248,12 @@ impl Context {
         Ok(())
     }
 
-    pub(super) fn history(&self, range: Option<&str>, indicate_current: bool) -> Result<()> {
+    pub(super) fn history(
+        &self,
+        range: Option<&str>,
+        indicate_current: bool,
+        format: Format,
+    ) -> Result<()> {
         let project = self.project()?;
         let scripts = self.scripts(&project)?;
         let graph = &scripts.graph;
@@ -266,6 +296,20 @@ impl Context {
             _ => (None, BTreeSet::new()),
         };
         let records = records.as_ref().filter(|_| indicate_current);
+        if format == Format::Json {
+            let revisions: Vec<_> = (0..graph.len())
+                .rev()
+                .filter(|&i| in_range[i])
+                .map(|i| {
+                    let mut revision = self.revision_json(graph, i);
+                    revision["applied"] = json!(applied.map(|a| a[i]));
+                    revision["current"] = json!(applied.map(|_| current_heads.contains(&i)));
+                    revision
+                })
+                .collect();
+            self.print_json(&json!({ "revisions": revisions }));
+            return Ok(());
+        }
         let entries: Vec<Entry> = (0..graph.len())
             .rev()
             .filter(|&i| in_range[i])
@@ -282,7 +326,7 @@ impl Context {
                     };
                     let mut marks = self.marks(graph, i, &graph_heads, &current_heads);
                     if applied.is_some_and(|a| a[i]) && !current_heads.contains(&i) {
-                        marks.push_str(" (applied)");
+                        marks.push_str(&format!(" {}", Output::mark("(applied)")));
                     }
                     vec![format!(
                         "{from} -> {}{marks}, {}",
@@ -308,18 +352,27 @@ impl Context {
         Ok(())
     }
 
-    pub(super) fn heads(&self) -> Result<()> {
+    pub(super) fn heads(&self, format: Format) -> Result<()> {
         let scripts = self.migrations()?;
         let graph = &scripts.graph;
         let heads = head_set(graph);
+        if format == Format::Json {
+            let heads: Vec<_> = heads
+                .iter()
+                .map(|&i| self.revision_json(graph, i))
+                .collect();
+            self.print_json(&json!({ "heads": heads }));
+            return Ok(());
+        }
         for &i in &heads {
             if self.out.verbose() {
                 self.print_details(graph, i, &heads, &BTreeSet::new(), None);
             } else {
                 self.out.print(&format!(
-                    "{}{} (head)",
+                    "{}{} {}",
                     graph.revision(i).id,
-                    labels(graph, i)
+                    labels(graph, i),
+                    Output::mark("(head)")
                 ));
             }
         }
@@ -395,11 +448,20 @@ impl Context {
         })
     }
 
-    pub(super) fn show(&self, target: &str) -> Result<()> {
+    pub(super) fn show(&self, target: &str, format: Format) -> Result<()> {
         let scripts = self.migrations()?;
         let graph = &scripts.graph;
         let heads = head_set(graph);
         let index = self.one_revision(graph, target)?;
+        if format == Format::Json {
+            let revision = graph.revision(index);
+            let mut document = self.revision_json(graph, index);
+            document["up"] = json!(revision.up_sql());
+            document["down"] = json!(revision.down_sql());
+            document["text"] = json!(revision.text);
+            self.print_json(&document);
+            return Ok(());
+        }
         self.print_details(graph, index, &heads, &BTreeSet::new(), None);
         self.out.print(graph.revision(index).text.trim_end());
         Ok(())
@@ -557,10 +619,10 @@ impl Context {
     ) -> String {
         let mut marks = labels(graph, i);
         if heads.contains(&i) {
-            marks.push_str(" (head)");
+            marks.push_str(&format!(" {}", Output::mark("(head)")));
         }
         if current.contains(&i) {
-            marks.push_str(" (current)");
+            marks.push_str(&format!(" {}", Output::mark("(current)")));
         }
         if graph.is_branch_point(i) {
             marks.push_str(" (branchpoint)");

@@ -1,16 +1,20 @@
 //! The command line: clap definitions and a thin verb per subcommand. All work happens in
 //! the library; this layer finds the project, connects, and formats results.
 
+mod adopt;
 mod commands;
 mod draw;
 mod graph;
+mod json;
 mod output;
+mod shell;
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 
 use crate::config::Overrides;
+use json::Format;
 use output::Output;
 
 #[derive(Parser, Debug)]
@@ -53,10 +57,21 @@ enum TopCommand {
         #[command(subcommand)]
         command: DbCommand,
     },
+    /// Print a shell completion script for mb
+    #[command(
+        after_help = "Examples:\n  mb completions bash > ~/.local/share/bash-completion/completions/mb\n  mb completions zsh > ~/.zfunc/_mb        (with fpath+=~/.zfunc before compinit)\n  mb completions fish > ~/.config/fish/completions/mb.fish"
+    )]
+    Completions {
+        /// The shell to complete in
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
 }
 
 const DB_EXAMPLES: &str = "Examples:
   mb db init                       create migrations/ and mb.toml
+  mb db init --from-database       adopt an existing database: schema.sql, a baseline, stamped
+  mb db inspect                    print the database's schema as schema.sql
   mb db migrate -m \"posts table\"   write a revision for the changes in schema.sql
   mb db check                      exit 1 when schema.sql and the database differ
   mb db revision -m \"add index\"    write an empty revision to fill in
@@ -74,14 +89,37 @@ const DB_EXAMPLES: &str = "Examples:
   mb db merge heads -m \"merge\"     join every head in one merge revision
   mb db upgrade email@head         apply one branch, labelled with --branch-label email
   mb db show e517                  print a revision (by unique id prefix)
-  mb db edit head                  open a revision in $EDITOR";
+  mb db edit head                  open a revision in $EDITOR
+  mb db shell                      open psql, mysql or sqlite3 on the database";
 
 #[derive(Subcommand, Debug)]
 #[command(after_help = DB_EXAMPLES)]
 enum DbCommand {
     /// Create the migrations directory (versions/, README, template) and mb.toml
-    #[command(after_help = "Example:\n  mb db init -d db/migrations")]
-    Init,
+    #[command(
+        after_help = "Examples:\n  mb db init -d db/migrations\n  mb --database-url postgresql://app@localhost/app db init --from-database"
+    )]
+    Init {
+        /// Adopt the existing database: write schema.sql from it, a baseline revision that
+        /// creates it, and stamp the database at that revision (nothing is run)
+        #[arg(long)]
+        from_database: bool,
+        /// The baseline revision's message (with --from-database)
+        #[arg(short, long, default_value = "baseline", requires = "from_database")]
+        message: String,
+    },
+    /// Print the database's schema as schema.sql (portable SQL), or write it to a file
+    #[command(
+        after_help = "Examples:\n  mb db inspect\n  mb db inspect --output schema.sql --force\n  mb --database-url sqlite:///legacy.db db inspect > schema.sql"
+    )]
+    Inspect {
+        /// Write the schema to this file instead of standard output
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// Replace the --output file when it exists
+        #[arg(long, requires = "output")]
+        force: bool,
+    },
     /// Write an empty revision file to fill in by hand
     #[command(
         after_help = "Examples:\n  mb db revision -m \"seed roles\"\n  mb db revision -m \"hotfix\" --head ae1027a6acf\n  mb db revision -m \"audit tables\" --head base --branch-label audit\n  mb db revision -m \"use audit\" --depends-on audit"
@@ -130,6 +168,9 @@ enum DbCommand {
         /// Compare with the schema the migrations produce, simulated without a database
         #[arg(long)]
         offline: bool,
+        /// Output format: text, or json (see docs/json.md)
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
     },
     /// Apply revisions up to a target (default: head)
     #[command(
@@ -181,8 +222,12 @@ enum DbCommand {
         purge: bool,
     },
     /// Show the revision(s) the database is at
-    #[command(after_help = "Example:\n  mb db current -v")]
-    Current,
+    #[command(after_help = "Examples:\n  mb db current -v\n  mb db current --format json")]
+    Current {
+        /// Output format: text, or json (see docs/json.md)
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
     /// List revisions, newest first
     #[command(
         after_help = "With branches, a graph is drawn beside the revisions.\nExamples:\n  mb db history\n  mb db history -i -r base:current\n  mb db history -r -3:current\n  mb db history -r ae1027:\n  mb db history -r email@base:email@head"
@@ -199,10 +244,17 @@ enum DbCommand {
         /// Mark the revisions applied to the database
         #[arg(short = 'i', long = "indicate-current")]
         indicate_current: bool,
+        /// Output format: text, or json (see docs/json.md)
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
     },
     /// Show the head revision(s) of the migrations
-    #[command(after_help = "Example:\n  mb db heads -v")]
-    Heads,
+    #[command(after_help = "Examples:\n  mb db heads -v\n  mb db heads --format json")]
+    Heads {
+        /// Output format: text, or json (see docs/json.md)
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
     /// Show the branch points and the branches that leave them
     #[command(after_help = "Example:\n  mb db branches -v")]
     Branches,
@@ -211,6 +263,18 @@ enum DbCommand {
     Show {
         /// Revision id, unique prefix, branch label, head, LABEL@head, REV-1
         revision: String,
+        /// Output format: text, or json (see docs/json.md)
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Open the database's own client (sqlite3, psql, mariadb/mysql), connected
+    #[command(
+        after_help = "Arguments after -- go to the client. The password is passed in PGPASSWORD / MYSQL_PWD, never on the command line.\nExamples:\n  mb db shell\n  mb db shell -- -c \"select count(*) from post\"     (psql)\n  mb db shell -- -e \"show tables\"                   (mysql, mariadb)\n  mb db shell -- \"select count(*) from post;\"      (sqlite3)"
+    )]
+    Shell {
+        /// Arguments for the client
+        #[arg(last = true, value_name = "CLIENT ARGS")]
+        args: Vec<std::ffi::OsString>,
     },
     /// Open a revision file in $EDITOR (or $VISUAL)
     #[command(
@@ -258,12 +322,18 @@ pub fn main() -> i32 {
             return e.exit_code();
         }
     };
+    let command = match cli.command {
+        TopCommand::Db { command } => command,
+        TopCommand::Completions { shell } => {
+            clap_complete::generate(shell, &mut Cli::command(), "mb", &mut std::io::stdout());
+            return 0;
+        }
+    };
     let out = Output::new(cli.global.quiet, cli.global.verbose);
     let context = match commands::Context::new(&cli.global, out) {
         Ok(context) => context,
         Err(e) => return output::report_error(&e),
     };
-    let TopCommand::Db { command } = cli.command;
     match context.run(command) {
         Ok(code) => code,
         Err(e) => output::report_error(&e),

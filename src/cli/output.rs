@@ -1,19 +1,51 @@
 //! What the user sees: results on stdout, progress and warnings on stderr, errors as one
 //! line, and never a Rust backtrace.
+//!
+//! Colour: `error:` red, `warning:` yellow, the `(current)` and `(head)` marks green and
+//! bold. Both streams go through `anstream`, which drops the colour codes unless the
+//! stream is a terminal, `NO_COLOR` is unset, and `TERM` is not `dumb`; `CLICOLOR_FORCE=1`
+//! keeps them in pipes, and `NO_COLOR` wins over it.
+//!
+//! On a terminal, a long upgrade or downgrade also shows one status line below the log
+//! (`Applying 120/300 …`), redrawn in place and erased at the end (see
+//! [`Reporter::status`]); it never appears when stderr is a file or a pipe.
 
-use std::io::Write;
+use std::cell::RefCell;
+use std::io::{IsTerminal, Write};
+
+use anstyle::{AnsiColor, Style};
 
 use crate::Error;
-use crate::runtime::Reporter;
+use crate::runtime::{Reporter, RunStatus};
+
+/// From this many revisions on, a run shows the status line; shorter runs are over
+/// before one would help (a table rebuild shows it whatever the count).
+const STATUS_MIN_REVISIONS: usize = 10;
+
+const ERROR: Style = AnsiColor::Red.on_default().bold();
+const WARNING: Style = AnsiColor::Yellow.on_default().bold();
+const MARK: Style = AnsiColor::Green.on_default().bold();
+/// Erases the terminal line the cursor is on.
+const ERASE_LINE: &str = "\r\x1b[2K";
 
 pub struct Output {
     quiet: bool,
     verbose: u8,
+    /// Whether stderr is a terminal that may show a status line.
+    status_terminal: bool,
+    /// The status line on screen now, if any.
+    status: RefCell<Option<String>>,
 }
 
 impl Output {
     pub fn new(quiet: bool, verbose: u8) -> Output {
-        Output { quiet, verbose }
+        let dumb = std::env::var("TERM").is_ok_and(|term| term == "dumb");
+        Output {
+            quiet,
+            verbose,
+            status_terminal: !quiet && !dumb && std::io::stderr().is_terminal(),
+            status: RefCell::new(None),
+        }
     }
 
     pub fn verbose(&self) -> bool {
@@ -22,31 +54,83 @@ impl Output {
 
     /// A result line on stdout. A closed pipe (`mb db history | head`) ends quietly.
     pub fn print(&self, line: &str) {
-        let mut stdout = std::io::stdout().lock();
+        let mut stdout = anstream::stdout().lock();
         if writeln!(stdout, "{line}").is_err() {
             std::process::exit(0);
         }
+    }
+
+    /// ` (current)`-style marks, coloured where colour is shown.
+    pub fn mark(text: &str) -> String {
+        format!("{MARK}{text}{MARK:#}")
+    }
+
+    /// A line on stderr, below which the status line (if any) is drawn again. The
+    /// terminal controls bypass `anstream`, which would strip them with the colours.
+    fn line_on_stderr(&self, line: &str) {
+        let status = self.status.borrow();
+        let line = match line.strip_prefix("warning:") {
+            Some(rest) => format!("{WARNING}warning:{WARNING:#}{rest}"),
+            None => line.to_string(),
+        };
+        let mut raw = std::io::stderr().lock();
+        if status.is_some() {
+            let _ = write!(raw, "{ERASE_LINE}");
+        }
+        let _ = writeln!(anstream::stderr().lock(), "{line}");
+        if let Some(status) = status.as_deref() {
+            let _ = write!(raw, "{status}");
+        }
+        let _ = raw.flush();
     }
 }
 
 impl Reporter for Output {
     fn info(&self, line: &str) {
         if !self.quiet {
-            eprintln!("{line}");
+            self.line_on_stderr(line);
         }
     }
     fn detail(&self, line: &str) {
         if self.verbose > 0 && !self.quiet {
-            eprintln!("{line}");
+            self.line_on_stderr(line);
         }
     }
     fn warn(&self, line: &str) {
-        eprintln!("{line}");
+        self.line_on_stderr(line);
+    }
+    fn status(&self, status: RunStatus) {
+        if !self.status_terminal {
+            return;
+        }
+        let text = match status {
+            RunStatus::Step { done, total } if total >= STATUS_MIN_REVISIONS => {
+                Some(format!("Applying {}/{total} …", done + 1))
+            }
+            RunStatus::Rebuilding { done, total, table } => Some(format!(
+                "Applying {}/{total}: rebuilding table {} …",
+                done + 1,
+                crate::schema::quoted(table)
+            )),
+            RunStatus::Step { .. } | RunStatus::Finished => None,
+        };
+        let mut stderr = std::io::stderr().lock();
+        let _ = match &text {
+            Some(text) => write!(stderr, "{ERASE_LINE}{text}"),
+            None if self.status.borrow().is_some() => write!(stderr, "{ERASE_LINE}"),
+            None => Ok(()),
+        };
+        let _ = stderr.flush();
+        *self.status.borrow_mut() = text;
     }
 }
 
 pub fn report_error(error: &Error) -> i32 {
-    eprintln!("error: {}", error.message);
+    let _ = writeln!(
+        anstream::stderr().lock(),
+        "{ERROR}error:{ERROR:#} {}",
+        error.message
+    );
     error.exit_code()
 }
 

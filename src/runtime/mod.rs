@@ -37,6 +37,24 @@ pub trait Reporter {
     fn detail(&self, line: &str);
     /// Always shown.
     fn warn(&self, line: &str);
+    /// Where a run of revisions is, for a status line on a terminal; ignored by default.
+    fn status(&self, _status: RunStatus) {}
+}
+
+/// Where [`Migrator::run`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RunStatus<'a> {
+    /// Revision `done + 1` of `total` starts.
+    Step { done: usize, total: usize },
+    /// Revision `done + 1` of `total` starts and rebuilds `table`, which takes as long as
+    /// the table is big.
+    Rebuilding {
+        done: usize,
+        total: usize,
+        table: &'a str,
+    },
+    /// The run is over.
+    Finished,
 }
 
 /// An applied revision whose file no longer matches what ran.
@@ -186,7 +204,9 @@ impl Migrator<'_> {
         }
         let mut ran = 0;
         loop {
-            match self.run_steps(&plan) {
+            let outcome = self.run_steps(&plan);
+            self.reporter.status(RunStatus::Finished);
+            match outcome {
                 Ok(count) => return Ok(ran + count),
                 Err(StepError::Conflict { done }) => {
                     ran += done;
@@ -502,6 +522,13 @@ impl Migrator<'_> {
         for (done, (step, actions)) in plan.steps.iter().zip(&plan.actions).enumerate() {
             let revision = self.graph.revision(step.revision);
             let resume = plan.resume.as_ref().filter(|_| done == 0);
+            let total = plan.steps.len();
+            self.reporter.status(
+                match actions.iter().find_map(|a| a.rebuilt_tables().first()) {
+                    Some(table) => RunStatus::Rebuilding { done, total, table },
+                    None => RunStatus::Step { done, total },
+                },
+            );
             self.reporter.info(&match resume {
                 Some(p) => format!(
                     "{} (resuming after statement {} of {})",

@@ -37,6 +37,14 @@ impl Action {
         }
     }
 
+    /// The tables the action rebuilds (SQLite's way of changing what it cannot alter).
+    pub fn rebuilt_tables(&self) -> &[String] {
+        match self {
+            Action::Schema { rendered, .. } => &rendered.rebuilt_tables,
+            Action::Verbatim(_) => &[],
+        }
+    }
+
     /// Whether the action rebuilds an SQLite table, which needs foreign keys off.
     pub fn foreign_keys_off(&self) -> bool {
         matches!(self, Action::Schema { rendered, .. } if rendered.foreign_keys_off)

@@ -316,6 +316,20 @@ impl TestProject {
         }
     }
 
+    /// An empty temp dir (no `mb.toml`) with a database of its own on `db`: a new
+    /// database on the test server, or `app.db` for SQLite (created by the first
+    /// [`TestProject::execute`]). Commands need `--database-url`.
+    pub fn empty_on(db: Db) -> TestProject {
+        let mut project = Self::empty();
+        if db != Db::Sqlite {
+            let server = ServerDatabase::create(db);
+            project.database_url = Some(server.url.clone());
+            project.db = db;
+            project.server = Some(server);
+        }
+        project
+    }
+
     /// A project after `mb db init` on `db`: the default SQLite file, or a new database
     /// on the test server.
     pub fn on(db: Db) -> TestProject {
@@ -408,6 +422,16 @@ impl TestProject {
         let path = self.path(rel);
         std::fs::create_dir_all(&path).expect("create directory");
         path
+    }
+
+    /// The file names in `migrations/versions`, sorted.
+    pub fn revision_files(&self) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(self.path("migrations/versions"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
     }
 
     /// Replaces the `database_url` line of mb.toml (removes it for `None`).

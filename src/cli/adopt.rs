@@ -1,0 +1,225 @@
+//! Adopting a database that has no migrations: `inspect` writes its schema as
+//! `schema.sql`, `init --from-database` also writes a baseline revision that creates it
+//! and stamps the database at it, so nothing is created again.
+
+use std::path::Path;
+
+use super::commands::{Context, Layout, STARTER_SCHEMA, ops_script};
+use crate::autogenerate::{self, declaration};
+use crate::backend::{self, Connected, OpenMode};
+use crate::config::{DatabaseUrl, Project};
+use crate::runtime::Reporter;
+use crate::runtime::describe_heads;
+use crate::schema::Schema;
+use crate::schema::parse::parse_schema_sql;
+use crate::script::target::{Point, Target};
+use crate::script::{NewRevision, ScriptDirectory, new_revision_id};
+use crate::text::plural;
+use crate::{Error, Result};
+
+impl Context {
+    /// `mb db inspect`: the live schema as `schema.sql`, on stdout or into `output`.
+    pub(super) fn inspect(&self, output: Option<&Path>, force: bool) -> Result<()> {
+        let project = self.project_or_default()?;
+        let mut connected = self.connect_existing(&project)?;
+        let schema = connected.backend.introspect()?;
+        let text = schema_file_text(&schema, &connected);
+        let Some(output) = output else {
+            self.out.print(text.trim_end());
+            return Ok(());
+        };
+        let path = self.cwd.join(output);
+        if path.exists() && !force {
+            return Err(Error::safety(format!(
+                "{} already exists; pass --force to replace it, or choose another file with --output",
+                self.path(&path)
+            )));
+        }
+        std::fs::write(&path, text).map_err(|e| Error::io("write", &path, &e))?;
+        self.out.info(&format!(
+            "Wrote {} ({}) to {}",
+            counts(&schema),
+            connected.backend.location(),
+            self.path(&path)
+        ));
+        Ok(())
+    }
+
+    /// `mb db init --from-database`: schema.sql from the database (unless one that agrees
+    /// with it is there), a baseline revision that creates everything, and the database
+    /// stamped at it. Everything is checked before the first file is written.
+    pub(super) fn init_from_database(&self, message: &str) -> Result<()> {
+        let layout = self.layout()?;
+        refuse_existing_revisions(&layout, |p| self.path(p))?;
+        let project = Project::resolve(
+            layout.root.clone(),
+            &self.cwd,
+            &layout.settings,
+            &self.overrides,
+        )?;
+        let mut connected = self.connect_existing(&project)?;
+        let declared = self.agreeing_declaration(&project, &mut connected)?;
+        let live = match &declared {
+            Some(declared) => connected.backend.introspect_against(&[declared])?,
+            None => connected.backend.introspect()?,
+        };
+        if live.tables.is_empty() && live.views.is_empty() {
+            return Err(Error::script(format!(
+                "{} has no tables or views to adopt; start with `mb db init` instead",
+                connected.backend.location()
+            )));
+        }
+
+        if !layout.migrations_dir.exists() {
+            ScriptDirectory::create(&layout.migrations_dir)?;
+            self.out.info(&format!(
+                "Created {} with versions/, README and script.sql.template",
+                self.path(&layout.migrations_dir)
+            ));
+        }
+        self.write_config(&layout, self.url_to_record(&project.database_url))?;
+        if declared.is_none() {
+            std::fs::write(&project.schema_file, schema_file_text(&live, &connected))
+                .map_err(|e| Error::io("write", &project.schema_file, &e))?;
+            self.out.info(&format!(
+                "Wrote {} from the database: {}",
+                self.path(&project.schema_file),
+                counts(&live)
+            ));
+        }
+
+        let scripts = self.scripts(&project)?;
+        let (upgrades, _) = ops_script(
+            &autogenerate::diff(&Schema::default(), &live),
+            &Schema::default(),
+        );
+        let (downgrades, _) = ops_script(&autogenerate::diff(&live, &Schema::default()), &live);
+        let revision = scripts.write_revision(&NewRevision {
+            id: new_revision_id()?,
+            message: message.to_string(),
+            create_date: super::commands::now(),
+            upgrades,
+            downgrades,
+            ..NewRevision::default()
+        })?;
+        self.out.print(&format!(
+            "Generating {} ... done",
+            self.path(&revision.path)
+        ));
+
+        let scripts = self.scripts(&project)?;
+        let graph = &scripts.graph;
+        let mut connected = backend::connect(&project.database_url, OpenMode::Write)?;
+        self.announce(&connected);
+        let heads = self
+            .migrator(&mut connected, graph)
+            .stamp(&[Target::at(Point::Heads)], true)?;
+        self.out.info(&format!(
+            "Stamped the database at {}; no SQL was run. `mb db check` compares it with {}.",
+            describe_heads(graph, &heads),
+            self.path(&project.schema_file)
+        ));
+        Ok(())
+    }
+
+    /// A connection to a database that must exist: reading a missing SQLite file would
+    /// inspect an empty stand-in.
+    fn connect_existing(&self, project: &Project) -> Result<Connected> {
+        let connected = self.connect_to_read(project)?;
+        if connected.missing {
+            return Err(Error::database(format!(
+                "there is no database at {} (from {}); check the URL",
+                project.database_url,
+                project.url_source.describe()
+            )));
+        }
+        Ok(connected)
+    }
+
+    /// The declared schema when schema.sql already declares one (not just the starter
+    /// comments) and the database agrees with it; `None` when there is none to keep.
+    /// A declaration that differs is refused: replacing it would lose the user's work,
+    /// and keeping it would make the baseline disagree with schema.sql.
+    fn agreeing_declaration(
+        &self,
+        project: &Project,
+        connected: &mut Connected,
+    ) -> Result<Option<Schema>> {
+        let path = &project.schema_file;
+        let text = match std::fs::read_to_string(path) {
+            Ok(text) if text != STARTER_SCHEMA => text,
+            Ok(_) => return Ok(None),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(Error::io("read", path, &e)),
+        };
+        let declared = parse_schema_sql(&text, Path::new(&self.path(path)))?;
+        // There are no migrations yet: the declaration is the only known schema.
+        let live = connected.backend.introspect_against(&[&declared])?;
+        let differences = autogenerate::diff(&live, &declared);
+        if !differences.is_empty() {
+            return Err(Error::safety(format!(
+                "{} declares a schema that differs from the database ({}, first: {}); move it away to have mb write the database's schema there, or make the two agree first",
+                self.path(path),
+                plural(differences.len(), "difference"),
+                differences[0].summary()
+            )));
+        }
+        Ok(Some(declared))
+    }
+
+    /// The URL mb.toml records: the one given with `--database-url`, unless it carries a
+    /// password, which belongs in DATABASE_URL or `.env`, not in a file under version
+    /// control.
+    fn url_to_record(&self, url: &DatabaseUrl) -> Option<&str> {
+        let given = self.overrides.database_url.as_deref()?;
+        if matches!(url, DatabaseUrl::Server(server) if server.password.is_some()) {
+            self.out.warn(&format!(
+                "warning: mb.toml does not record {url} because it carries a password; set DATABASE_URL (in the environment or in .env) instead"
+            ));
+            return None;
+        }
+        Some(given)
+    }
+}
+
+/// Refuses a migrations directory that already holds revisions: a baseline is the first
+/// revision of a project.
+fn refuse_existing_revisions(layout: &Layout, show: impl Fn(&Path) -> String) -> Result<()> {
+    let versions = ScriptDirectory::versions_dir(&layout.migrations_dir);
+    let count = std::fs::read_dir(&versions)
+        .map(|entries| {
+            entries
+                .filter_map(|e| e.ok())
+                .filter(|e| e.path().extension().is_some_and(|ext| ext == "sql"))
+                .count()
+        })
+        .unwrap_or(0);
+    if count > 0 {
+        return Err(Error::script(format!(
+            "{} already has {}; --from-database starts a project that has none (to record that a database already has them, use `mb db stamp head`)",
+            show(&layout.migrations_dir),
+            plural(count, "revision")
+        )));
+    }
+    Ok(())
+}
+
+/// `schema` as a schema.sql file, with a comment that says where it came from.
+fn schema_file_text(schema: &Schema, connected: &Connected) -> String {
+    let backend = &connected.backend;
+    format!(
+        "-- The schema of {} database {}, read by `mb db inspect`.\n\n{}",
+        backend.dialect().name(),
+        backend.location(),
+        declaration(schema)
+    )
+}
+
+/// `3 tables, 1 view`.
+fn counts(schema: &Schema) -> String {
+    format!(
+        "{}, {}",
+        plural(schema.tables.len(), "table"),
+        plural(schema.views.len(), "view")
+    )
+}
