@@ -22,7 +22,7 @@ use std::time::Duration;
 use crate::config::DatabaseUrl;
 use crate::dialect::Dialect;
 use crate::schema::Schema;
-use crate::{Error, Result};
+use crate::{Error, ErrorKind, Result};
 
 /// Rows of text values, enough for mb's own tables.
 pub type Rows = Vec<Vec<Option<String>>>;
@@ -85,6 +85,17 @@ pub trait Backend {
     fn triggers_on(&mut self, _tables: &[String]) -> Result<Vec<String>> {
         Ok(Vec::new())
     }
+}
+
+/// The error when another process keeps the migration lock longer than `timeout`.
+pub fn lock_timeout(location: &str, timeout: Duration) -> Error {
+    Error::new(
+        ErrorKind::Lock,
+        format!(
+            "another process held the migration lock on {location} for more than {} s; let it finish and run the command again, or wait longer with --lock-timeout SECONDS",
+            timeout.as_secs()
+        ),
+    )
 }
 
 /// An introspected schema with its foreign keys completed and checked like a declared

@@ -41,7 +41,7 @@ struct GlobalArgs {
     /// Print more: each statement as it runs, full revision details
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     verbose: u8,
-    /// How long to wait for another mb migrating the same database (PostgreSQL, MySQL)
+    /// How long to wait for another mb migrating the same database
     #[arg(long, global = true, value_name = "SECONDS", default_value_t = crate::runtime::DEFAULT_LOCK_TIMEOUT.as_secs())]
     lock_timeout: u64,
 }

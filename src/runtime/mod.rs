@@ -27,7 +27,7 @@ use simulate::{Action, section_actions};
 use version::{AppliedRecord, Operation};
 
 /// How long a command waits for another process's migration lock by default.
-pub const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(300);
+pub const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Where progress goes; the command line prints it, tests may collect it.
 pub trait Reporter {
@@ -154,7 +154,7 @@ impl Migrator<'_> {
         let timeout = self.lock_timeout;
         self.backend.lock(timeout, &mut |holder| {
             reporter.info(&format!(
-                "Waiting for the migration lock on {location}: {holder} holds it (another mb is migrating this database; waiting up to {} s)",
+                "Waiting for another mb migrating {location} ({holder} holds the migration lock; lock timeout {} s)…",
                 timeout.as_secs()
             ))
         })?;
