@@ -402,7 +402,7 @@ INSERT INTO "odd;name" ("note;col") VALUES ('it''s; fine -- not a comment');
     );
 }
 
-fn editing_an_applied_revision_is_reported_by_upgrade_and_current(db: Db) {
+fn editing_an_applied_revision_stops_upgrades_and_shows_in_current_verbose(db: Db) {
     let p = TestProject::on(db);
     p.table_revision("r1", "");
     let r2 = p.table_revision("r2", "r1");
@@ -415,7 +415,40 @@ fn editing_an_applied_revision_is_reported_by_upgrade_and_current(db: Db) {
     // Editing a revision that is not applied yet is nobody's business.
     p.write(&r2, p.read(&r2).replace("VALUES (1);", "VALUES (3);"));
 
-    let upgrade = p.ok(&["db", "upgrade"]);
+    let refused = p.fails(&["db", "upgrade"], 8);
+    assert!(
+        refused.starts_with(&format!("{r1} changed since revision r1 was applied")),
+        "{refused}"
+    );
+    assert_eq!(p.version_rows(), ["r1"], "nothing ran");
+
+    // Plain `current` does not checksum the files; `-v` does.
+    let current = p.ok(&["db", "current"]);
+    assert_eq!(current.stdout, "r1\n");
+    assert!(!current.stderr.contains("warning"), "{}", current.stderr);
+    let verbose = p.ok(&["db", "current", "-v"]);
+    assert!(
+        verbose
+            .stdout
+            .contains(" ms (FILE CHANGED since it was applied)\n"),
+        "{}",
+        verbose.stdout
+    );
+    assert_eq!(
+        verbose.stderr_lines().last().copied(),
+        Some(
+            format!(
+                "warning: {r1} was edited after revision r1 was applied (checksum {} then, {} now)",
+                &applied[..12],
+                &now[..12]
+            )
+            .as_str()
+        ),
+        "{}",
+        verbose.stderr
+    );
+
+    let upgrade = p.ok(&["db", "upgrade", "--allow-changed"]);
     let warning = format!(
         "warning: {r1} was edited after revision r1 was applied; the database ran the earlier text"
     );
@@ -426,49 +459,14 @@ fn editing_an_applied_revision_is_reported_by_upgrade_and_current(db: Db) {
         "{}",
         upgrade.stderr
     );
-    assert_eq!(
-        p.version_rows(),
-        ["r2"],
-        "a warning does not stop the upgrade"
-    );
+    assert_eq!(p.version_rows(), ["r2"], "--allow-changed goes on");
 
-    let current_warning = format!(
-        "warning: {r1} was edited after revision r1 was applied (checksum {} then, {} now)",
-        &applied[..12],
-        &now[..12]
-    );
-    let current = p.ok(&["db", "current"]);
-    assert_eq!(current.stdout, "r2 (head)\n");
-    assert_eq!(current.stderr_lines(), [current_warning.as_str()]);
-
-    p.ok(&["db", "downgrade", "base"]);
+    p.ok(&["db", "downgrade", "base", "--allow-changed"]);
     p.ok(&["db", "upgrade", "r1"]);
     let verbose = p.ok(&["db", "current", "-v"]);
     assert!(
         !verbose.stderr.contains("warning"),
         "re-applied, so unchanged: {}",
-        verbose.stderr
-    );
-    p.write(r1, p.read(r1).replace("VALUES (2);", "VALUES (1);"));
-    let verbose = p.ok(&["db", "current", "-v"]);
-    assert!(
-        verbose
-            .stdout
-            .contains(" ms (FILE CHANGED since it was applied)\n"),
-        "{}",
-        verbose.stdout
-    );
-    assert_eq!(
-        verbose.stderr.matches("warning: ").count(),
-        1,
-        "{}",
-        verbose.stderr
-    );
-    assert!(
-        verbose.stderr.contains(&format!(
-            "warning: {r1} was edited after revision r1 was applied"
-        )),
-        "{}",
         verbose.stderr
     );
 }
@@ -533,7 +531,7 @@ crate::on_each_database!(
     an_interrupted_revision_is_reported_and_resolved,
     reserved_words_and_odd_identifiers_round_trip,
     a_script_that_cannot_be_split_stops_the_upgrade_before_its_first_revision,
-    editing_an_applied_revision_is_reported_by_upgrade_and_current,
+    editing_an_applied_revision_stops_upgrades_and_shows_in_current_verbose,
     converting_an_applied_revision_to_crlf_is_not_a_change,
     concurrent_upgrades_apply_each_revision_once,
 );

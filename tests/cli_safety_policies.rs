@@ -139,3 +139,119 @@ crate::on_each_database!(
     a_held_lock_fails_an_upgrade_after_its_lock_timeout_with_exit_7,
     a_waiting_upgrade_goes_on_once_the_holder_is_gone,
 );
+
+// ----- applied revisions whose files changed -----
+
+/// A project on `db` with `r1` and `r2` applied and `r1`'s file edited since.
+fn project_with_an_edited_revision(db: Db) -> (TestProject, String) {
+    let p = TestProject::on(db);
+    let r1 = p.table_revision("r1", "");
+    p.table_revision("r2", "r1");
+    p.table_revision("r3", "r2");
+    p.ok(&["db", "upgrade", "r2"]);
+    p.write(&r1, p.read(&r1).replace("VALUES (1);", "VALUES (7);"));
+    (p, r1)
+}
+
+fn a_changed_applied_revision_stops_upgrade_and_downgrade_with_exit_8(db: Db) {
+    let (p, r1) = project_with_an_edited_revision(db);
+    let refusal = format!(
+        "{r1} changed since revision r1 was applied, so the database ran other SQL than the file now holds; restore the file, or if the edit is deliberate and the database already matches it, record the new text with `mb db rehash r1`; --allow-changed runs anyway"
+    );
+    assert_eq!(p.fails(&["db", "upgrade"], 8), refusal);
+    assert_eq!(p.fails(&["db", "downgrade"], 8), refusal);
+    assert_eq!(p.version_rows(), ["r2"], "nothing ran");
+    assert_eq!(p.tables(), ["t_r1", "t_r2"]);
+    assert_eq!(p.history_ops().len(), 2);
+
+    // Two changed files are named together.
+    let r2 = "migrations/versions/r2_create_t_r2.sql";
+    p.write(r2, p.read(r2).replace("VALUES (1);", "VALUES (8);"));
+    assert_eq!(
+        p.fails(&["db", "upgrade"], 8),
+        format!(
+            "{r1}, {r2} changed since revisions r1, r2 were applied, so the database ran other SQL than the files now hold; restore the files, or if the edit is deliberate and the database already matches it, record the new text with `mb db rehash r1 r2`; --allow-changed runs anyway"
+        )
+    );
+}
+
+fn allow_changed_warns_and_goes_on(db: Db) {
+    let (p, r1) = project_with_an_edited_revision(db);
+    let run = p.ok(&["db", "upgrade", "--allow-changed"]);
+    assert_eq!(
+        run.stderr_lines()[0],
+        format!(
+            "warning: {r1} was edited after revision r1 was applied; the database ran the earlier text"
+        )
+    );
+    assert_eq!(p.version_rows(), ["r3"]);
+}
+
+fn rehash_records_the_new_text_and_upgrade_goes_on(db: Db) {
+    let (p, r1) = project_with_an_edited_revision(db);
+    let rehash = p.ok(&["db", "rehash"]);
+    assert_eq!(
+        rehash.stderr_lines().last().copied(),
+        Some(
+            format!("Recorded the current text of {r1} as what revision r1 ran; no SQL was run.")
+                .as_str()
+        ),
+        "{}",
+        rehash.stderr
+    );
+    let last = p.history_rows().pop().expect("a history row");
+    assert_eq!(
+        (last.revision.as_str(), last.operation.as_str()),
+        ("r1", "rehash")
+    );
+    assert_eq!(last.checksum, common::sha256_hex(&p.read(&r1)));
+    assert_eq!(p.tables(), ["t_r1", "t_r2"], "rehash runs no SQL");
+    let current = p.ok(&["db", "current", "-v"]);
+    assert!(!current.stderr.contains("warning"), "{}", current.stderr);
+    assert!(
+        current.stdout.contains(" by upgrade in "),
+        "when and how it ran stay: {}",
+        current.stdout
+    );
+
+    // Nothing left to rehash; a named revision that is unchanged records nothing.
+    let again = p.ok(&["db", "rehash", "r1"]);
+    assert!(again.stderr.contains("Nothing to rehash"), "{}", again.stderr);
+    assert_eq!(p.history_ops().len(), 3);
+
+    p.ok(&["db", "upgrade"]);
+    assert_eq!(p.version_rows(), ["r3"]);
+}
+
+fn rehash_names_only_applied_revisions(db: Db) {
+    let (p, _) = project_with_an_edited_revision(db);
+    assert_eq!(
+        fails_after_progress(p.mb().args(["db", "rehash", "r3"]), 4).1,
+        "revision r3 is not applied to the database; rehash records the text of applied revisions only"
+    );
+    assert_eq!(p.history_ops().len(), 2);
+}
+
+fn a_deleted_applied_revision_stops_upgrade_with_exit_8(db: Db) {
+    let p = TestProject::on(db);
+    p.table_revision("r1", "");
+    let r2 = p.table_revision("r2", "r1");
+    p.ok(&["db", "upgrade"]);
+    std::fs::remove_file(p.path(&r2)).expect("delete the file");
+    p.table_revision("r3", "r1");
+    let (_, message) = fails_after_progress(p.mb().args(["db", "upgrade"]), 8);
+    assert_eq!(
+        message,
+        "the database is at revision r2, which is not in the migrations; restore its file, or record where the database really is with `mb db stamp --purge REV`"
+    );
+    assert_eq!(p.version_rows(), ["r2"]);
+    assert_eq!(p.tables(), ["t_r1", "t_r2"]);
+}
+
+crate::on_each_database!(
+    a_changed_applied_revision_stops_upgrade_and_downgrade_with_exit_8,
+    allow_changed_warns_and_goes_on,
+    rehash_records_the_new_text_and_upgrade_goes_on,
+    rehash_names_only_applied_revisions,
+    a_deleted_applied_revision_stops_upgrade_with_exit_8,
+);

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use super::output::Output;
-use super::{DbCommand, GlobalArgs, NewRevisionArgs, Resolution};
+use super::{Allow, DbCommand, GlobalArgs, NewRevisionArgs, Resolution};
 use crate::autogenerate;
 use crate::backend::{self, Connected, OpenMode};
 use crate::config::{self, ConfigFile, Overrides, Project};
@@ -72,11 +72,18 @@ impl Context {
                 ..
             } => self.offline(&revision, Direction::Down),
             DbCommand::Upgrade {
-                revision, resume, ..
-            } => self.upgrade(&revision, resume),
+                revision,
+                resume,
+                allow,
+                ..
+            } => self.upgrade(&revision, resume, allow),
             DbCommand::Downgrade {
-                revision, resume, ..
-            } => self.downgrade(&revision, resume),
+                revision,
+                resume,
+                allow,
+                ..
+            } => self.downgrade(&revision, resume, allow),
+            DbCommand::Rehash { revisions } => self.rehash(&revisions),
             DbCommand::Resolve { outcome } => self.resolve(outcome),
             DbCommand::Stamp { revisions, purge } => self.stamp(&revisions, purge),
             DbCommand::Current => self.current(),
@@ -151,6 +158,7 @@ impl Context {
     /// Plans with a reading connection, then runs the plan with a writing one.
     fn change_database(
         &self,
+        allow: Allow,
         plan: impl FnOnce(&mut Migrator) -> Result<Plan>,
         nothing_to_do: &str,
         done: &str,
@@ -161,8 +169,9 @@ impl Context {
         let mut connected = self.connect_to_read(&project)?;
         let plan = {
             let mut migrator = self.migrator(&mut connected, graph);
-            migrator.warn_about_changed_scripts()?;
-            plan(&mut migrator)?
+            let plan = plan(&mut migrator)?;
+            migrator.check_changed_scripts(&plan, allow.allow_changed)?;
+            plan
         };
         if plan.is_empty() {
             self.announce(&connected);
@@ -284,9 +293,10 @@ impl Context {
         Ok(())
     }
 
-    fn upgrade(&self, target: &str, resume: bool) -> Result<()> {
+    fn upgrade(&self, target: &str, resume: bool, allow: Allow) -> Result<()> {
         let target = Target::parse(target)?;
         self.change_database(
+            allow,
             |m| match resume {
                 true => m.plan_resume(Direction::Up, &target),
                 false => m.plan_upgrade(&target),
@@ -296,9 +306,10 @@ impl Context {
         )
     }
 
-    fn downgrade(&self, target: &str, resume: bool) -> Result<()> {
+    fn downgrade(&self, target: &str, resume: bool, allow: Allow) -> Result<()> {
         let target = Target::parse(target)?;
         self.change_database(
+            allow,
             |m| match resume {
                 true => m.plan_resume(Direction::Down, &target),
                 false => m.plan_downgrade(&target),
@@ -358,6 +369,35 @@ impl Context {
             "Stamped the database at {}; no SQL was run.",
             describe_heads(graph, &heads)
         ));
+        Ok(())
+    }
+
+    fn rehash(&self, targets: &[String]) -> Result<()> {
+        let project = self.project()?;
+        let scripts = self.scripts(&project)?;
+        let graph = &scripts.graph;
+        let only = targets
+            .iter()
+            .map(|t| self.one_revision(graph, t))
+            .collect::<Result<Vec<_>>>()?;
+        let connected = self.connect_to_read(&project)?;
+        let mut connected = self.connect_to_write(&project, connected)?;
+        let recorded = self
+            .migrator(&mut connected, graph)
+            .rehash((!only.is_empty()).then_some(&only[..]))?;
+        if recorded.is_empty() {
+            self.out.info(
+                "Nothing to rehash: the files of the applied revisions match what ran; no SQL was run.",
+            );
+        }
+        for i in recorded {
+            let revision = graph.revision(i);
+            self.out.info(&format!(
+                "Recorded the current text of {} as what revision {} ran; no SQL was run.",
+                self.path(&revision.path),
+                revision.id
+            ));
+        }
         Ok(())
     }
 

@@ -156,8 +156,15 @@ impl Context {
         let location = connected.backend.location();
         let mut migrator = self.migrator(&mut connected, graph);
         let rows = migrator.read_heads()?;
-        let records = migrator.applied_records()?;
-        let changed = runtime::changed_scripts(graph, &rows, &records)?;
+        // Checksumming every applied file is for `-v`: `current` stays fast with
+        // thousands of revisions, and `upgrade`/`downgrade` check before they run.
+        let (records, changed) = if self.out.verbose() {
+            let records = migrator.applied_records()?;
+            let changed = runtime::changed_scripts(graph, &rows, &records)?;
+            (records, changed)
+        } else {
+            Default::default()
+        };
         let partly = migrator.read_progress()?.map(|found| {
             format!(
                 "warning: {}; run the rest with `mb db {} --resume`, or record what you did by hand with `mb db resolve done` or `mb db resolve undone`",
@@ -373,7 +380,7 @@ impl Context {
     }
 
     /// The one revision a command like `show` or `edit` names.
-    fn one_revision(&self, graph: &RevisionGraph, text: &str) -> Result<usize> {
+    pub(super) fn one_revision(&self, graph: &RevisionGraph, text: &str) -> Result<usize> {
         Target::parse(text)?.resolve_one(graph)?.ok_or_else(|| {
             Error::script(format!(
                 "'{text}' is base, which is before the first revision; name a revision"

@@ -67,6 +67,7 @@ const DB_EXAMPLES: &str = "Examples:
   mb db stamp head                 record the head as applied without running it
   mb db upgrade --resume           finish a revision that stopped part way (MySQL)
   mb db resolve undone             record that you undid such a revision by hand
+  mb db rehash e517                record the new text of an applied revision you edited
   mb db history -i                 list revisions, marking the applied ones
   mb db current -v                 show where the database is, in detail
   mb db heads                      list the newest revision(s) of the migrations
@@ -145,6 +146,8 @@ enum DbCommand {
         /// Print the SQL for the target database instead of running it (no connection)
         #[arg(long)]
         sql: bool,
+        #[command(flatten)]
+        allow: Allow,
     },
     /// Undo revisions down to a target (default: -1, the last one)
     #[command(
@@ -160,6 +163,8 @@ enum DbCommand {
         /// Print the SQL for the target database instead of running it (no connection)
         #[arg(long)]
         sql: bool,
+        #[command(flatten)]
+        allow: Allow,
     },
     /// Settle a revision that stopped part way, after finishing or undoing it by hand
     #[command(
@@ -179,6 +184,15 @@ enum DbCommand {
         /// Empty the version table first (when it names revisions that no longer exist)
         #[arg(long)]
         purge: bool,
+    },
+    /// Record the current text of applied revisions after a deliberate edit
+    #[command(
+        after_help = "Upgrades and downgrades refuse while an applied revision's file differs from the text that ran.\nAfter editing such a file on purpose (and making sure the database matches it), record its new checksum.\nExamples:\n  mb db rehash            every applied revision whose file changed\n  mb db rehash ae1027     one revision"
+    )]
+    Rehash {
+        /// Applied revisions to record (default: every applied revision whose file changed)
+        #[arg(value_name = "REV")]
+        revisions: Vec<String>,
     },
     /// Show the revision(s) the database is at
     #[command(after_help = "Example:\n  mb db current -v")]
@@ -237,6 +251,17 @@ struct NewRevisionArgs {
     /// Revisions (or branch labels) of other branches that must be applied first
     #[arg(long, value_name = "REV", value_delimiter = ',')]
     depends_on: Vec<String>,
+}
+
+/// What `upgrade` and `downgrade` may do that mb refuses by default (docs/safety.md).
+#[derive(Args, Debug, Clone, Copy)]
+struct Allow {
+    /// Run although an applied revision's file changed since it ran (with a warning)
+    #[arg(long)]
+    allow_changed: bool,
+    /// Run although a revision drops or narrows tables or columns that hold data
+    #[arg(long)]
+    allow_data_loss: bool,
 }
 
 /// What `mb db resolve` records.

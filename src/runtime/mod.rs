@@ -110,16 +110,46 @@ impl Migrator<'_> {
         changed_scripts(self.graph, &rows, &records)
     }
 
-    pub fn warn_about_changed_scripts(&mut self) -> Result<()> {
-        for changed in self.changed_scripts()? {
-            let revision = self.graph.revision(changed.revision);
-            self.reporter.warn(&format!(
-                "warning: {} was edited after revision {} was applied; the database ran the earlier text",
-                revision.path.display(),
-                revision.id
-            ));
+    /// Refuses to run `plan` while an applied revision's file differs from the text that
+    /// ran; with `allow`, warns and goes on. A revision that `--resume` finishes is left
+    /// out: fixing its file is how it is resumed, and the statements that ran are checked
+    /// on their own.
+    pub fn check_changed_scripts(&mut self, plan: &Plan, allow: bool) -> Result<()> {
+        let graph = self.graph;
+        let resumed = plan.resume.as_ref().map(|p| p.revision.as_str());
+        let revisions: Vec<&Revision> = self
+            .changed_scripts()?
+            .iter()
+            .map(|c| graph.revision(c.revision))
+            .filter(|r| Some(r.id.as_str()) != resumed)
+            .collect();
+        if revisions.is_empty() {
+            return Ok(());
         }
-        Ok(())
+        if allow {
+            for revision in revisions {
+                self.reporter.warn(&format!(
+                    "warning: {} was edited after revision {} was applied; the database ran the earlier text",
+                    revision.path.display(),
+                    revision.id
+                ));
+            }
+            return Ok(());
+        }
+        let files: Vec<String> = revisions
+            .iter()
+            .map(|r| r.path.display().to_string())
+            .collect();
+        let ids: Vec<&str> = revisions.iter().map(|r| r.id.as_str()).collect();
+        let (subject, file, holds) = match ids.as_slice() {
+            [id] => (format!("revision {id} was"), "the file", "holds"),
+            _ => (format!("revisions {} were", ids.join(", ")), "the files", "hold"),
+        };
+        Err(Error::safety(format!(
+            "{} changed since {subject} applied, so the database ran other SQL than {file} now {holds}; restore {file}, or if the edit is deliberate and the database already matches it, record the new text with `mb db rehash {}`; --allow-changed runs anyway",
+            files.join(", "),
+            ids.join(" ")
+        )))
     }
 
     pub fn plan_upgrade(&mut self, target: &Target) -> Result<Plan> {
@@ -260,6 +290,46 @@ impl Migrator<'_> {
             Ok(after.heads)
         })();
         finish(self.backend, result)
+    }
+
+    /// Records the current text of applied revisions as the text that ran (after a
+    /// deliberate edit): `only` those, or every applied revision whose file changed.
+    /// Returns the revisions recorded; an explicit one that is unchanged is not.
+    pub fn rehash(&mut self, only: Option<&[usize]>) -> Result<Vec<usize>> {
+        self.locked(|m| {
+            let graph = m.graph;
+            version::ensure_tables_in_transaction(m.backend)?;
+            m.backend.begin()?;
+            let result = (|| {
+                let rows = version::read_heads(m.backend)?;
+                let state = State::from_rows(graph, &rows)?;
+                let records = version::read_applied_records(m.backend)?;
+                let selected: Vec<usize> = match only {
+                    Some(only) => {
+                        if let Some(&i) = only.iter().find(|&&i| !state.applied[i]) {
+                            return Err(Error::script(format!(
+                                "revision {} is not applied to the database; rehash records the text of applied revisions only",
+                                graph.revision(i).id
+                            )));
+                        }
+                        only.to_vec()
+                    }
+                    None => (0..graph.len()).filter(|&i| state.applied[i]).collect(),
+                };
+                let mut recorded = Vec::new();
+                for i in selected {
+                    let revision = graph.revision(i);
+                    let checksum = revision.checksum();
+                    let applied = records.get(&revision.id).and_then(|r| r.checksum.as_ref());
+                    if applied != Some(&checksum) && !recorded.contains(&i) {
+                        version::record(m.backend, &revision.id, Operation::Rehash, &checksum, 0)?;
+                        recorded.push(i);
+                    }
+                }
+                Ok(recorded)
+            })();
+            finish(m.backend, result)
+        })
     }
 
     /// The partly applied revision, if any (see [`progress`]).
