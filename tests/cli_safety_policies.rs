@@ -35,7 +35,8 @@ impl LockHolder {
 fn hold_migration_lock(p: &TestProject) -> LockHolder {
     let Some(server) = &p.server else {
         let conn = rusqlite::Connection::open(p.sqlite_path()).expect("open the database");
-        conn.execute_batch("BEGIN IMMEDIATE").expect("take the write lock");
+        conn.execute_batch("BEGIN IMMEDIATE")
+            .expect("take the write lock");
         return LockHolder::Sqlite(conn);
     };
     let key = |scope: &str| {
@@ -216,7 +217,11 @@ fn rehash_records_the_new_text_and_upgrade_goes_on(db: Db) {
 
     // Nothing left to rehash; a named revision that is unchanged records nothing.
     let again = p.ok(&["db", "rehash", "r1"]);
-    assert!(again.stderr.contains("Nothing to rehash"), "{}", again.stderr);
+    assert!(
+        again.stderr.contains("Nothing to rehash"),
+        "{}",
+        again.stderr
+    );
     assert_eq!(p.history_ops().len(), 3);
 
     p.ok(&["db", "upgrade"]);
@@ -254,4 +259,236 @@ crate::on_each_database!(
     rehash_records_the_new_text_and_upgrade_goes_on,
     rehash_names_only_applied_revisions,
     a_deleted_applied_revision_stops_upgrade_with_exit_8,
+);
+
+// ----- upgrades and downgrades that would lose data -----
+
+/// `r1` creates table `t` (`id`, `note TEXT`) holding `rows` rows whose notes are `notes`
+/// (NULL when `None`); it is applied, and `r2`, revising it, does `up` and `down`.
+/// Returns the project and `r2`'s path.
+fn project_with_rows(
+    db: Db,
+    notes: &[Option<&str>],
+    up: &str,
+    down: &str,
+) -> (TestProject, String) {
+    let p = TestProject::on(db);
+    p.write_revision(
+        "r1",
+        "",
+        "create t",
+        "CREATE TABLE \"t\" (\"id\" INTEGER PRIMARY KEY, \"note\" TEXT);\n",
+        "-- mb:allow-data-loss\nDROP TABLE \"t\";\n",
+    );
+    p.ok(&["db", "upgrade"]);
+    for (i, note) in notes.iter().enumerate() {
+        let value = note.map_or("NULL".to_string(), |n| format!("'{n}'"));
+        p.execute(&format!(
+            "INSERT INTO \"t\" (\"id\", \"note\") VALUES ({}, {value})",
+            i + 1
+        ));
+    }
+    let r2 = p.write_revision("r2", "r1", "change t", up, down);
+    (p, r2)
+}
+
+const DROP_T: &str = "DROP TABLE \"t\";\n";
+const RECREATE_T: &str = "CREATE TABLE \"t\" (\"id\" INTEGER PRIMARY KEY, \"note\" TEXT);\n";
+
+/// Asserts that the upgrade (or downgrade) `args` was refused with `findings` and
+/// nothing ran: the version table, the history and `t`'s rows are as before.
+fn assert_refused(p: &TestProject, args: &[&str], findings: &[String], section: &str) {
+    let history = p.history_ops();
+    let rows = p.scalar("SELECT COUNT(*) FROM \"t\"");
+    let versions = p.version_rows();
+    let (progress, message) = fails_after_progress(p.mb().args(args), 8);
+    assert_eq!(progress, findings, "{message}");
+    let verb = args[1];
+    assert_eq!(
+        message,
+        format!(
+            "the {verb} would lose the data above ({} finding{}), so nothing was run; if the loss is intended, add the line '-- mb:allow-data-loss' to {section}, or run again with --allow-data-loss",
+            findings.len(),
+            if findings.len() == 1 { "" } else { "s" }
+        )
+    );
+    assert_eq!(p.history_ops(), history);
+    assert_eq!(p.version_rows(), versions);
+    assert_eq!(p.scalar("SELECT COUNT(*) FROM \"t\""), rows);
+    assert_eq!(p.columns("t"), ["id", "note"]);
+}
+
+fn dropping_a_table_with_rows_is_refused_unless_allowed(db: Db) {
+    let (p, r2) = project_with_rows(db, &[Some("a"), None, Some("c")], DROP_T, RECREATE_T);
+    assert_refused(
+        &p,
+        &["db", "upgrade"],
+        &[format!("{r2}:8: drops table \"t\", which holds 3 rows")],
+        &format!("the up section of {r2}"),
+    );
+    let run = p.ok(&["db", "upgrade", "--allow-data-loss"]);
+    assert_eq!(
+        run.stderr_lines()[0],
+        format!(
+            "warning: {r2}:8: drops table \"t\", which holds 3 rows (allowed by --allow-data-loss)"
+        )
+    );
+    assert_eq!(p.version_rows(), ["r2"]);
+    assert!(p.tables().is_empty());
+}
+
+fn the_marker_in_the_section_allows_the_loss(db: Db) {
+    let (p, r2) = project_with_rows(
+        db,
+        &[Some("a")],
+        &format!("-- mb:allow-data-loss\n{DROP_T}"),
+        RECREATE_T,
+    );
+    let run = p.ok(&["db", "upgrade"]);
+    assert_eq!(
+        run.stderr_lines()[0],
+        format!(
+            "warning: {r2}:9: drops table \"t\", which holds 1 row (allowed by -- mb:allow-data-loss)"
+        )
+    );
+    assert!(p.tables().is_empty());
+}
+
+fn the_marker_in_the_header_allows_the_loss(db: Db) {
+    let (p, r2) = project_with_rows(db, &[Some("a")], DROP_T, RECREATE_T);
+    p.write(
+        &r2,
+        p.read(&r2).replace(
+            "--\n-- migrate:up",
+            "-- mb:allow-data-loss\n--\n-- migrate:up",
+        ),
+    );
+    p.ok(&["db", "upgrade"]);
+    assert!(p.tables().is_empty());
+}
+
+fn an_empty_table_or_column_goes_without_a_word(db: Db) {
+    let (p, _) = project_with_rows(
+        db,
+        &[None, None],
+        "ALTER TABLE \"t\" DROP COLUMN \"note\";\n",
+        "ALTER TABLE \"t\" ADD COLUMN \"note\" TEXT;\n",
+    );
+    let run = p.ok(&["db", "upgrade"]);
+    assert!(!run.stderr.contains("warning"), "{}", run.stderr);
+    assert_eq!(p.columns("t"), ["id"]);
+    p.execute("DELETE FROM \"t\"");
+    p.write_revision(
+        "r3",
+        "r2",
+        "drop t",
+        DROP_T,
+        "CREATE TABLE \"t\" (\"id\" INTEGER PRIMARY KEY);\n",
+    );
+    let run = p.ok(&["db", "upgrade"]);
+    assert!(!run.stderr.contains("warning"), "{}", run.stderr);
+    assert!(p.tables().is_empty());
+}
+
+fn dropping_a_column_with_values_is_refused(db: Db) {
+    let (p, r2) = project_with_rows(
+        db,
+        &[Some("a"), None, Some("c")],
+        "ALTER TABLE \"t\" DROP COLUMN \"note\";\n",
+        "ALTER TABLE \"t\" ADD COLUMN \"note\" TEXT;\n",
+    );
+    assert_refused(
+        &p,
+        &["db", "upgrade"],
+        &[format!(
+            "{r2}:8: drops column \"t\".\"note\", which holds 2 non-NULL values"
+        )],
+        &format!("the up section of {r2}"),
+    );
+}
+
+fn narrowing_a_column_with_values_is_refused(db: Db) {
+    let (p, r2) = project_with_rows(
+        db,
+        &[Some("short")],
+        "ALTER TABLE \"t\" ALTER COLUMN \"note\" TYPE VARCHAR(10);\n",
+        "ALTER TABLE \"t\" ALTER COLUMN \"note\" TYPE TEXT;\n",
+    );
+    assert_refused(
+        &p,
+        &["db", "upgrade"],
+        &[format!(
+            "{r2}:8: changes \"t\".\"note\" from TEXT to VARCHAR(10), which can truncate or reject its 1 non-NULL value"
+        )],
+        &format!("the up section of {r2}"),
+    );
+    p.ok(&["db", "upgrade", "--allow-data-loss"]);
+    assert_eq!(p.version_rows(), ["r2"]);
+    // Widening back loses nothing.
+    let run = p.ok(&["db", "downgrade"]);
+    assert!(!run.stderr.contains("warning"), "{}", run.stderr);
+    assert_eq!(p.scalar("SELECT \"note\" FROM \"t\""), "short");
+}
+
+fn a_downgrade_that_drops_data_is_refused(db: Db) {
+    let (p, r2) = project_with_rows(
+        db,
+        &[],
+        "CREATE TABLE \"u\" (\"id\" INTEGER PRIMARY KEY);\n",
+        "DROP TABLE \"u\";\n",
+    );
+    p.ok(&["db", "upgrade"]);
+    p.execute("INSERT INTO \"u\" (\"id\") VALUES (1)");
+    p.execute("INSERT INTO \"u\" (\"id\") VALUES (2)");
+    assert_refused(
+        &p,
+        &["db", "downgrade"],
+        &[format!("{r2}:11: drops table \"u\", which holds 2 rows")],
+        &format!("the down section of {r2}"),
+    );
+    assert_eq!(p.tables(), ["t", "u"]);
+    p.ok(&["db", "downgrade", "--allow-data-loss"]);
+    assert_eq!(p.tables(), ["t"]);
+}
+
+fn a_table_made_earlier_in_the_same_run_is_not_counted(db: Db) {
+    let p = TestProject::on(db);
+    p.write_revision(
+        "r1",
+        "",
+        "create t",
+        "CREATE TABLE \"t\" (\"id\" INTEGER PRIMARY KEY);\nINSERT INTO \"t\" (\"id\") VALUES (1);\n",
+        DROP_T,
+    );
+    p.write_revision(
+        "r2",
+        "r1",
+        "drop t",
+        DROP_T,
+        "CREATE TABLE \"t\" (\"id\" INTEGER PRIMARY KEY);\n",
+    );
+    let run = p.ok(&["db", "upgrade"]);
+    assert!(!run.stderr.contains("warning"), "{}", run.stderr);
+    assert_eq!(p.version_rows(), ["r2"]);
+}
+
+fn offline_sql_says_it_cannot_count(db: Db) {
+    let (p, _) = project_with_rows(db, &[Some("a")], DROP_T, RECREATE_T);
+    let sql = p.ok(&["db", "upgrade", "--sql", "r1:r2"]).stdout;
+    assert!(
+        sql.contains("-- WARNING: this drops table \"t\" and all its rows; mb cannot count rows without a database, so check before running it\n"),
+        "{sql}"
+    );
+}
+
+crate::on_each_database!(
+    dropping_a_table_with_rows_is_refused_unless_allowed,
+    the_marker_in_the_section_allows_the_loss,
+    the_marker_in_the_header_allows_the_loss,
+    an_empty_table_or_column_goes_without_a_word,
+    dropping_a_column_with_values_is_refused,
+    narrowing_a_column_with_values_is_refused,
+    a_downgrade_that_drops_data_is_refused,
+    a_table_made_earlier_in_the_same_run_is_not_counted,
+    offline_sql_says_it_cannot_count,
 );

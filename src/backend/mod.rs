@@ -59,6 +59,34 @@ pub trait Backend {
     fn lock(&mut self, timeout: Duration, waiting: &mut dyn FnMut(&str)) -> Result<()>;
     fn unlock(&mut self) -> Result<()>;
 
+    /// How many rows `table` holds; with `non_null`, how many hold a value in that column.
+    fn count_rows(&mut self, table: &str, non_null: Option<&str>) -> Result<u64> {
+        let q = |name: &str| self.dialect().quote_ident(name);
+        let sql = match non_null {
+            None => format!("SELECT COUNT(*) FROM {}", q(table)),
+            Some(column) => format!(
+                "SELECT COUNT(*) FROM {} WHERE {} IS NOT NULL",
+                q(table),
+                q(column)
+            ),
+        };
+        let rows = self.query(&sql);
+        let count = rows.as_ref().ok().and_then(|rows| {
+            let value = rows.first()?.first()?.as_deref()?;
+            value.parse().ok()
+        });
+        count.ok_or_else(|| {
+            Error::database(format!(
+                "cannot count the rows of {} on {} {}: {}",
+                crate::schema::quoted(table),
+                self.dialect().name(),
+                self.location(),
+                rows.err()
+                    .unwrap_or_else(|| "the count is not a number".into())
+            ))
+        })
+    }
+
     /// The live schema, read from the database's catalog.
     fn introspect(&mut self) -> Result<Schema>;
 

@@ -5,9 +5,9 @@ use std::time::Duration;
 
 use sha2::{Digest, Sha256};
 
+use crate::Error;
 use crate::config::url::ServerUrl;
 use crate::dialect::Dialect;
-use crate::Error;
 
 /// How long a connection attempt may take unless the URL says `connect_timeout=N`.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);

@@ -181,7 +181,10 @@ impl Backend for SqliteBackend {
     fn begin(&mut self) -> Result<()> {
         // IMMEDIATE takes the write lock now, so two migrators serialize here rather than
         // failing later with "database is locked".
-        match (self.conn.execute_batch("BEGIN IMMEDIATE"), self.lock_timeout) {
+        match (
+            self.conn.execute_batch("BEGIN IMMEDIATE"),
+            self.lock_timeout,
+        ) {
             (Ok(()), _) => Ok(()),
             (Err(e), Some(timeout)) if is_busy(&e) => {
                 Err(super::lock_timeout(&self.location(), timeout))

@@ -171,6 +171,7 @@ impl Context {
             let mut migrator = self.migrator(&mut connected, graph);
             let plan = plan(&mut migrator)?;
             migrator.check_changed_scripts(&plan, allow.allow_changed)?;
+            migrator.check_data_loss(&plan, allow.allow_data_loss)?;
             plan
         };
         if plan.is_empty() {
@@ -594,7 +595,7 @@ fn ops_script(ops: &[Op], before: &Schema) -> (String, Vec<String>) {
     let mut text = String::new();
     let mut warnings = Vec::new();
     for op in ops {
-        if let Some(warning) = op.destructive_warning(before) {
+        if let Some(warning) = op.data_at_risk(before).map(|risk| risk.warning()) {
             text.push_str(&format!("-- WARNING: {warning}\n"));
             warnings.push(warning);
         }

@@ -5,6 +5,7 @@
 //! recorded in `mb_progress` (see [`progress`]). Everything that writes holds the
 //! database's migration lock.
 
+mod data_loss;
 pub mod plan;
 pub mod progress;
 pub mod simulate;
@@ -143,7 +144,11 @@ impl Migrator<'_> {
         let ids: Vec<&str> = revisions.iter().map(|r| r.id.as_str()).collect();
         let (subject, file, holds) = match ids.as_slice() {
             [id] => (format!("revision {id} was"), "the file", "holds"),
-            _ => (format!("revisions {} were", ids.join(", ")), "the files", "hold"),
+            _ => (
+                format!("revisions {} were", ids.join(", ")),
+                "the files",
+                "hold",
+            ),
         };
         Err(Error::safety(format!(
             "{} changed since {subject} applied, so the database ran other SQL than {file} now {holds}; restore {file}, or if the edit is deliberate and the database already matches it, record the new text with `mb db rehash {}`; --allow-changed runs anyway",
@@ -1013,10 +1018,20 @@ pub fn offline_script(
             out.push_str("PRAGMA foreign_keys = OFF;\n");
         }
         out.push_str(begin);
+        let marked = data_loss::section_allows_data_loss(revision, step.direction);
         for action in &actions {
             match action {
                 Action::Verbatim(statement) => out.push_str(&format!("{};\n", statement.sql)),
-                Action::Schema { rendered, .. } => {
+                Action::Schema {
+                    rendered, at_risk, ..
+                } => {
+                    // Offline, nothing can be counted: say what could be lost instead.
+                    if let Some(at_risk) = at_risk.as_ref().filter(|_| !marked) {
+                        out.push_str(&format!(
+                            "-- WARNING: this {}; mb cannot count rows without a database, so check before running it\n",
+                            at_risk.warning()
+                        ));
+                    }
                     for sql in &rendered.statements {
                         out.push_str(&format!("{sql};\n"));
                     }

@@ -145,8 +145,7 @@ pub fn read_applied_records(backend: &mut dyn Backend) -> Result<HashMap<String,
                 record.checksum = next();
                 continue;
             }
-        } else if operation != Operation::Upgrade.as_str()
-            && operation != Operation::Stamp.as_str()
+        } else if operation != Operation::Upgrade.as_str() && operation != Operation::Stamp.as_str()
         {
             continue;
         }

@@ -1,0 +1,192 @@
+//! Refusing upgrades and downgrades that would destroy data. The schema operations of a
+//! plan know what they drop or narrow ([`crate::ops::Op::data_at_risk`]); the live
+//! database says whether anything is there to lose. What is there stops the run before
+//! its first statement, unless the revision's section says the loss is intended
+//! (`-- mb:allow-data-loss`) or the command does (`--allow-data-loss`).
+//!
+//! The rule (docs/safety.md): rows are counted before the run, in the database as it is
+//! then. A table or column that an earlier step of the same run creates (or renames into
+//! place) starts empty and is not counted. Statements that are not schema operations
+//! (`DELETE`, `TRUNCATE`, anything run verbatim) are not checked.
+
+use std::collections::HashSet;
+
+use super::plan::Direction;
+use super::simulate::Action;
+use super::{Migrator, Plan, verb};
+use crate::Error;
+use crate::Result;
+use crate::ops::{DataAtRisk, Loss, Op};
+use crate::script::Revision;
+use crate::script::revision::ALLOW_DATA_LOSS_MARKER;
+use crate::text::plural;
+
+/// Data a step would destroy, counted in the live database.
+struct Finding<'g> {
+    revision: &'g Revision,
+    direction: Direction,
+    line: usize,
+    at_risk: DataAtRisk,
+    rows: u64,
+}
+
+impl Finding<'_> {
+    /// `file:line: drops table "t", which holds 3 rows`.
+    fn describe(&self) -> String {
+        let target = self.at_risk.target();
+        let what = match &self.at_risk.loss {
+            Loss::DropTable => format!(
+                "drops table {target}, which holds {}",
+                plural(self.rows as usize, "row")
+            ),
+            Loss::DropColumn => format!(
+                "drops column {target}, which holds {}",
+                plural(self.rows as usize, "non-NULL value")
+            ),
+            Loss::Narrow { from, to } => format!(
+                "changes {target} from {from} to {to}, which can truncate or reject its {}",
+                plural(self.rows as usize, "non-NULL value")
+            ),
+        };
+        format!("{}:{}: {what}", self.revision.path.display(), self.line)
+    }
+
+    fn allowed_by_marker(&self) -> bool {
+        section_allows_data_loss(self.revision, self.direction)
+    }
+}
+
+pub(super) fn section_allows_data_loss(revision: &Revision, direction: Direction) -> bool {
+    match direction {
+        Direction::Up => revision.up.allows_data_loss,
+        Direction::Down => revision.down.allows_data_loss,
+    }
+}
+
+fn section_name(direction: Direction) -> &'static str {
+    match direction {
+        Direction::Up => "up",
+        Direction::Down => "down",
+    }
+}
+
+/// Tables and columns that exist only because an earlier step of the run made them.
+#[derive(Default)]
+struct MadeByTheRun {
+    tables: HashSet<String>,
+    columns: HashSet<(String, String)>,
+}
+
+impl MadeByTheRun {
+    fn covers(&self, at_risk: &DataAtRisk) -> bool {
+        self.tables.contains(&at_risk.table)
+            || at_risk
+                .column
+                .as_ref()
+                .is_some_and(|c| self.columns.contains(&(at_risk.table.clone(), c.clone())))
+    }
+
+    fn note(&mut self, op: &Op) {
+        match op {
+            Op::CreateTable(table) => {
+                self.tables.insert(table.name.clone());
+            }
+            Op::RenameTable { to, .. } => {
+                self.tables.insert(to.clone());
+            }
+            Op::AddColumn { table, column } => {
+                self.columns.insert((table.clone(), column.name.clone()));
+            }
+            Op::RenameColumn { table, to, .. } => {
+                self.columns.insert((table.clone(), to.clone()));
+            }
+            _ => {}
+        }
+    }
+}
+
+impl Migrator<'_> {
+    /// Counts what `plan` would destroy and refuses to run it when a step loses data
+    /// that neither its section's marker nor `allow` accepts. Accepted losses are shown
+    /// as warnings.
+    pub fn check_data_loss(&mut self, plan: &Plan, allow: bool) -> Result<()> {
+        let graph = self.graph;
+        let mut made = MadeByTheRun::default();
+        let mut findings = Vec::new();
+        for (index, (step, actions)) in plan.steps.iter().zip(&plan.actions).enumerate() {
+            let revision = graph.revision(step.revision);
+            // The statements of a resumed revision that ran already are done.
+            let done = match &plan.resume {
+                Some(progress) if index == 0 => progress.statements_done,
+                _ => 0,
+            };
+            for action in actions.iter().skip(done) {
+                let Action::Schema {
+                    source,
+                    op,
+                    at_risk,
+                    ..
+                } = action
+                else {
+                    continue;
+                };
+                if let Some(at_risk) = at_risk.as_ref().filter(|r| !made.covers(r))
+                    && self.backend.table_exists(&at_risk.table)?
+                {
+                    let column = match at_risk.loss {
+                        Loss::DropTable => None,
+                        _ => at_risk.column.as_deref(),
+                    };
+                    let rows = self.backend.count_rows(&at_risk.table, column)?;
+                    if rows > 0 {
+                        findings.push(Finding {
+                            revision,
+                            direction: step.direction,
+                            line: source.line,
+                            at_risk: at_risk.clone(),
+                            rows,
+                        });
+                    }
+                }
+                made.note(op);
+            }
+        }
+        let (accepted, refused): (Vec<_>, Vec<_>) = findings
+            .iter()
+            .partition(|f| allow || f.allowed_by_marker());
+        for finding in &accepted {
+            let why = match finding.allowed_by_marker() {
+                true => ALLOW_DATA_LOSS_MARKER,
+                false => "--allow-data-loss",
+            };
+            self.reporter.warn(&format!(
+                "warning: {} (allowed by {why})",
+                finding.describe()
+            ));
+        }
+        if refused.is_empty() {
+            return Ok(());
+        }
+        for finding in &refused {
+            self.reporter.warn(&finding.describe());
+        }
+        let direction = refused[0].direction;
+        let mut sections: Vec<String> = Vec::new();
+        for finding in &refused {
+            let section = format!(
+                "the {} section of {}",
+                section_name(finding.direction),
+                finding.revision.path.display()
+            );
+            if !sections.contains(&section) {
+                sections.push(section);
+            }
+        }
+        Err(Error::safety(format!(
+            "the {} would lose the data above ({}), so nothing was run; if the loss is intended, add the line '{ALLOW_DATA_LOSS_MARKER}' to {}, or run again with --allow-data-loss",
+            verb(direction),
+            plural(refused.len(), "finding"),
+            sections.join(" and ")
+        )))
+    }
+}
