@@ -59,17 +59,13 @@ pub trait Backend {
     fn lock(&mut self, timeout: Duration, waiting: &mut dyn FnMut(&str)) -> Result<()>;
     fn unlock(&mut self) -> Result<()>;
 
-    /// How many rows `table` holds; with `non_null`, how many hold a value in that column.
-    fn count_rows(&mut self, table: &str, non_null: Option<&str>) -> Result<u64> {
-        let q = |name: &str| self.dialect().quote_ident(name);
-        let sql = match non_null {
-            None => format!("SELECT COUNT(*) FROM {}", q(table)),
-            Some(column) => format!(
-                "SELECT COUNT(*) FROM {} WHERE {} IS NOT NULL",
-                q(table),
-                q(column)
-            ),
-        };
+    /// How many rows `table` holds; with `condition` (SQL for this database), how many
+    /// meet it.
+    fn count_rows(&mut self, table: &str, condition: Option<&str>) -> Result<u64> {
+        let mut sql = format!("SELECT COUNT(*) FROM {}", self.dialect().quote_ident(table));
+        if let Some(condition) = condition {
+            sql.push_str(&format!(" WHERE {condition}"));
+        }
         let rows = self.query(&sql);
         let count = rows.as_ref().ok().and_then(|rows| {
             let value = rows.first()?.first()?.as_deref()?;

@@ -4,7 +4,7 @@
 //! its first statement, unless the revision's section says the loss is intended
 //! (`-- mb:allow-data-loss`) or the command does (`--allow-data-loss`).
 //!
-//! The rule (docs/safety.md): rows are counted before the run, in the database as it is
+//! The rule (docs/safety.md#policies): rows are counted before the run, in the database as it is
 //! then. A table or column that an earlier step of the same run creates (or renames into
 //! place) starts empty and is not counted. Statements that are not schema operations
 //! (`DELETE`, `TRUNCATE`, anything run verbatim) are not checked.
@@ -16,7 +16,9 @@ use super::simulate::Action;
 use super::{Migrator, Plan, verb};
 use crate::Error;
 use crate::Result;
+use crate::dialect::Dialect;
 use crate::ops::{DataAtRisk, Loss, Op};
+use crate::schema::ColumnType;
 use crate::script::Revision;
 use crate::script::revision::ALLOW_DATA_LOSS_MARKER;
 use crate::text::plural;
@@ -27,26 +29,89 @@ struct Finding<'g> {
     direction: Direction,
     line: usize,
     at_risk: DataAtRisk,
+    /// How many rows hold what would be lost (see [`Lost`]).
     rows: u64,
+}
+
+/// What counts as lost: every row of a dropped table, every value of a dropped column,
+/// and of a narrowed column the values that do not fit where mb can tell (lengths of
+/// strings, ranges of integers), otherwise every value.
+enum Lost {
+    Rows,
+    Values,
+    LongerThan(u32),
+    OutOfRange { min: i64, max: i64 },
+}
+
+impl Lost {
+    fn of(at_risk: &DataAtRisk) -> Lost {
+        use ColumnType::*;
+        match &at_risk.loss {
+            Loss::DropTable => Lost::Rows,
+            Loss::DropColumn => Lost::Values,
+            Loss::Narrow { from, to } => match (from, to) {
+                (Varchar(_) | Text, Varchar(Some(n))) => Lost::LongerThan(*n),
+                (Integer | BigInt, SmallInt) => Lost::OutOfRange {
+                    min: i16::MIN.into(),
+                    max: i16::MAX.into(),
+                },
+                (BigInt, Integer) => Lost::OutOfRange {
+                    min: i32::MIN.into(),
+                    max: i32::MAX.into(),
+                },
+                _ => Lost::Values,
+            },
+        }
+    }
+
+    /// The condition on a row that holds what is lost (none: every row).
+    fn condition(&self, dialect: Dialect, column: Option<&str>) -> Option<String> {
+        let column = dialect.quote_ident(column?);
+        match self {
+            Lost::Rows => None,
+            Lost::Values => Some(format!("{column} IS NOT NULL")),
+            Lost::LongerThan(n) => {
+                let length = match dialect {
+                    Dialect::Sqlite => "LENGTH",
+                    Dialect::Postgres | Dialect::Mysql => "CHAR_LENGTH",
+                };
+                Some(format!("{length}({column}) > {n}"))
+            }
+            Lost::OutOfRange { min, max } => {
+                Some(format!("{column} < {min} OR {column} > {max}"))
+            }
+        }
+    }
 }
 
 impl Finding<'_> {
     /// `file:line: drops table "t", which holds 3 rows`.
     fn describe(&self) -> String {
         let target = self.at_risk.target();
-        let what = match &self.at_risk.loss {
-            Loss::DropTable => format!(
-                "drops table {target}, which holds {}",
-                plural(self.rows as usize, "row")
-            ),
-            Loss::DropColumn => format!(
+        let count = |noun: &str| plural(self.rows as usize, noun);
+        let are = if self.rows == 1 { "is" } else { "are" };
+        let what = match (&self.at_risk.loss, Lost::of(&self.at_risk)) {
+            (Loss::DropTable, _) => format!("drops table {target}, which holds {}", count("row")),
+            (Loss::DropColumn, _) => format!(
                 "drops column {target}, which holds {}",
-                plural(self.rows as usize, "non-NULL value")
+                count("non-NULL value")
             ),
-            Loss::Narrow { from, to } => format!(
-                "changes {target} from {from} to {to}, which can truncate or reject its {}",
-                plural(self.rows as usize, "non-NULL value")
-            ),
+            (Loss::Narrow { from, to }, lost) => {
+                let changes = format!("changes {target} from {from} to {to}");
+                match lost {
+                    Lost::LongerThan(n) => format!(
+                        "{changes}, and {} {are} longer than {n} characters",
+                        count("value")
+                    ),
+                    Lost::OutOfRange { .. } => {
+                        format!("{changes}, and {} {are} out of its range", count("value"))
+                    }
+                    Lost::Rows | Lost::Values => format!(
+                        "{changes}, which can truncate or reject its {}",
+                        count("non-NULL value")
+                    ),
+                }
+            }
         };
         format!("{}:{}: {what}", self.revision.path.display(), self.line)
     }
@@ -107,8 +172,7 @@ impl MadeByTheRun {
 
 impl Migrator<'_> {
     /// Counts what `plan` would destroy and refuses to run it when a step loses data
-    /// that neither its section's marker nor `allow` accepts. Accepted losses are shown
-    /// as warnings.
+    /// that neither its section's marker nor `allow` accepts.
     pub fn check_data_loss(&mut self, plan: &Plan, allow: bool) -> Result<()> {
         let graph = self.graph;
         let mut made = MadeByTheRun::default();
@@ -133,11 +197,11 @@ impl Migrator<'_> {
                 if let Some(at_risk) = at_risk.as_ref().filter(|r| !made.covers(r))
                     && self.backend.table_exists(&at_risk.table)?
                 {
-                    let column = match at_risk.loss {
-                        Loss::DropTable => None,
-                        _ => at_risk.column.as_deref(),
-                    };
-                    let rows = self.backend.count_rows(&at_risk.table, column)?;
+                    let condition = Lost::of(at_risk)
+                        .condition(self.backend.dialect(), at_risk.column.as_deref());
+                    let rows = self
+                        .backend
+                        .count_rows(&at_risk.table, condition.as_deref())?;
                     if rows > 0 {
                         findings.push(Finding {
                             revision,
@@ -154,15 +218,20 @@ impl Migrator<'_> {
         let (accepted, refused): (Vec<_>, Vec<_>) = findings
             .iter()
             .partition(|f| allow || f.allowed_by_marker());
+        // A marker is the author's word that the loss is meant: said with -v only. The
+        // flag is given at the moment, maybe without knowing what it lets go: a warning.
         for finding in &accepted {
-            let why = match finding.allowed_by_marker() {
-                true => ALLOW_DATA_LOSS_MARKER,
-                false => "--allow-data-loss",
-            };
-            self.reporter.warn(&format!(
-                "warning: {} (allowed by {why})",
-                finding.describe()
-            ));
+            if finding.allowed_by_marker() {
+                self.reporter.detail(&format!(
+                    "{} (allowed by {ALLOW_DATA_LOSS_MARKER})",
+                    finding.describe()
+                ));
+            } else {
+                self.reporter.warn(&format!(
+                    "warning: {} (allowed by --allow-data-loss)",
+                    finding.describe()
+                ));
+            }
         }
         if refused.is_empty() {
             return Ok(());
