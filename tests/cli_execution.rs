@@ -9,7 +9,7 @@ const R1: &str = "migrations/versions/r1_one.sql";
 const R2: &str = "migrations/versions/r2_two.sql";
 
 /// A project on `db` whose revision r1 creates `t1` with two rows, and runs `down` to
-/// undo it.
+/// undo it (after `-- mb:allow-data-loss`: the rows are meant to go with the table).
 fn project_with_revision_one(db: Db, down: &str) -> TestProject {
     let p = TestProject::on(db);
     p.write_revision(
@@ -17,7 +17,7 @@ fn project_with_revision_one(db: Db, down: &str) -> TestProject {
         "",
         "one",
         "CREATE TABLE \"t1\" (\"id\" INTEGER PRIMARY KEY, \"name\" TEXT);\nINSERT INTO \"t1\" (\"id\", \"name\") VALUES (1, 'a'), (2, 'b');\n",
-        down,
+        &format!("-- mb:allow-data-loss\n{down}"),
     );
     p
 }
@@ -148,7 +148,7 @@ fn a_failing_downgrade_statement_rolls_that_revision_back(db: Db) {
     assert_eq!(
         message,
         format!(
-            "{R1}:13: {}; the statement was: DELETE FROM \"nowhere\"; {outcome}",
+            "{R1}:14: {}; the statement was: DELETE FROM \"nowhere\"; {outcome}",
             p.no_such_table("nowhere")
         )
     );
@@ -291,6 +291,7 @@ fn reserved_words_and_odd_identifiers_round_trip(db: Db) {
         .rev()
         .map(|t| format!("DROP TABLE \"{t}\";\n"))
         .collect();
+    let down = format!("-- mb:allow-data-loss\n{down}");
     p.write_revision("r1", "", "reserved words", &up, &down);
     p.ok(&["db", "upgrade"]);
     assert_eq!(p.tables(), ["group", "order", "select", "user"]);
@@ -355,7 +356,7 @@ END;
 /* block; comment */
 INSERT INTO "odd;name" ("note;col") VALUES ('it''s; fine -- not a comment');
 "#;
-    let down = "DROP TRIGGER \"log_insert\";\nDROP TABLE \"log\";\nDROP TABLE \"odd;name\";\n";
+    let down = "-- mb:allow-data-loss\nDROP TRIGGER \"log_insert\";\nDROP TABLE \"log\";\nDROP TABLE \"odd;name\";\n";
     p.write_revision("r1", "", "tricky", up, down);
 
     let run = p.ok(&["-v", "db", "upgrade"]);

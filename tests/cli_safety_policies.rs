@@ -436,7 +436,10 @@ fn narrowing_a_column_is_refused_when_values_do_not_fit(db: Db) {
     // Widening back loses nothing.
     let run = p.ok(&["db", "downgrade"]);
     assert!(!run.stderr.contains("warning"), "{}", run.stderr);
-    assert_eq!(p.scalar("SELECT \"note\" FROM \"t\" WHERE \"id\" = 1"), "short");
+    assert_eq!(
+        p.scalar("SELECT \"note\" FROM \"t\" WHERE \"id\" = 1"),
+        "short"
+    );
 }
 
 fn narrowing_an_integer_counts_values_out_of_range(db: Db) {
@@ -456,7 +459,9 @@ fn narrowing_an_integer_counts_values_out_of_range(db: Db) {
         "ALTER TABLE \"n\" ALTER COLUMN \"big\" TYPE BIGINT;\n",
     );
     p.ok(&["db", "upgrade", "r1"]);
-    p.execute("INSERT INTO \"n\" (\"id\", \"big\") VALUES (1, 5000000000), (2, -5000000000), (3, 7)");
+    p.execute(
+        "INSERT INTO \"n\" (\"id\", \"big\") VALUES (1, 5000000000), (2, -5000000000), (3, 7)",
+    );
     let (progress, _) = fails_after_progress(p.mb().args(["db", "upgrade"]), 8);
     assert_eq!(
         progress,
@@ -548,3 +553,30 @@ crate::on_each_database!(
     a_table_made_earlier_in_the_same_run_is_not_counted,
     offline_sql_says_it_cannot_count,
 );
+
+fn a_table_renamed_earlier_in_the_run_is_counted_under_its_live_name(db: Db) {
+    let (p, r2) = project_with_rows(
+        db,
+        &[Some("a"), Some("b")],
+        "ALTER TABLE \"t\" RENAME TO \"old_t\";\n",
+        "ALTER TABLE \"old_t\" RENAME TO \"t\";\n",
+    );
+    let r3 = p.write_revision(
+        "r3",
+        "r2",
+        "drop old t",
+        "ALTER TABLE \"old_t\" RENAME COLUMN \"note\" TO \"remark\";\nALTER TABLE \"old_t\" DROP COLUMN \"remark\";\n",
+        "ALTER TABLE \"old_t\" ADD COLUMN \"remark\" TEXT;\n",
+    );
+    assert_refused(
+        &p,
+        &["db", "upgrade"],
+        &[format!(
+            "{r3}:9: drops column \"old_t\".\"remark\", which holds 2 non-NULL values"
+        )],
+        &format!("the up section of {r3}"),
+    );
+    assert_eq!(p.tables(), ["t"], "{r2} did not run either");
+}
+
+crate::on_each_database!(a_table_renamed_earlier_in_the_run_is_counted_under_its_live_name);

@@ -785,6 +785,8 @@ mod tests {
         assert!(warning("ALTER TABLE t ALTER COLUMN a TYPE TEXT").is_none());
         assert!(warning("ALTER TABLE t ALTER COLUMN b TYPE BIGINT").is_none());
         assert!(warning("ALTER TABLE t ALTER COLUMN b TYPE SMALLINT").is_some());
+        assert!(warning("ALTER TABLE t ALTER COLUMN b TYPE TEXT").is_none());
+        assert!(warning("ALTER TABLE t ALTER COLUMN a TYPE INTEGER").is_some());
         assert!(warning("ALTER TABLE t ADD COLUMN c INT").is_none());
     }
 }

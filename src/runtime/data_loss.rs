@@ -4,12 +4,13 @@
 //! its first statement, unless the revision's section says the loss is intended
 //! (`-- mb:allow-data-loss`) or the command does (`--allow-data-loss`).
 //!
-//! The rule (docs/safety.md#policies): rows are counted before the run, in the database as it is
-//! then. A table or column that an earlier step of the same run creates (or renames into
-//! place) starts empty and is not counted. Statements that are not schema operations
-//! (`DELETE`, `TRUNCATE`, anything run verbatim) are not checked.
+//! The rule (docs/safety.md#policies): rows are counted before the run, in the database as
+//! it is then. Renames earlier in the run are followed back to the live names; a table or
+//! column that an earlier step of the run creates starts empty and is not counted.
+//! Statements that are not schema operations (`DELETE`, `TRUNCATE`, anything run
+//! verbatim) are not checked.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 
 use super::plan::Direction;
 use super::simulate::Action;
@@ -77,9 +78,7 @@ impl Lost {
                 };
                 Some(format!("{length}({column}) > {n}"))
             }
-            Lost::OutOfRange { min, max } => {
-                Some(format!("{column} < {min} OR {column} > {max}"))
-            }
+            Lost::OutOfRange { min, max } => Some(format!("{column} < {min} OR {column} > {max}")),
         }
     }
 }
@@ -135,38 +134,80 @@ fn section_name(direction: Direction) -> &'static str {
     }
 }
 
-/// Tables and columns that exist only because an earlier step of the run made them.
+/// The live names (before the run) of the tables and columns that the steps of a run
+/// name, following the run's renames; `None` for what the run itself created. A name the
+/// run has not touched is its own live name.
 #[derive(Default)]
-struct MadeByTheRun {
-    tables: HashSet<String>,
-    columns: HashSet<(String, String)>,
+struct LiveNames {
+    tables: HashMap<String, Option<String>>,
+    columns: HashMap<(String, String), Option<(String, String)>>,
 }
 
-impl MadeByTheRun {
-    fn covers(&self, at_risk: &DataAtRisk) -> bool {
-        self.tables.contains(&at_risk.table)
-            || at_risk
-                .column
-                .as_ref()
-                .is_some_and(|c| self.columns.contains(&(at_risk.table.clone(), c.clone())))
+impl LiveNames {
+    fn table(&self, name: &str) -> Option<String> {
+        match self.tables.get(name) {
+            Some(origin) => origin.clone(),
+            None => Some(name.to_string()),
+        }
     }
 
-    fn note(&mut self, op: &Op) {
+    fn column(&self, table: &str, column: &str) -> Option<(String, String)> {
+        match self.columns.get(&(table.to_string(), column.to_string())) {
+            Some(origin) => origin.clone(),
+            None => self.table(table).map(|live| (live, column.to_string())),
+        }
+    }
+
+    /// The live table and column (if any) that `at_risk` stands for.
+    fn of(&self, at_risk: &DataAtRisk) -> Option<(String, Option<String>)> {
+        match &at_risk.column {
+            None => self.table(&at_risk.table).map(|t| (t, None)),
+            Some(column) => self
+                .column(&at_risk.table, column)
+                .map(|(t, c)| (t, Some(c))),
+        }
+    }
+
+    /// Notes what `op` does to names; ops that leave names alone change nothing.
+    fn follow(&mut self, op: &Op) {
         match op {
-            Op::CreateTable(table) => {
-                self.tables.insert(table.name.clone());
-            }
-            Op::RenameTable { to, .. } => {
-                self.tables.insert(to.clone());
+            Op::CreateTable(table) => self.new_table(&table.name),
+            Op::DropTable { name } => self.new_table(name),
+            Op::RenameTable { from, to } => {
+                let origin = self.table(from);
+                self.tables.insert(to.clone(), origin);
+                self.tables.insert(from.clone(), None);
+                let moved: Vec<_> = self
+                    .columns
+                    .keys()
+                    .filter(|(t, _)| t == from)
+                    .cloned()
+                    .collect();
+                for key in moved {
+                    let origin = self.columns.remove(&key).flatten();
+                    self.columns.insert((to.clone(), key.1), origin);
+                }
             }
             Op::AddColumn { table, column } => {
-                self.columns.insert((table.clone(), column.name.clone()));
+                self.columns
+                    .insert((table.clone(), column.name.clone()), None);
             }
-            Op::RenameColumn { table, to, .. } => {
-                self.columns.insert((table.clone(), to.clone()));
+            Op::DropColumn { table, column } => {
+                self.columns.insert((table.clone(), column.clone()), None);
+            }
+            Op::RenameColumn { table, from, to } => {
+                let origin = self.column(table, from);
+                self.columns.insert((table.clone(), to.clone()), origin);
+                self.columns.insert((table.clone(), from.clone()), None);
             }
             _ => {}
         }
+    }
+
+    /// `name` no longer (or from now on) stands for a live table, nor do its columns.
+    fn new_table(&mut self, name: &str) {
+        self.tables.insert(name.to_string(), None);
+        self.columns.retain(|(t, _), _| t != name);
     }
 }
 
@@ -175,7 +216,7 @@ impl Migrator<'_> {
     /// that neither its section's marker nor `allow` accepts.
     pub fn check_data_loss(&mut self, plan: &Plan, allow: bool) -> Result<()> {
         let graph = self.graph;
-        let mut made = MadeByTheRun::default();
+        let mut live = LiveNames::default();
         let mut findings = Vec::new();
         for (index, (step, actions)) in plan.steps.iter().zip(&plan.actions).enumerate() {
             let revision = graph.revision(step.revision);
@@ -194,14 +235,13 @@ impl Migrator<'_> {
                 else {
                     continue;
                 };
-                if let Some(at_risk) = at_risk.as_ref().filter(|r| !made.covers(r))
-                    && self.backend.table_exists(&at_risk.table)?
+                if let Some(at_risk) = at_risk
+                    && let Some((table, column)) = live.of(at_risk)
+                    && self.backend.table_exists(&table)?
                 {
-                    let condition = Lost::of(at_risk)
-                        .condition(self.backend.dialect(), at_risk.column.as_deref());
-                    let rows = self
-                        .backend
-                        .count_rows(&at_risk.table, condition.as_deref())?;
+                    let condition =
+                        Lost::of(at_risk).condition(self.backend.dialect(), column.as_deref());
+                    let rows = self.backend.count_rows(&table, condition.as_deref())?;
                     if rows > 0 {
                         findings.push(Finding {
                             revision,
@@ -212,7 +252,7 @@ impl Migrator<'_> {
                         });
                     }
                 }
-                made.note(op);
+                live.follow(op);
             }
         }
         let (accepted, refused): (Vec<_>, Vec<_>) = findings
@@ -257,5 +297,51 @@ impl Migrator<'_> {
             plural(refused.len(), "finding"),
             sections.join(" and ")
         )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn followed(statements: &[&str]) -> LiveNames {
+        let mut live = LiveNames::default();
+        for sql in statements {
+            live.follow(&Op::parse(sql).unwrap().unwrap());
+        }
+        live
+    }
+
+    #[test]
+    fn renames_lead_back_to_the_live_names() {
+        let live = followed(&[
+            "ALTER TABLE a RENAME TO b",
+            "ALTER TABLE b RENAME COLUMN x TO y",
+            "ALTER TABLE b RENAME TO c",
+        ]);
+        assert_eq!(live.table("c"), Some("a".into()));
+        assert_eq!(live.table("a"), None, "renamed away");
+        assert_eq!(live.column("c", "y"), Some(("a".into(), "x".into())));
+        assert_eq!(live.column("c", "z"), Some(("a".into(), "z".into())));
+        assert_eq!(live.table("untouched"), Some("untouched".into()));
+    }
+
+    #[test]
+    fn what_the_run_creates_is_not_live() {
+        let live = followed(&[
+            "CREATE TABLE t (id INTEGER)",
+            "ALTER TABLE u ADD COLUMN c INTEGER",
+            "ALTER TABLE v RENAME COLUMN c TO d",
+            "DROP TABLE v",
+            "CREATE TABLE v (d INTEGER)",
+        ]);
+        assert_eq!(live.table("t"), None);
+        assert_eq!(live.column("t", "id"), None);
+        assert_eq!(live.column("u", "c"), None);
+        assert_eq!(
+            live.column("u", "other"),
+            Some(("u".into(), "other".into()))
+        );
+        assert_eq!(live.column("v", "d"), None, "the new v's column");
     }
 }
