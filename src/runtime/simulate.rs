@@ -23,7 +23,8 @@ pub enum Action {
     /// point, with the data it can destroy there.
     Schema {
         source: Statement,
-        op: Op,
+        /// Boxed: most actions of a plan are small.
+        op: Box<Op>,
         rendered: Rendered,
         at_risk: Option<DataAtRisk>,
     },
@@ -81,7 +82,7 @@ pub fn section_actions(
             .map_err(|e| located(statement.line, &e.message))?;
         actions.push(Action::Schema {
             source: statement,
-            op,
+            op: Box::new(op),
             rendered,
             at_risk,
         });
