@@ -231,10 +231,18 @@ fn rehash_records_the_new_text_and_upgrade_goes_on(db: Db) {
 fn rehash_names_only_applied_revisions(db: Db) {
     let (p, _) = project_with_an_edited_revision(db);
     assert_eq!(
-        fails_after_progress(p.mb().args(["db", "rehash", "r3"]), 4).1,
+        p.fails(&["db", "rehash", "r3"], 4),
         "revision r3 is not applied to the database; rehash records the text of applied revisions only"
     );
     assert_eq!(p.history_ops().len(), 2);
+}
+
+#[test]
+fn rehash_without_a_database_creates_none() {
+    let p = TestProject::with_chain(Db::Sqlite, &["r1"]);
+    let run = p.ok(&["db", "rehash"]);
+    assert!(run.stderr.contains("Nothing to rehash"), "{}", run.stderr);
+    assert!(!p.exists("app.db"));
 }
 
 fn a_deleted_applied_revision_stops_upgrade_with_exit_8(db: Db) {

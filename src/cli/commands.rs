@@ -381,16 +381,20 @@ impl Context {
             .iter()
             .map(|t| self.one_revision(graph, t))
             .collect::<Result<Vec<_>>>()?;
-        let connected = self.connect_to_read(&project)?;
-        let mut connected = self.connect_to_write(&project, connected)?;
-        let recorded = self
+        let only = (!only.is_empty()).then_some(&only[..]);
+        let mut connected = self.connect_to_read(&project)?;
+        if self
             .migrator(&mut connected, graph)
-            .rehash((!only.is_empty()).then_some(&only[..]))?;
-        if recorded.is_empty() {
+            .to_rehash(only)?
+            .is_empty()
+        {
             self.out.info(
                 "Nothing to rehash: the files of the applied revisions match what ran; no SQL was run.",
             );
+            return Ok(());
         }
+        let mut connected = self.connect_to_write(&project, connected)?;
+        let recorded = self.migrator(&mut connected, graph).rehash(only)?;
         for i in recorded {
             let revision = graph.revision(i);
             self.out.info(&format!(

@@ -297,39 +297,52 @@ impl Migrator<'_> {
         finish(self.backend, result)
     }
 
+    /// The revisions `rehash` would record: of `only` (all applied ones by default), those
+    /// whose file differs from what ran. Reads only, so a command can find that there is
+    /// nothing to do without writing.
+    pub fn to_rehash(&mut self, only: Option<&[usize]>) -> Result<Vec<usize>> {
+        let graph = self.graph;
+        let rows = version::read_heads(self.backend)?;
+        let state = State::from_rows(graph, &rows)?;
+        let records = version::read_applied_records(self.backend)?;
+        let selected: Vec<usize> = match only {
+            Some(only) => {
+                if let Some(&i) = only.iter().find(|&&i| !state.applied[i]) {
+                    return Err(Error::script(format!(
+                        "revision {} is not applied to the database; rehash records the text of applied revisions only",
+                        graph.revision(i).id
+                    )));
+                }
+                let mut only = only.to_vec();
+                only.sort_unstable();
+                only.dedup();
+                only
+            }
+            None => (0..graph.len()).filter(|&i| state.applied[i]).collect(),
+        };
+        Ok(selected
+            .into_iter()
+            .filter(|&i| {
+                let revision = graph.revision(i);
+                let applied = records.get(&revision.id).and_then(|r| r.checksum.as_ref());
+                applied != Some(&revision.checksum())
+            })
+            .collect())
+    }
+
     /// Records the current text of applied revisions as the text that ran (after a
-    /// deliberate edit): `only` those, or every applied revision whose file changed.
-    /// Returns the revisions recorded; an explicit one that is unchanged is not.
+    /// deliberate edit), as [`Migrator::to_rehash`] selects them under the lock. Returns
+    /// the revisions recorded.
     pub fn rehash(&mut self, only: Option<&[usize]>) -> Result<Vec<usize>> {
         self.locked(|m| {
-            let graph = m.graph;
             version::ensure_tables_in_transaction(m.backend)?;
             m.backend.begin()?;
             let result = (|| {
-                let rows = version::read_heads(m.backend)?;
-                let state = State::from_rows(graph, &rows)?;
-                let records = version::read_applied_records(m.backend)?;
-                let selected: Vec<usize> = match only {
-                    Some(only) => {
-                        if let Some(&i) = only.iter().find(|&&i| !state.applied[i]) {
-                            return Err(Error::script(format!(
-                                "revision {} is not applied to the database; rehash records the text of applied revisions only",
-                                graph.revision(i).id
-                            )));
-                        }
-                        only.to_vec()
-                    }
-                    None => (0..graph.len()).filter(|&i| state.applied[i]).collect(),
-                };
-                let mut recorded = Vec::new();
-                for i in selected {
-                    let revision = graph.revision(i);
+                let recorded = m.to_rehash(only)?;
+                for &i in &recorded {
+                    let revision = m.graph.revision(i);
                     let checksum = revision.checksum();
-                    let applied = records.get(&revision.id).and_then(|r| r.checksum.as_ref());
-                    if applied != Some(&checksum) && !recorded.contains(&i) {
-                        version::record(m.backend, &revision.id, Operation::Rehash, &checksum, 0)?;
-                        recorded.push(i);
-                    }
+                    version::record(m.backend, &revision.id, Operation::Rehash, &checksum, 0)?;
                 }
                 Ok(recorded)
             })();
