@@ -29,41 +29,111 @@ impl LockHolder {
     }
 }
 
-/// Takes `p`'s migration lock the way mb does: SQLite's write lock, PostgreSQL's advisory
-/// lock, MySQL's `GET_LOCK`, under the key mb uses for the version table (two versions
-/// of mb must agree on it).
+/// Where `p`'s database is, for a process that takes its lock: the SQLite file or the
+/// server URL.
+fn lock_target(p: &TestProject) -> String {
+    match &p.server {
+        None => p.sqlite_path().display().to_string(),
+        Some(server) => server.url.clone(),
+    }
+}
+
+/// Takes `p`'s migration lock the way mb does.
 fn hold_migration_lock(p: &TestProject) -> LockHolder {
-    let Some(server) = &p.server else {
-        let conn = rusqlite::Connection::open(p.sqlite_path()).expect("open the database");
+    hold_lock_on(p.db, &lock_target(p))
+}
+
+/// Takes the migration lock of the database at `target` (see [`lock_target`]) the way mb
+/// does: SQLite's write lock, PostgreSQL's advisory lock, MySQL's `GET_LOCK`, under the
+/// key mb uses for the version table (two versions of mb must agree on it).
+fn hold_lock_on(db: Db, target: &str) -> LockHolder {
+    if db == Db::Sqlite {
+        let conn = rusqlite::Connection::open(target).expect("open the database");
         conn.execute_batch("BEGIN IMMEDIATE")
             .expect("take the write lock");
         return LockHolder::Sqlite(conn);
-    };
+    }
     let key = |scope: &str| {
         use sha2::Digest;
         let digest = sha2::Sha256::digest(format!("mb migration lock {scope}").as_bytes());
         i64::from_be_bytes(digest[..8].try_into().expect("8 bytes"))
     };
-    let mut conn = server.connect();
-    let taken = match p.db {
+    let mut conn = ServerConnection::open(db, target).expect("connect to the server");
+    let taken = match db {
         Db::Postgres => conn
             .query(&format!(
                 "SELECT pg_try_advisory_lock({})",
                 key("public.mb_version")
             ))
             .expect("pg_try_advisory_lock"),
-        _ => conn
-            .query(&format!(
+        _ => {
+            let url = url::Url::parse(target).expect("a server URL");
+            let database = url.path().trim_start_matches('/');
+            conn.query(&format!(
                 "SELECT GET_LOCK('mb_{:016x}', 0)",
-                key(&format!("{}.mb_version", server.name))
+                key(&format!("{database}.mb_version"))
             ))
-            .expect("GET_LOCK"),
+            .expect("GET_LOCK")
+        }
     };
     assert!(
         ["t", "1"].contains(&taken[0][0].as_str()),
         "lock taken: {taken:?}"
     );
     LockHolder::Server(conn)
+}
+
+/// Run as a child process by [`a_lock_dies_with_the_process_holding_it`]: takes the lock
+/// of the database its environment names and holds it until killed.
+#[test]
+#[ignore = "a child process of a_lock_dies_with_the_process_holding_it"]
+fn hold_the_lock_until_killed() {
+    let var = |name: &str| std::env::var(name).unwrap_or_else(|_| panic!("{name} is not set"));
+    let db = match var("MB_TEST_LOCK_DB").as_str() {
+        "sqlite" => Db::Sqlite,
+        "postgres" => Db::Postgres,
+        _ => Db::Mysql,
+    };
+    let _holder = hold_lock_on(db, &var("MB_TEST_LOCK_TARGET"));
+    println!("holding the lock");
+    std::thread::sleep(std::time::Duration::from_secs(300));
+}
+
+fn a_lock_dies_with_the_process_holding_it(db: Db) {
+    let p = TestProject::on(db);
+    p.table_revision("r1", "");
+    let mut holder = std::process::Command::new(std::env::current_exe().expect("the test binary"))
+        .args([
+            "--ignored",
+            "--exact",
+            "hold_the_lock_until_killed",
+            "--nocapture",
+        ])
+        .env(
+            "MB_TEST_LOCK_DB",
+            match db {
+                Db::Sqlite => "sqlite",
+                Db::Postgres => "postgres",
+                Db::Mysql => "mysql",
+            },
+        )
+        .env("MB_TEST_LOCK_TARGET", lock_target(&p))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start the holding process");
+    let stdout = BufReader::new(holder.stdout.take().expect("stdout"));
+    let held = stdout
+        .lines()
+        .map_while(Result::ok)
+        .any(|line| line.contains("holding the lock"));
+    assert!(held, "the holding process did not take the lock");
+    fails_after_progress(p.mb().args(["db", "upgrade", "--lock-timeout", "1"]), 7);
+    // The holder dies without letting go: its connection (or file lock) goes with it.
+    holder.kill().expect("kill the holding process");
+    holder.wait().expect("reap the holding process");
+    p.ok(&["db", "upgrade", "--lock-timeout", "20"]);
+    assert_eq!(p.version_rows(), ["r1"]);
 }
 
 /// The line mb prints before it waits for `p`'s lock, up to the holder's name.
@@ -138,6 +208,7 @@ fn the_default_lock_timeout_is_60_seconds() {
 
 crate::on_each_database!(
     a_held_lock_fails_an_upgrade_after_its_lock_timeout_with_exit_7,
+    a_lock_dies_with_the_process_holding_it,
     a_waiting_upgrade_goes_on_once_the_holder_is_gone,
 );
 
