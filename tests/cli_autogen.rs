@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{Db, TestProject, fails};
+use common::{Db, TestProject, fails, fails_after_progress};
 
 const USERS: &str = r#"CREATE TABLE "user" (
     "id" INTEGER PRIMARY KEY,
@@ -92,7 +92,10 @@ fn the_tutorial_flow_users_then_posts(db: Db) {
         "the default filled it"
     );
 
-    p.ok(&["db", "downgrade", "base"]);
+    // The rows above go with their tables: mb refuses unless told.
+    let refused = fails_after_progress(p.mb().args(["db", "downgrade", "base"]), 8).1;
+    assert!(refused.starts_with("the downgrade would lose the data above (2 findings)"));
+    p.ok(&["db", "downgrade", "base", "--allow-data-loss"]);
     assert!(p.tables().is_empty(), "{:?}", p.tables());
     p.ok(&["db", "upgrade"]);
     assert_eq!(p.tables(), ["post", "user"]);

@@ -70,11 +70,12 @@ fn upgrade_in_step(sqlite: &TestProject, server: &TestProject, steps: usize) {
 }
 
 /// Downgrades both `steps` revisions one at a time, checking after each step that both
-/// read back alike, down to an empty server database.
+/// read back alike, down to an empty server database. The rows the tests put in the
+/// server database go with their tables and columns (`--allow-data-loss`).
 fn downgrade_in_step(sqlite: &TestProject, server: &TestProject, steps: usize) {
     for _ in 0..steps {
         sqlite.ok(&["db", "downgrade", "-1"]);
-        server.ok(&["db", "downgrade", "-1"]);
+        server.ok(&["db", "downgrade", "-1", "--allow-data-loss"]);
         let on_sqlite = sqlite.live_schema(&[]).unwrap();
         assert_eq!(server.live_schema(&[&on_sqlite]).unwrap(), on_sqlite);
     }
@@ -102,7 +103,7 @@ fn tutorial_revisions_upgrade_and_downgrade_like_on_sqlite(db: Db) {
     );
     server.execute("INSERT INTO \"post\" (\"body\", \"user_id\") VALUES ('hi', 1)");
     assert_eq!(server.scalar("SELECT \"id\" FROM \"post\""), "1");
-    server.ok(&["db", "downgrade", "base"]);
+    server.ok(&["db", "downgrade", "base", "--allow-data-loss"]);
     assert!(server.tables().is_empty(), "{:?}", server.tables());
     assert_eq!(server.live_schema(&[]).unwrap(), Schema::default());
 }

@@ -9,7 +9,7 @@ const R1: &str = "migrations/versions/r1_one.sql";
 const R2: &str = "migrations/versions/r2_two.sql";
 
 /// A project on `db` whose revision r1 creates `t1` with two rows, and runs `down` to
-/// undo it.
+/// undo it (after `-- mb:allow-data-loss`: the rows are meant to go with the table).
 fn project_with_revision_one(db: Db, down: &str) -> TestProject {
     let p = TestProject::on(db);
     p.write_revision(
@@ -17,7 +17,7 @@ fn project_with_revision_one(db: Db, down: &str) -> TestProject {
         "",
         "one",
         "CREATE TABLE \"t1\" (\"id\" INTEGER PRIMARY KEY, \"name\" TEXT);\nINSERT INTO \"t1\" (\"id\", \"name\") VALUES (1, 'a'), (2, 'b');\n",
-        down,
+        &format!("-- mb:allow-data-loss\n{down}"),
     );
     p
 }
@@ -148,7 +148,7 @@ fn a_failing_downgrade_statement_rolls_that_revision_back(db: Db) {
     assert_eq!(
         message,
         format!(
-            "{R1}:13: {}; the statement was: DELETE FROM \"nowhere\"; {outcome}",
+            "{R1}:14: {}; the statement was: DELETE FROM \"nowhere\"; {outcome}",
             p.no_such_table("nowhere")
         )
     );
@@ -291,6 +291,7 @@ fn reserved_words_and_odd_identifiers_round_trip(db: Db) {
         .rev()
         .map(|t| format!("DROP TABLE \"{t}\";\n"))
         .collect();
+    let down = format!("-- mb:allow-data-loss\n{down}");
     p.write_revision("r1", "", "reserved words", &up, &down);
     p.ok(&["db", "upgrade"]);
     assert_eq!(p.tables(), ["group", "order", "select", "user"]);
@@ -355,7 +356,7 @@ END;
 /* block; comment */
 INSERT INTO "odd;name" ("note;col") VALUES ('it''s; fine -- not a comment');
 "#;
-    let down = "DROP TRIGGER \"log_insert\";\nDROP TABLE \"log\";\nDROP TABLE \"odd;name\";\n";
+    let down = "-- mb:allow-data-loss\nDROP TRIGGER \"log_insert\";\nDROP TABLE \"log\";\nDROP TABLE \"odd;name\";\n";
     p.write_revision("r1", "", "tricky", up, down);
 
     let run = p.ok(&["-v", "db", "upgrade"]);
@@ -402,7 +403,7 @@ INSERT INTO "odd;name" ("note;col") VALUES ('it''s; fine -- not a comment');
     );
 }
 
-fn editing_an_applied_revision_is_reported_by_upgrade_and_current_verbose(db: Db) {
+fn editing_an_applied_revision_stops_upgrades_and_shows_in_current_verbose(db: Db) {
     let p = TestProject::on(db);
     p.table_revision("r1", "");
     let r2 = p.table_revision("r2", "r1");
@@ -415,7 +416,40 @@ fn editing_an_applied_revision_is_reported_by_upgrade_and_current_verbose(db: Db
     // Editing a revision that is not applied yet is nobody's business.
     p.write(&r2, p.read(&r2).replace("VALUES (1);", "VALUES (3);"));
 
-    let upgrade = p.ok(&["db", "upgrade"]);
+    let refused = p.fails(&["db", "upgrade"], 8);
+    assert!(
+        refused.starts_with(&format!("{r1} changed since revision r1 was applied")),
+        "{refused}"
+    );
+    assert_eq!(p.version_rows(), ["r1"], "nothing ran");
+
+    // Plain `current` does not checksum the files; `-v` does.
+    let current = p.ok(&["db", "current"]);
+    assert_eq!(current.stdout, "r1\n");
+    assert!(!current.stderr.contains("warning"), "{}", current.stderr);
+    let verbose = p.ok(&["db", "current", "-v"]);
+    assert!(
+        verbose
+            .stdout
+            .contains(" ms (FILE CHANGED since it was applied)\n"),
+        "{}",
+        verbose.stdout
+    );
+    assert_eq!(
+        verbose.stderr_lines().last().copied(),
+        Some(
+            format!(
+                "warning: {r1} was edited after revision r1 was applied (checksum {} then, {} now)",
+                &applied[..12],
+                &now[..12]
+            )
+            .as_str()
+        ),
+        "{}",
+        verbose.stderr
+    );
+
+    let upgrade = p.ok(&["db", "upgrade", "--allow-changed"]);
     let warning = format!(
         "warning: {r1} was edited after revision r1 was applied; the database ran the earlier text"
     );
@@ -426,57 +460,14 @@ fn editing_an_applied_revision_is_reported_by_upgrade_and_current_verbose(db: Db
         "{}",
         upgrade.stderr
     );
-    assert_eq!(
-        p.version_rows(),
-        ["r2"],
-        "a warning does not stop the upgrade"
-    );
+    assert_eq!(p.version_rows(), ["r2"], "--allow-changed goes on");
 
-    let current_warning = format!(
-        "warning: {r1} was edited after revision r1 was applied (checksum {} then, {} now)",
-        &applied[..12],
-        &now[..12]
-    );
-    // Plain `current` answers from the version table alone; `-v` checks the files.
-    let current = p.ok(&["db", "current"]);
-    assert_eq!(current.stdout, "r2 (head)\n");
-    assert_eq!(current.stderr, "");
-    let verbose = p.ok(&["db", "current", "-v"]);
-    assert_eq!(
-        verbose.stderr_lines().last().copied(),
-        Some(current_warning.as_str()),
-        "{}",
-        verbose.stderr
-    );
-
-    p.ok(&["db", "downgrade", "base"]);
+    p.ok(&["db", "downgrade", "base", "--allow-changed"]);
     p.ok(&["db", "upgrade", "r1"]);
     let verbose = p.ok(&["db", "current", "-v"]);
     assert!(
         !verbose.stderr.contains("warning"),
         "re-applied, so unchanged: {}",
-        verbose.stderr
-    );
-    p.write(r1, p.read(r1).replace("VALUES (2);", "VALUES (1);"));
-    let verbose = p.ok(&["db", "current", "-v"]);
-    assert!(
-        verbose
-            .stdout
-            .contains(" ms (FILE CHANGED since it was applied)\n"),
-        "{}",
-        verbose.stdout
-    );
-    assert_eq!(
-        verbose.stderr.matches("warning: ").count(),
-        1,
-        "{}",
-        verbose.stderr
-    );
-    assert!(
-        verbose.stderr.contains(&format!(
-            "warning: {r1} was edited after revision r1 was applied"
-        )),
-        "{}",
         verbose.stderr
     );
 }
@@ -541,7 +532,7 @@ crate::on_each_database!(
     an_interrupted_revision_is_reported_and_resolved,
     reserved_words_and_odd_identifiers_round_trip,
     a_script_that_cannot_be_split_stops_the_upgrade_before_its_first_revision,
-    editing_an_applied_revision_is_reported_by_upgrade_and_current_verbose,
+    editing_an_applied_revision_stops_upgrades_and_shows_in_current_verbose,
     converting_an_applied_revision_to_crlf_is_not_a_change,
     concurrent_upgrades_apply_each_revision_once,
 );

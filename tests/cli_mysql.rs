@@ -210,7 +210,7 @@ fn each_op_is_one_statement_so_a_failed_upgrade_resumes_exactly() {
     p.ok(&["db", "upgrade", "--resume"]);
     assert_eq!(p.version_rows(), ["bbb222"]);
     assert_eq!(p.columns("user"), ["id", "email", "name"]);
-    p.ok(&["db", "downgrade", "base"]);
+    p.ok(&["db", "downgrade", "base", "--allow-data-loss"]);
     assert!(p.tables().is_empty());
 }
 
@@ -251,7 +251,7 @@ CREATE INDEX "ix_order_qty" ON "order" ("quantity" DESC);
     p.ok(&["db", "check"]);
     p.execute("INSERT INTO \"person\" (\"email\") VALUES ('a@example.com')");
     p.execute("INSERT INTO \"order\" (\"buyer\", \"quantity\") VALUES (1, 2)");
-    p.ok(&["db", "downgrade", "base"]);
+    p.ok(&["db", "downgrade", "base", "--allow-data-loss"]);
     assert!(p.tables().is_empty());
 }
 

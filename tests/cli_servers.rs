@@ -303,10 +303,9 @@ fn a_second_upgrade_waits_for_the_lock_then_finds_nothing_to_do(db: Db) {
     assert_eq!(lines[0], p.using_line(false), "{}", second.stderr);
     assert!(
         lines[1].starts_with(&format!(
-            "Waiting for the migration lock on {}: {holder}",
+            "Waiting for another mb migrating {} ({holder}",
             p.location()
-        )) && lines[1]
-            .ends_with(" holds it (another mb is migrating this database; waiting up to 300 s)"),
+        )) && lines[1].ends_with(" holds the migration lock; lock timeout 60 s)…"),
         "{}",
         second.stderr
     );

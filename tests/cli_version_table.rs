@@ -190,9 +190,9 @@ const UNKNOWN_REVISION: &str = "the database is at revision ccc333, which is not
 
 fn a_database_at_a_deleted_revision_is_reported(db: Db) {
     let p = project_at_a_deleted_revision(db);
-    let (_, message) = fails_after_progress(p.mb().args(["db", "upgrade"]), 4);
+    let (_, message) = fails_after_progress(p.mb().args(["db", "upgrade"]), 8);
     assert_eq!(message, UNKNOWN_REVISION);
-    let (_, message) = fails_after_progress(p.mb().args(["db", "stamp", "bbb222"]), 4);
+    let (_, message) = fails_after_progress(p.mb().args(["db", "stamp", "bbb222"]), 8);
     assert_eq!(message, UNKNOWN_REVISION);
     assert_eq!(p.version_rows(), ["ccc333"]);
 }

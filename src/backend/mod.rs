@@ -22,7 +22,7 @@ use std::time::Duration;
 use crate::config::DatabaseUrl;
 use crate::dialect::Dialect;
 use crate::schema::Schema;
-use crate::{Error, Result};
+use crate::{Error, ErrorKind, Result};
 
 /// Rows of text values, enough for mb's own tables.
 pub type Rows = Vec<Vec<Option<String>>>;
@@ -59,6 +59,30 @@ pub trait Backend {
     fn lock(&mut self, timeout: Duration, waiting: &mut dyn FnMut(&str)) -> Result<()>;
     fn unlock(&mut self) -> Result<()>;
 
+    /// How many rows `table` holds; with `condition` (SQL for this database), how many
+    /// meet it.
+    fn count_rows(&mut self, table: &str, condition: Option<&str>) -> Result<u64> {
+        let mut sql = format!("SELECT COUNT(*) FROM {}", self.dialect().quote_ident(table));
+        if let Some(condition) = condition {
+            sql.push_str(&format!(" WHERE {condition}"));
+        }
+        let rows = self.query(&sql);
+        let count = rows.as_ref().ok().and_then(|rows| {
+            let value = rows.first()?.first()?.as_deref()?;
+            value.parse().ok()
+        });
+        count.ok_or_else(|| {
+            Error::database(format!(
+                "cannot count the rows of {} on {} {}: {}",
+                crate::schema::quoted(table),
+                self.dialect().name(),
+                self.location(),
+                rows.err()
+                    .unwrap_or_else(|| "the count is not a number".into())
+            ))
+        })
+    }
+
     /// The live schema, read from the database's catalog.
     fn introspect(&mut self) -> Result<Schema>;
 
@@ -85,6 +109,17 @@ pub trait Backend {
     fn triggers_on(&mut self, _tables: &[String]) -> Result<Vec<String>> {
         Ok(Vec::new())
     }
+}
+
+/// The error when another process keeps the migration lock longer than `timeout`.
+pub fn lock_timeout(location: &str, timeout: Duration) -> Error {
+    Error::new(
+        ErrorKind::Lock,
+        format!(
+            "another process held the migration lock on {location} for more than {} s; let it finish and run the command again, or wait longer with --lock-timeout SECONDS",
+            timeout.as_secs()
+        ),
+    )
 }
 
 /// An introspected schema with its foreign keys completed and checked like a declared

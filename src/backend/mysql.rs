@@ -181,7 +181,7 @@ impl Backend for MysqlBackend {
                 self.locked = Some(name);
                 Ok(())
             }
-            Some(0) => Err(server::lock_timeout(&self.location(), timeout)),
+            Some(0) => Err(super::lock_timeout(&self.location(), timeout)),
             _ => Err(self.fail(action, "GET_LOCK returned NULL".into())),
         }
     }

@@ -232,7 +232,7 @@ impl Backend for PostgresBackend {
                 told = true;
             }
             if Instant::now() >= deadline {
-                return Err(server::lock_timeout(&self.location(), timeout));
+                return Err(super::lock_timeout(&self.location(), timeout));
             }
             std::thread::sleep(LOCK_POLL);
         }

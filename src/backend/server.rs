@@ -5,9 +5,9 @@ use std::time::Duration;
 
 use sha2::{Digest, Sha256};
 
+use crate::Error;
 use crate::config::url::ServerUrl;
 use crate::dialect::Dialect;
-use crate::{Error, ErrorKind};
 
 /// How long a connection attempt may take unless the URL says `connect_timeout=N`.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -96,17 +96,6 @@ pub fn plain(reason: &str) -> String {
         }
         _ => reason.to_string(),
     }
-}
-
-/// The error when another process keeps the migration lock longer than `timeout`.
-pub fn lock_timeout(location: &str, timeout: Duration) -> Error {
-    Error::new(
-        ErrorKind::Lock,
-        format!(
-            "another process held the migration lock on {location} for more than {} s; let it finish and run the command again, or wait longer with --lock-timeout SECONDS",
-            timeout.as_secs()
-        ),
-    )
 }
 
 /// A stable 64-bit number for the lock of one version table (PostgreSQL's advisory locks

@@ -12,8 +12,9 @@ use crate::dialect::Dialect;
 use crate::schema::Schema;
 use crate::{Error, Result};
 
-/// How long a statement waits for another connection's write lock.
-const BUSY_TIMEOUT: Duration = Duration::from_secs(60);
+/// How long a statement waits for another connection's write lock, outside a migration
+/// (which waits `--lock-timeout` instead).
+const BUSY_TIMEOUT: Duration = crate::runtime::DEFAULT_LOCK_TIMEOUT;
 
 pub struct SqliteBackend {
     conn: Connection,
@@ -22,6 +23,9 @@ pub struct SqliteBackend {
     /// False when a read-only command found no file: the connection is then an empty
     /// in-memory stand-in and nothing is created on disk.
     exists: bool,
+    /// While this process migrates (see [`Backend::lock`]): how long a transaction waits
+    /// for another connection's write lock before giving up.
+    lock_timeout: Option<Duration>,
 }
 
 impl SqliteBackend {
@@ -80,11 +84,22 @@ impl SqliteBackend {
         // able to leave dangling references behind.
         conn.pragma_update(None, "foreign_keys", true)
             .map_err(|e| Error::database(e.to_string()))?;
-        Ok(SqliteBackend { conn, path, exists })
+        Ok(SqliteBackend {
+            conn,
+            path,
+            exists,
+            lock_timeout: None,
+        })
     }
 
     pub fn connection(&self) -> &Connection {
         &self.conn
+    }
+
+    fn set_busy_timeout(&self, timeout: Duration) -> Result<()> {
+        self.conn
+            .busy_timeout(timeout)
+            .map_err(|e| self.fail("set the busy timeout", e))
     }
 
     fn fail(&self, action: &str, e: rusqlite::Error) -> Error {
@@ -93,6 +108,11 @@ impl SqliteBackend {
             self.location()
         ))
     }
+}
+
+/// Whether another connection holds the lock `e` could not get.
+fn is_busy(e: &rusqlite::Error) -> bool {
+    e.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseBusy)
 }
 
 fn check_parent_directory(path: &Path) -> Result<()> {
@@ -161,9 +181,16 @@ impl Backend for SqliteBackend {
     fn begin(&mut self) -> Result<()> {
         // IMMEDIATE takes the write lock now, so two migrators serialize here rather than
         // failing later with "database is locked".
-        self.conn
-            .execute_batch("BEGIN IMMEDIATE")
-            .map_err(|e| self.fail("start a transaction", e))
+        match (
+            self.conn.execute_batch("BEGIN IMMEDIATE"),
+            self.lock_timeout,
+        ) {
+            (Ok(()), _) => Ok(()),
+            (Err(e), Some(timeout)) if is_busy(&e) => {
+                Err(super::lock_timeout(&self.location(), timeout))
+            }
+            (Err(e), _) => Err(self.fail("start a transaction", e)),
+        }
     }
 
     fn commit(&mut self) -> Result<()> {
@@ -227,13 +254,35 @@ impl Backend for SqliteBackend {
         true
     }
 
-    /// SQLite needs no lock of its own: `BEGIN IMMEDIATE` serializes the writers, and the
-    /// runtime checks the version rows inside each transaction.
-    fn lock(&mut self, _timeout: Duration, _waiting: &mut dyn FnMut(&str)) -> Result<()> {
+    /// SQLite's migration lock is its write lock: `BEGIN IMMEDIATE` serializes the writers,
+    /// and the runtime checks the version rows inside each transaction. Taking the lock
+    /// here only finds out whether someone holds it (to say so before waiting) and makes
+    /// every transaction of the run wait up to `timeout` for it. The operating system
+    /// drops a file lock when its process ends, so a dead holder never blocks anyone.
+    fn lock(&mut self, timeout: Duration, waiting: &mut dyn FnMut(&str)) -> Result<()> {
+        self.set_busy_timeout(Duration::ZERO)?;
+        let mut attempt = self.conn.execute_batch("BEGIN IMMEDIATE");
+        if matches!(&attempt, Err(e) if is_busy(e)) {
+            waiting("another process");
+            self.set_busy_timeout(timeout)?;
+            attempt = self.conn.execute_batch("BEGIN IMMEDIATE");
+        }
+        let probed = match attempt {
+            Ok(()) => self.rollback(),
+            Err(e) if is_busy(&e) => Err(super::lock_timeout(&self.location(), timeout)),
+            Err(e) => Err(self.fail("take the migration lock", e)),
+        };
+        if probed.is_err() {
+            self.set_busy_timeout(BUSY_TIMEOUT)?;
+            return probed;
+        }
+        self.set_busy_timeout(timeout)?;
+        self.lock_timeout = Some(timeout);
         Ok(())
     }
 
     fn unlock(&mut self) -> Result<()> {
-        Ok(())
+        self.lock_timeout = None;
+        self.set_busy_timeout(BUSY_TIMEOUT)
     }
 }

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use super::json::{self, Format};
 use super::output::Output;
-use super::{DbCommand, GlobalArgs, NewRevisionArgs, Resolution};
+use super::{Allow, DbCommand, GlobalArgs, NewRevisionArgs, Resolution};
 use crate::autogenerate;
 use crate::backend::{self, Connected, OpenMode};
 use crate::config::{self, ConfigFile, Overrides, Project};
@@ -101,11 +101,18 @@ impl Context {
                 ..
             } => self.offline(&revision, Direction::Down),
             DbCommand::Upgrade {
-                revision, resume, ..
-            } => self.upgrade(&revision, resume),
+                revision,
+                resume,
+                allow,
+                ..
+            } => self.upgrade(&revision, resume, allow),
             DbCommand::Downgrade {
-                revision, resume, ..
-            } => self.downgrade(&revision, resume),
+                revision,
+                resume,
+                allow,
+                ..
+            } => self.downgrade(&revision, resume, allow),
+            DbCommand::Rehash { revisions } => self.rehash(&revisions),
             DbCommand::Resolve { outcome } => self.resolve(outcome),
             DbCommand::Stamp { revisions, purge } => self.stamp(&revisions, purge),
             DbCommand::Current { format } => self.current(format),
@@ -181,6 +188,7 @@ impl Context {
     /// Plans with a reading connection, then runs the plan with a writing one.
     fn change_database(
         &self,
+        allow: Allow,
         plan: impl FnOnce(&mut Migrator) -> Result<Plan>,
         nothing_to_do: &str,
         done: &str,
@@ -191,8 +199,10 @@ impl Context {
         let mut connected = self.connect_to_read(&project)?;
         let plan = {
             let mut migrator = self.migrator(&mut connected, graph);
-            migrator.warn_about_changed_scripts()?;
-            plan(&mut migrator)?
+            let plan = plan(&mut migrator)?;
+            migrator.check_changed_scripts(&plan, allow.allow_changed)?;
+            migrator.check_data_loss(&plan, allow.allow_data_loss)?;
+            plan
         };
         if plan.is_empty() {
             self.announce(&connected);
@@ -342,9 +352,10 @@ impl Context {
         Ok(())
     }
 
-    fn upgrade(&self, target: &str, resume: bool) -> Result<()> {
+    fn upgrade(&self, target: &str, resume: bool, allow: Allow) -> Result<()> {
         let target = Target::parse(target)?;
         self.change_database(
+            allow,
             |m| match resume {
                 true => m.plan_resume(Direction::Up, &target),
                 false => m.plan_upgrade(&target),
@@ -354,9 +365,10 @@ impl Context {
         )
     }
 
-    fn downgrade(&self, target: &str, resume: bool) -> Result<()> {
+    fn downgrade(&self, target: &str, resume: bool, allow: Allow) -> Result<()> {
         let target = Target::parse(target)?;
         self.change_database(
+            allow,
             |m| match resume {
                 true => m.plan_resume(Direction::Down, &target),
                 false => m.plan_downgrade(&target),
@@ -416,6 +428,39 @@ impl Context {
             "Stamped the database at {}; no SQL was run.",
             describe_heads(graph, &heads)
         ));
+        Ok(())
+    }
+
+    fn rehash(&self, targets: &[String]) -> Result<()> {
+        let project = self.project()?;
+        let scripts = self.scripts(&project)?;
+        let graph = &scripts.graph;
+        let only = targets
+            .iter()
+            .map(|t| self.one_revision(graph, t))
+            .collect::<Result<Vec<_>>>()?;
+        let only = (!only.is_empty()).then_some(&only[..]);
+        let mut connected = self.connect_to_read(&project)?;
+        if self
+            .migrator(&mut connected, graph)
+            .to_rehash(only)?
+            .is_empty()
+        {
+            self.out.info(
+                "Nothing to rehash: the files of the applied revisions match what ran; no SQL was run.",
+            );
+            return Ok(());
+        }
+        let mut connected = self.connect_to_write(&project, connected)?;
+        let recorded = self.migrator(&mut connected, graph).rehash(only)?;
+        for i in recorded {
+            let revision = graph.revision(i);
+            self.out.info(&format!(
+                "Recorded the current text of {} as what revision {} ran; no SQL was run.",
+                self.path(&revision.path),
+                revision.id
+            ));
+        }
         Ok(())
     }
 
@@ -650,7 +695,7 @@ pub(super) fn ops_script(ops: &[Op], before: &Schema) -> (String, Vec<String>) {
     let mut text = String::new();
     let mut warnings = Vec::new();
     for op in ops {
-        if let Some(warning) = op.destructive_warning(before) {
+        if let Some(warning) = op.data_at_risk(before).map(|risk| risk.warning()) {
             text.push_str(&format!("-- WARNING: {warning}\n"));
             warnings.push(warning);
         }

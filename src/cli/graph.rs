@@ -440,7 +440,7 @@ impl Context {
     }
 
     /// The one revision a command like `show` or `edit` names.
-    fn one_revision(&self, graph: &RevisionGraph, text: &str) -> Result<usize> {
+    pub(super) fn one_revision(&self, graph: &RevisionGraph, text: &str) -> Result<usize> {
         Target::parse(text)?.resolve_one(graph)?.ok_or_else(|| {
             Error::script(format!(
                 "'{text}' is base, which is before the first revision; name a revision"

@@ -45,7 +45,7 @@ struct GlobalArgs {
     /// Print more: each statement as it runs, full revision details
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     verbose: u8,
-    /// How long to wait for another mb migrating the same database (PostgreSQL, MySQL)
+    /// How long to wait for another mb migrating the same database
     #[arg(long, global = true, value_name = "SECONDS", default_value_t = crate::runtime::DEFAULT_LOCK_TIMEOUT.as_secs())]
     lock_timeout: u64,
 }
@@ -82,6 +82,7 @@ const DB_EXAMPLES: &str = "Examples:
   mb db stamp head                 record the head as applied without running it
   mb db upgrade --resume           finish a revision that stopped part way (MySQL)
   mb db resolve undone             record that you undid such a revision by hand
+  mb db rehash e517                record the new text of an applied revision you edited
   mb db history -i                 list revisions, marking the applied ones
   mb db current -v                 show where the database is, in detail
   mb db heads                      list the newest revision(s) of the migrations
@@ -174,7 +175,8 @@ enum DbCommand {
     },
     /// Apply revisions up to a target (default: head)
     #[command(
-        after_help = "Targets: head, heads, a revision id or unique prefix, +N, REV+N, LABEL@head, LABEL@+1\nExamples:\n  mb db upgrade\n  mb db upgrade +2\n  mb db upgrade ae1027\n  mb db upgrade heads                      every branch, when there are several heads\n  mb db upgrade email@head                 one branch\n  mb db upgrade --sql > upgrade.sql        print the SQL instead of running it\n  mb db upgrade --sql e517276bb1c2:head"
+        after_help = "Targets: head, heads, a revision id or unique prefix, +N, REV+N, LABEL@head, LABEL@+1\nExamples:\n  mb db upgrade\n  mb db upgrade +2\n  mb db upgrade ae1027\n  mb db upgrade heads                      every branch, when there are several heads\n  mb db upgrade email@head                 one branch\n  mb db upgrade --allow-data-loss          run although a revision drops data the database holds
+  mb db upgrade --sql > upgrade.sql        print the SQL instead of running it\n  mb db upgrade --sql e517276bb1c2:head"
     )]
     Upgrade {
         /// Target revision (with --sql also FROM:TO)
@@ -186,6 +188,8 @@ enum DbCommand {
         /// Print the SQL for the target database instead of running it (no connection)
         #[arg(long)]
         sql: bool,
+        #[command(flatten)]
+        allow: Allow,
     },
     /// Undo revisions down to a target (default: -1, the last one)
     #[command(
@@ -201,6 +205,8 @@ enum DbCommand {
         /// Print the SQL for the target database instead of running it (no connection)
         #[arg(long)]
         sql: bool,
+        #[command(flatten)]
+        allow: Allow,
     },
     /// Settle a revision that stopped part way, after finishing or undoing it by hand
     #[command(
@@ -220,6 +226,15 @@ enum DbCommand {
         /// Empty the version table first (when it names revisions that no longer exist)
         #[arg(long)]
         purge: bool,
+    },
+    /// Record the current text of applied revisions after a deliberate edit
+    #[command(
+        after_help = "Upgrades and downgrades refuse while an applied revision's file differs from the text that ran.\nAfter editing such a file on purpose (and making sure the database matches it), record its new checksum.\nExamples:\n  mb db rehash            every applied revision whose file changed\n  mb db rehash ae1027     one revision"
+    )]
+    Rehash {
+        /// Applied revisions to record (default: every applied revision whose file changed)
+        #[arg(value_name = "REV")]
+        revisions: Vec<String>,
     },
     /// Show the revision(s) the database is at
     #[command(after_help = "Examples:\n  mb db current -v\n  mb db current --format json")]
@@ -301,6 +316,17 @@ struct NewRevisionArgs {
     /// Revisions (or branch labels) of other branches that must be applied first
     #[arg(long, value_name = "REV", value_delimiter = ',')]
     depends_on: Vec<String>,
+}
+
+/// What `upgrade` and `downgrade` may do that mb refuses by default (docs/safety.md).
+#[derive(Args, Debug, Clone, Copy)]
+struct Allow {
+    /// Run although an applied revision's file changed since it ran (with a warning)
+    #[arg(long)]
+    allow_changed: bool,
+    /// Run although a revision drops or narrows tables or columns that hold data
+    #[arg(long)]
+    allow_data_loss: bool,
 }
 
 /// What `mb db resolve` records.

@@ -300,34 +300,76 @@ impl Op {
         }
     }
 
-    /// A warning for ops that can lose data: dropping a table or a column, and changing a
-    /// column to a type that cannot hold every value of its current type. `before` is the
-    /// schema the op applies to, which knows the current type.
-    pub fn destructive_warning(&self, before: &Schema) -> Option<String> {
-        match self {
-            Op::DropTable { name } => {
-                Some(format!("drops table {} and all its rows", quoted(name)))
-            }
-            Op::DropColumn { table, column } => Some(format!(
-                "drops column {}.{} and its values",
-                quoted(table),
-                quoted(column)
-            )),
+    /// What the op can destroy: a dropped table or column, or a column changed to a type
+    /// that cannot hold every value of its current type. `before` is the schema the op
+    /// applies to, which knows the current type.
+    pub fn data_at_risk(&self, before: &Schema) -> Option<DataAtRisk> {
+        let (table, column, loss) = match self {
+            Op::DropTable { name } => (name, None, Loss::DropTable),
+            Op::DropColumn { table, column } => (table, Some(column), Loss::DropColumn),
             Op::AlterColumn {
                 table,
                 column,
                 change: ColumnChange { ty: Some(to), .. },
             } => {
                 let from = &before.tables.get(table)?.column(column)?.ty;
-                from.narrows_to(to).then(|| {
-                    format!(
-                        "changes {}.{} from {from} to {to}, which can truncate or reject existing values",
-                        quoted(table),
-                        quoted(column)
-                    )
-                })
+                if !from.narrows_to(to) {
+                    return None;
+                }
+                let loss = Loss::Narrow {
+                    from: from.clone(),
+                    to: to.clone(),
+                };
+                (table, Some(column), loss)
             }
-            _ => None,
+            _ => return None,
+        };
+        Some(DataAtRisk {
+            table: table.clone(),
+            column: column.cloned(),
+            loss,
+        })
+    }
+}
+
+/// Data an op can destroy (see [`Op::data_at_risk`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DataAtRisk {
+    pub table: String,
+    /// The column, unless the whole table goes.
+    pub column: Option<String>,
+    pub loss: Loss,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Loss {
+    DropTable,
+    DropColumn,
+    /// A change to a type that cannot hold every value of the current one.
+    Narrow {
+        from: ColumnType,
+        to: ColumnType,
+    },
+}
+
+impl DataAtRisk {
+    /// `"t"` or `"t"."c"`.
+    pub fn target(&self) -> String {
+        match &self.column {
+            Some(column) => format!("{}.{}", quoted(&self.table), quoted(column)),
+            None => quoted(&self.table),
+        }
+    }
+
+    /// What is lost, without knowing the rows (for generated scripts and offline SQL).
+    pub fn warning(&self) -> String {
+        let target = self.target();
+        match &self.loss {
+            Loss::DropTable => format!("drops table {target} and all its rows"),
+            Loss::DropColumn => format!("drops column {target} and its values"),
+            Loss::Narrow { from, to } => format!(
+                "changes {target} from {from} to {to}, which can truncate or reject existing values"
+            ),
         }
     }
 }
@@ -732,7 +774,7 @@ mod tests {
     #[test]
     fn destructive_ops_are_called_out() {
         let s = schema("CREATE TABLE t (a VARCHAR(100), b INT)");
-        let warning = |sql: &str| op(sql).destructive_warning(&s);
+        let warning = |sql: &str| op(sql).data_at_risk(&s).map(|risk| risk.warning());
         assert!(warning("DROP TABLE t").unwrap().contains("all its rows"));
         assert!(warning("ALTER TABLE t DROP COLUMN a").is_some());
         assert!(
@@ -743,6 +785,8 @@ mod tests {
         assert!(warning("ALTER TABLE t ALTER COLUMN a TYPE TEXT").is_none());
         assert!(warning("ALTER TABLE t ALTER COLUMN b TYPE BIGINT").is_none());
         assert!(warning("ALTER TABLE t ALTER COLUMN b TYPE SMALLINT").is_some());
+        assert!(warning("ALTER TABLE t ALTER COLUMN b TYPE TEXT").is_none());
+        assert!(warning("ALTER TABLE t ALTER COLUMN a TYPE INTEGER").is_some());
         assert!(warning("ALTER TABLE t ADD COLUMN c INT").is_none());
     }
 }

@@ -5,6 +5,7 @@
 //! recorded in `mb_progress` (see [`progress`]). Everything that writes holds the
 //! database's migration lock.
 
+mod data_loss;
 pub mod plan;
 pub mod progress;
 pub mod simulate;
@@ -27,7 +28,7 @@ use simulate::{Action, section_actions};
 use version::{AppliedRecord, Operation};
 
 /// How long a command waits for another process's migration lock by default.
-pub const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(300);
+pub const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Where progress goes; the command line prints it, tests may collect it.
 pub trait Reporter {
@@ -128,16 +129,50 @@ impl Migrator<'_> {
         changed_scripts(self.graph, &rows, &records)
     }
 
-    pub fn warn_about_changed_scripts(&mut self) -> Result<()> {
-        for changed in self.changed_scripts()? {
-            let revision = self.graph.revision(changed.revision);
-            self.reporter.warn(&format!(
-                "warning: {} was edited after revision {} was applied; the database ran the earlier text",
-                revision.path.display(),
-                revision.id
-            ));
+    /// Refuses to run `plan` while an applied revision's file differs from the text that
+    /// ran; with `allow`, warns and goes on. A revision that `--resume` finishes is left
+    /// out: fixing its file is how it is resumed, and the statements that ran are checked
+    /// on their own.
+    pub fn check_changed_scripts(&mut self, plan: &Plan, allow: bool) -> Result<()> {
+        let graph = self.graph;
+        let resumed = plan.resume.as_ref().map(|p| p.revision.as_str());
+        let revisions: Vec<&Revision> = self
+            .changed_scripts()?
+            .iter()
+            .map(|c| graph.revision(c.revision))
+            .filter(|r| Some(r.id.as_str()) != resumed)
+            .collect();
+        if revisions.is_empty() {
+            return Ok(());
         }
-        Ok(())
+        if allow {
+            for revision in revisions {
+                self.reporter.warn(&format!(
+                    "warning: {} was edited after revision {} was applied; the database ran the earlier text",
+                    revision.path.display(),
+                    revision.id
+                ));
+            }
+            return Ok(());
+        }
+        let files: Vec<String> = revisions
+            .iter()
+            .map(|r| r.path.display().to_string())
+            .collect();
+        let ids: Vec<&str> = revisions.iter().map(|r| r.id.as_str()).collect();
+        let (subject, file, holds) = match ids.as_slice() {
+            [id] => (format!("revision {id} was"), "the file", "holds"),
+            _ => (
+                format!("revisions {} were", ids.join(", ")),
+                "the files",
+                "hold",
+            ),
+        };
+        Err(Error::safety(format!(
+            "{} changed since {subject} applied, so the database ran other SQL than {file} now {holds}; restore {file}, or if the edit is deliberate and the database already matches it, record the new text with `mb db rehash {}`; --allow-changed runs anyway",
+            files.join(", "),
+            ids.join(" ")
+        )))
     }
 
     pub fn plan_upgrade(&mut self, target: &Target) -> Result<Plan> {
@@ -172,7 +207,7 @@ impl Migrator<'_> {
         let timeout = self.lock_timeout;
         self.backend.lock(timeout, &mut |holder| {
             reporter.info(&format!(
-                "Waiting for the migration lock on {location}: {holder} holds it (another mb is migrating this database; waiting up to {} s)",
+                "Waiting for another mb migrating {location} ({holder} holds the migration lock; lock timeout {} s)…",
                 timeout.as_secs()
             ))
         })?;
@@ -280,6 +315,59 @@ impl Migrator<'_> {
             Ok(after.heads)
         })();
         finish(self.backend, result)
+    }
+
+    /// The revisions `rehash` would record: of `only` (all applied ones by default), those
+    /// whose file differs from what ran. Reads only, so a command can find that there is
+    /// nothing to do without writing.
+    pub fn to_rehash(&mut self, only: Option<&[usize]>) -> Result<Vec<usize>> {
+        let graph = self.graph;
+        let rows = version::read_heads(self.backend)?;
+        let state = State::from_rows(graph, &rows)?;
+        let records = version::read_applied_records(self.backend)?;
+        let selected: Vec<usize> = match only {
+            Some(only) => {
+                if let Some(&i) = only.iter().find(|&&i| !state.applied[i]) {
+                    return Err(Error::script(format!(
+                        "revision {} is not applied to the database; rehash records the text of applied revisions only",
+                        graph.revision(i).id
+                    )));
+                }
+                let mut only = only.to_vec();
+                only.sort_unstable();
+                only.dedup();
+                only
+            }
+            None => (0..graph.len()).filter(|&i| state.applied[i]).collect(),
+        };
+        Ok(selected
+            .into_iter()
+            .filter(|&i| {
+                let revision = graph.revision(i);
+                let applied = records.get(&revision.id).and_then(|r| r.checksum.as_ref());
+                applied != Some(&revision.checksum())
+            })
+            .collect())
+    }
+
+    /// Records the current text of applied revisions as the text that ran (after a
+    /// deliberate edit), as [`Migrator::to_rehash`] selects them under the lock. Returns
+    /// the revisions recorded.
+    pub fn rehash(&mut self, only: Option<&[usize]>) -> Result<Vec<usize>> {
+        self.locked(|m| {
+            version::ensure_tables_in_transaction(m.backend)?;
+            m.backend.begin()?;
+            let result = (|| {
+                let recorded = m.to_rehash(only)?;
+                for &i in &recorded {
+                    let revision = m.graph.revision(i);
+                    let checksum = revision.checksum();
+                    version::record(m.backend, &revision.id, Operation::Rehash, &checksum, 0)?;
+                }
+                Ok(recorded)
+            })();
+            finish(m.backend, result)
+        })
     }
 
     /// The partly applied revision, if any (see [`progress`]).
@@ -970,10 +1058,20 @@ pub fn offline_script(
             out.push_str("PRAGMA foreign_keys = OFF;\n");
         }
         out.push_str(begin);
+        let marked = data_loss::section_allows_data_loss(revision, step.direction);
         for action in &actions {
             match action {
                 Action::Verbatim(statement) => out.push_str(&format!("{};\n", statement.sql)),
-                Action::Schema { rendered, .. } => {
+                Action::Schema {
+                    rendered, at_risk, ..
+                } => {
+                    // Offline, nothing can be counted: say what could be lost instead.
+                    if let Some(at_risk) = at_risk.as_ref().filter(|_| !marked) {
+                        out.push_str(&format!(
+                            "-- WARNING: this {}; mb cannot count rows without a database, so check before running it\n",
+                            at_risk.warning()
+                        ));
+                    }
                     for sql in &rendered.statements {
                         out.push_str(&format!("{sql};\n"));
                     }

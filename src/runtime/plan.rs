@@ -58,7 +58,7 @@ impl<'g> State<'g> {
         let mut heads = BTreeSet::new();
         for row in rows {
             let index = graph.find(row).ok_or_else(|| {
-                Error::script(format!(
+                Error::safety(format!(
                     "the database is at revision {row}, which is not in the migrations; restore its file, or record where the database really is with `mb db stamp --purge REV`"
                 ))
             })?;

@@ -5,7 +5,7 @@
 
 use crate::autogenerate;
 use crate::dialect::{Dialect, Rendered};
-use crate::ops::Op;
+use crate::ops::{DataAtRisk, Op};
 use crate::schema::Schema;
 use crate::script::graph::Marks;
 use crate::script::split::{Statement, split_statements};
@@ -20,10 +20,13 @@ pub enum Action {
     /// Not a schema operation (data changes, triggers, functions): runs as written.
     Verbatim(Statement),
     /// A schema operation rendered for the target database against the schema at that
-    /// point.
+    /// point, with the data it can destroy there.
     Schema {
         source: Statement,
+        /// Boxed: most actions of a plan are small.
+        op: Box<Op>,
         rendered: Rendered,
+        at_risk: Option<DataAtRisk>,
     },
 }
 
@@ -82,11 +85,14 @@ pub fn section_actions(
                 .map_err(|e| located(statement.line, &e.message))?,
             None => Rendered::default(),
         };
+        let at_risk = op.data_at_risk(schema);
         op.apply(schema)
             .map_err(|e| located(statement.line, &e.message))?;
         actions.push(Action::Schema {
             source: statement,
+            op: Box::new(op),
             rendered,
+            at_risk,
         });
     }
     Ok(actions)

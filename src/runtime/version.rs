@@ -26,6 +26,8 @@ pub enum Operation {
     Downgrade,
     Stamp,
     Unstamp,
+    /// `mb db rehash`: the file's current text stands for what ran.
+    Rehash,
 }
 
 impl Operation {
@@ -35,6 +37,7 @@ impl Operation {
             Operation::Downgrade => "downgrade",
             Operation::Stamp => "stamp",
             Operation::Unstamp => "unstamp",
+            Operation::Rehash => "rehash",
         }
     }
 }
@@ -110,7 +113,8 @@ pub fn read_heads(backend: &mut dyn Backend) -> Result<Vec<String>> {
     Ok(heads)
 }
 
-/// The latest upgrade or stamp of each revision, by id.
+/// The latest upgrade or stamp of each revision, by id, with the checksum of a later
+/// rehash.
 pub fn read_applied_records(backend: &mut dyn Backend) -> Result<HashMap<String, AppliedRecord>> {
     if !backend.table_exists(HISTORY_TABLE)? {
         return Ok(HashMap::new());
@@ -129,14 +133,20 @@ pub fn read_applied_records(backend: &mut dyn Backend) -> Result<HashMap<String,
     let rows = backend
         .query(&sql)
         .map_err(|e| fail(backend, "read the history table", e))?;
-    let mut records = HashMap::new();
+    let mut records: HashMap<String, AppliedRecord> = HashMap::new();
     for row in rows {
         let mut values = row.into_iter();
         let mut next = || values.next().flatten();
         let (Some(revision), Some(operation)) = (next(), next()) else {
             continue;
         };
-        if operation != Operation::Upgrade.as_str() && operation != Operation::Stamp.as_str() {
+        if operation == Operation::Rehash.as_str() {
+            if let Some(record) = records.get_mut(&revision) {
+                record.checksum = next();
+                continue;
+            }
+        } else if operation != Operation::Upgrade.as_str() && operation != Operation::Stamp.as_str()
+        {
             continue;
         }
         let record = AppliedRecord {

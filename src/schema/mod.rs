@@ -608,7 +608,9 @@ impl ColumnType {
             (a, b) if int_rank(a).is_some() && int_rank(b).is_some() => int_rank(a) > int_rank(b),
             (SmallInt | Integer | BigInt, Numeric(None) | Double) => false,
             (Real, Double) => false,
-            (Varchar(_), Text | Varchar(None)) => false,
+            // Every value but a binary one has a text form that reads back the same.
+            (Blob, _) => true,
+            (_, Text | Varchar(None)) => false,
             (Varchar(Some(a)), Varchar(Some(b))) => b < a,
             (Numeric(Some(_)), Numeric(None)) => false,
             (Numeric(Some((p1, s1))), Numeric(Some((p2, s2)))) => {

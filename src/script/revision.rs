@@ -13,6 +13,9 @@ pub const UP_MARKER: &str = "-- migrate:up";
 pub const DOWN_MARKER: &str = "-- migrate:down";
 /// Header directive: run this revision outside a transaction (`CREATE INDEX CONCURRENTLY`).
 pub const NO_TRANSACTION_MARKER: &str = "-- mb:no-transaction";
+/// Directive: the data this revision drops or narrows is meant to go. In the header it
+/// covers both sections; in a section, that section.
+pub const ALLOW_DATA_LOSS_MARKER: &str = "-- mb:allow-data-loss";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Revision {
@@ -37,6 +40,8 @@ pub struct Section {
     range: Range<usize>,
     /// The file line of the section's first line.
     pub first_line: usize,
+    /// Whether the section (or the header) carries [`ALLOW_DATA_LOSS_MARKER`].
+    pub allows_data_loss: bool,
 }
 
 impl Revision {
@@ -93,6 +98,7 @@ impl Revision {
         let mut header = Header::default();
         let mut up_start: Option<(usize, usize)> = None;
         let mut down_start: Option<(usize, usize, usize)> = None;
+        let mut allows_data_loss = [false; 2];
         let mut offset = 0;
         for (index, line) in text.split_inclusive('\n').enumerate() {
             let number = index + 1;
@@ -132,6 +138,16 @@ impl Revision {
                 down_start = Some((next_offset, number + 1, offset));
             } else if up_start.is_none() {
                 header.read_line(trimmed).map_err(|what| at(number, what))?;
+            } else if trimmed.starts_with("-- mb:") {
+                if trimmed != ALLOW_DATA_LOSS_MARKER {
+                    return Err(at(
+                        number,
+                        format!(
+                            "unknown directive '{trimmed}' in a section; a section takes '{ALLOW_DATA_LOSS_MARKER}' ('{NO_TRANSACTION_MARKER}' goes in the header)"
+                        ),
+                    ));
+                }
+                allows_data_loss[usize::from(down_start.is_some())] = true;
             }
             offset = next_offset;
         }
@@ -166,10 +182,12 @@ impl Revision {
             up: Section {
                 range: up_offset..down_marker_offset,
                 first_line: up_line,
+                allows_data_loss: header.allow_data_loss || allows_data_loss[0],
             },
             down: Section {
                 range: down_offset..text.len(),
                 first_line: down_line,
+                allows_data_loss: header.allow_data_loss || allows_data_loss[1],
             },
             text,
         })
@@ -187,6 +205,7 @@ struct Header {
     depends_on: Vec<String>,
     create_date: Option<String>,
     no_transaction: bool,
+    allow_data_loss: bool,
 }
 
 impl Header {
@@ -195,13 +214,16 @@ impl Header {
             return Ok(());
         }
         if line.starts_with("-- mb:") {
-            if line == NO_TRANSACTION_MARKER {
-                self.no_transaction = true;
-                return Ok(());
+            match line {
+                NO_TRANSACTION_MARKER => self.no_transaction = true,
+                ALLOW_DATA_LOSS_MARKER => self.allow_data_loss = true,
+                _ => {
+                    return Err(format!(
+                        "unknown directive '{line}'; mb knows '{NO_TRANSACTION_MARKER}' and '{ALLOW_DATA_LOSS_MARKER}'"
+                    ));
+                }
             }
-            return Err(format!(
-                "unknown directive '{line}'; the one mb knows is '{NO_TRANSACTION_MARKER}'"
-            ));
+            return Ok(());
         }
         let Some(comment) = line.strip_prefix("--") else {
             return Err(format!(
@@ -364,6 +386,37 @@ mod tests {
         assert!(r.no_transaction);
         assert_eq!(r.up_sql(), "");
         assert_eq!(r.down_sql(), "");
+    }
+
+    #[test]
+    fn allow_data_loss_covers_its_section_or_with_the_header_both() {
+        let r = parse(FILE).unwrap();
+        assert!(!r.up.allows_data_loss && !r.down.allows_data_loss);
+        let in_down = FILE.replace(
+            "-- migrate:down\n",
+            "-- migrate:down\n-- mb:allow-data-loss\n",
+        );
+        let r = parse(&in_down).unwrap();
+        assert!(!r.up.allows_data_loss && r.down.allows_data_loss);
+        assert!(r.down_sql().starts_with("-- mb:allow-data-loss\n"));
+        let in_up = FILE.replace(
+            "-- migrate:up\n",
+            "-- migrate:up\n  -- mb:allow-data-loss\n",
+        );
+        let r = parse(&in_up).unwrap();
+        assert!(r.up.allows_data_loss && !r.down.allows_data_loss);
+        let in_header = FILE.replace("--\n-- migrate:up", "-- mb:allow-data-loss\n-- migrate:up");
+        let r = parse(&in_header).unwrap();
+        assert!(r.up.allows_data_loss && r.down.allows_data_loss);
+        assert_eq!(
+            parse(&FILE.replace(
+                "-- migrate:down\n",
+                "-- migrate:down\n-- mb:allow-dataloss\n"
+            ))
+            .unwrap_err()
+            .message,
+            "v/x.sql:11: unknown directive '-- mb:allow-dataloss' in a section; a section takes '-- mb:allow-data-loss' ('-- mb:no-transaction' goes in the header)"
+        );
     }
 
     #[test]

@@ -517,8 +517,9 @@ impl TestProject {
         rel
     }
 
-    /// A revision that creates table `t_<id>` with one row, and drops it on the way down,
-    /// so the tables in the database tell which revisions are applied.
+    /// A revision that creates table `t_<id>` with one row, and drops it on the way down
+    /// (saying that the row is meant to go, `-- mb:allow-data-loss`), so the tables in the
+    /// database tell which revisions are applied.
     pub fn table_revision(&self, id: &str, revises: &str) -> String {
         let table = table_of(id);
         self.write_revision(
@@ -526,7 +527,7 @@ impl TestProject {
             revises,
             &format!("create {table}"),
             &format!("CREATE TABLE \"{table}\" (\"id\" INTEGER PRIMARY KEY);\nINSERT INTO \"{table}\" (\"id\") VALUES (1);\n"),
-            &format!("DROP TABLE \"{table}\";\n"),
+            &format!("-- mb:allow-data-loss\nDROP TABLE \"{table}\";\n"),
         )
     }
 
