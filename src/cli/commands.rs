@@ -6,6 +6,7 @@ use std::time::Duration;
 use super::output::Output;
 use super::{DbCommand, GlobalArgs, NewRevisionArgs, Resolution};
 use crate::autogenerate;
+use crate::autogenerate::renames::diff_renaming;
 use crate::backend::{self, Connected, OpenMode};
 use crate::config::{self, ConfigFile, Overrides, Project};
 use crate::ops::Op;
@@ -14,7 +15,8 @@ use crate::runtime::plan::{self, Direction, State};
 use crate::runtime::simulate::schema_after;
 use crate::runtime::{Migrator, Plan, Reporter, describe_heads};
 use crate::schema::Schema;
-use crate::schema::parse::parse_schema_sql;
+use crate::schema::declaration::Declaration;
+use crate::schema::parse::parse_declaration;
 use crate::script::target::{Point, Target};
 use crate::script::{NewRevision, RevisionGraph, ScriptDirectory};
 use crate::text::plural;
@@ -392,8 +394,9 @@ impl Context {
         Ok(())
     }
 
-    /// The declared schema, parsed from the file mb.toml names.
-    pub(super) fn declared_schema(&self, project: &Project) -> Result<Schema> {
+    /// The declared schema, parsed from the file mb.toml names, with where each table
+    /// and column is declared and the rename hints.
+    pub(super) fn declaration(&self, project: &Project) -> Result<Declaration> {
         let path = &project.schema_file;
         let text = match std::fs::read_to_string(path) {
             Ok(text) => text,
@@ -405,7 +408,7 @@ impl Context {
             }
             Err(e) => return Err(Error::io("read", path, &e)),
         };
-        parse_schema_sql(&text, Path::new(&self.path(path)))
+        parse_declaration(&text, Path::new(&self.path(path)))
     }
 
     fn migrate(&self, message: &str, args: &NewRevisionArgs) -> Result<()> {
@@ -413,18 +416,21 @@ impl Context {
         let scripts = self.scripts(&project)?;
         let graph = &scripts.graph;
         let placement = self.placement(graph, args)?;
-        let declared = self.declared_schema(&project)?;
+        let declaration = self.declaration(&project)?;
+        let declared = &declaration.schema;
         let mut connected = self.connect_to_read(&project)?;
         self.require_up_to_date(&mut self.migrator(&mut connected, graph), graph)?;
-        let live = live_schema(&mut connected, graph, &declared)?;
-        let up = autogenerate::diff(&live, &declared);
+        let live = live_schema(&mut connected, graph, declared)?;
+        let file = self.path(&project.schema_file);
+        let (renames, hints) = self.decide_renames(&live, &declaration, &file)?;
+        let up = diff_renaming(&live, declared, &renames.ops())?;
         if up.is_empty() {
             self.out.info("No changes in schema detected.");
             return Ok(());
         }
-        let down = autogenerate::diff(&declared, &live);
+        let down = diff_renaming(declared, &live, &renames.reverse_ops())?;
         let (upgrades, warnings) = ops_script(&up, &live);
-        let (downgrades, _) = ops_script(&down, &declared);
+        let (downgrades, _) = ops_script(&down, declared);
         for op in &up {
             self.out.info(&format!("Detected {}", op.summary()));
         }
@@ -446,6 +452,9 @@ impl Context {
                 "warning: {warning}; review the revision before upgrading"
             ));
         }
+        for hint in hints {
+            self.out.warn(&hint);
+        }
         Ok(())
     }
 
@@ -455,7 +464,8 @@ impl Context {
         let project = self.project()?;
         let scripts = self.scripts(&project)?;
         let graph = &scripts.graph;
-        let declared = self.declared_schema(&project)?;
+        let declaration = self.declaration(&project)?;
+        let declared = &declaration.schema;
         let heads = graph.heads();
         if heads.len() > 1 {
             self.out.print(&format!(
@@ -480,18 +490,19 @@ impl Context {
                 return Ok(1);
             }
             (
-                live_schema(&mut connected, graph, &declared)?,
+                live_schema(&mut connected, graph, declared)?,
                 "the database",
             )
         };
-        let ops = autogenerate::diff(&actual, &declared);
         let declared_name = self.path(&project.schema_file);
+        let renames = self.hinted_renames(&actual, &declaration, &declared_name)?;
+        let ops = diff_renaming(&actual, declared, &renames.ops())?;
         if ops.is_empty() {
             self.out
                 .info(&format!("No changes: {declared_name} matches {source}."));
             return Ok(0);
         }
-        let diff = similar::TextDiff::from_lines(schema_text(&actual), schema_text(&declared))
+        let diff = similar::TextDiff::from_lines(schema_text(&actual), schema_text(declared))
             .unified_diff()
             .context_radius(3)
             .header(source, &declared_name)

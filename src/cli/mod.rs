@@ -5,6 +5,7 @@ mod commands;
 mod draw;
 mod graph;
 mod output;
+mod renames;
 
 use std::path::PathBuf;
 
