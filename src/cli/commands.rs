@@ -57,6 +57,16 @@ impl Context {
             DbCommand::Migrate { message, new } => self.migrate(&message, &new),
             DbCommand::Init => self.init(),
             DbCommand::Revision { message, new } => self.revision(&message, &new),
+            DbCommand::Squash {
+                range,
+                message,
+                rev_id,
+            } => {
+                // Clap passes one or two: [FROM] TO.
+                let to = range.last().map_or("head", String::as_str);
+                let from = (range.len() == 2).then(|| range[0].as_str());
+                self.squash(from, to, &message, rev_id.as_deref())
+            }
             DbCommand::Merge {
                 revisions,
                 message,
@@ -139,7 +149,11 @@ impl Context {
     /// A connection that may write: the one planning used, or, when that found no SQLite
     /// file, a new one that creates it. Planning first means a bad target or script is
     /// reported before anything is created.
-    fn connect_to_write(&self, project: &Project, planned_with: Connected) -> Result<Connected> {
+    pub(super) fn connect_to_write(
+        &self,
+        project: &Project,
+        planned_with: Connected,
+    ) -> Result<Connected> {
         let connected = if planned_with.missing {
             drop(planned_with);
             backend::connect(&project.database_url, OpenMode::Write)?
@@ -288,6 +302,9 @@ impl Context {
 
     fn upgrade(&self, target: &str, resume: bool) -> Result<()> {
         let target = Target::parse(target)?;
+        if !resume {
+            self.finish_replaced_part_way()?;
+        }
         self.change_database(
             |m| match resume {
                 true => m.plan_resume(Direction::Up, &target),

@@ -8,6 +8,7 @@
 pub mod plan;
 pub mod progress;
 pub mod simulate;
+pub mod squash;
 pub mod version;
 
 use std::collections::{BTreeSet, HashMap};
