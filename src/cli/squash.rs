@@ -94,7 +94,8 @@ impl Context {
     }
 
     /// When the database is part way through revisions a squash replaced, runs the rest
-    /// of them from `replaced/`: then it is where the squash revision leaves it.
+    /// of them from `replaced/`: then it is where the squash revision leaves it. A squash
+    /// inside a later squash is taken apart too.
     pub(super) fn finish_replaced_part_way(&self) -> Result<()> {
         let project = self.project()?;
         let scripts = self.scripts(&project)?;
@@ -103,18 +104,23 @@ impl Context {
         }
         let mut connected = self.connect_to_read(&project)?;
         let rows = self.migrator(&mut connected, &scripts.graph).read_heads()?;
-        let part_way = rows.iter().find_map(|row| {
-            let replaced = scripts.graph.replaced(row).filter(|r| !r.last)?;
-            Some((row, replaced.by))
-        });
-        let Some((row, index)) = part_way else {
+        let part_way = |graph: &RevisionGraph| {
+            rows.iter().find_map(|row| {
+                let replaced = graph.replaced(row).filter(|r| !r.last)?;
+                Some((row.clone(), replaced.by))
+            })
+        };
+        let Some((row, outer)) = part_way(&scripts.graph) else {
             return Ok(());
         };
-        let squash = scripts.graph.revision(index);
+        let squash = scripts.graph.revision(outer);
         let Some(last) = squash.replaces.last() else {
             return Ok(());
         };
-        let unsquashed = scripts.unsquashed(index)?;
+        let mut unsquashed = scripts.unsquashed(&scripts.graph, outer)?;
+        while let Some((_, inner)) = part_way(&unsquashed) {
+            unsquashed = scripts.unsquashed(&unsquashed, inner)?;
+        }
         self.out.info(&format!(
             "The database is at {row}, part way through the revisions squash revision {} replaced: running the rest of them from {} first",
             squash.id,

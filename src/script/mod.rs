@@ -93,12 +93,11 @@ impl ScriptDirectory {
         })
     }
 
-    /// The graph as it was before squash revision `squash`: the revisions it replaced
+    /// `graph` as it was before its squash revision `squash`: the revisions it replaced
     /// (from `replaced/`) in its place. Fails when some of them are gone.
-    pub fn unsquashed(&self, squash: usize) -> Result<RevisionGraph> {
-        let squash = self.graph.revision(squash);
-        let mut revisions: Vec<Revision> = self
-            .graph
+    pub fn unsquashed(&self, graph: &RevisionGraph, squash: usize) -> Result<RevisionGraph> {
+        let squash = graph.revision(squash);
+        let mut revisions: Vec<Revision> = graph
             .revisions()
             .iter()
             .filter(|r| r.id != squash.id)
