@@ -355,3 +355,45 @@ fn a_squash_of_a_squash_still_finishes_databases_part_way_through_either() {
     );
     mb_on(&p, fresh, &["db", "check"]);
 }
+
+/// On MySQL, whose DDL commits by itself, a replaced revision that stops part way while
+/// it is being finished resumes with `upgrade --resume` like any other.
+#[test]
+fn mysql_a_replaced_revision_that_stops_part_way_resumes() {
+    if !Db::Mysql.available("cli_squash::mysql_a_replaced_revision_that_stops_part_way_resumes") {
+        return;
+    }
+    let p = TestProject::on(Db::Mysql);
+    let table = |k: usize| format!("CREATE TABLE \"u{k}\" (\"id\" INTEGER PRIMARY KEY);");
+    p.write_revision(
+        &id(1),
+        "",
+        "t",
+        "CREATE TABLE \"t\" (\"id\" INTEGER PRIMARY KEY, \"a\" INTEGER);\nINSERT INTO \"t\" (\"a\") VALUES (1), (1);",
+        "DROP TABLE \"t\";",
+    );
+    p.write_revision(&id(2), &id(1), "u2", &table(2), "DROP TABLE \"u2\";");
+    p.write_revision(
+        &id(3),
+        &id(2),
+        "unique",
+        "ALTER TABLE \"t\" ADD COLUMN \"b\" INTEGER;\nALTER TABLE \"t\" ADD CONSTRAINT \"uq_t_a\" UNIQUE (\"a\");",
+        "ALTER TABLE \"t\" DROP CONSTRAINT \"uq_t_a\";\nALTER TABLE \"t\" DROP COLUMN \"b\";",
+    );
+    p.write_revision(&id(4), &id(3), "u4", &table(4), "DROP TABLE \"u4\";");
+    p.ok(&["-q", "db", "upgrade", &id(2)]);
+    squash(&p, 1, 3);
+    let (progress, message) = common::fails_after_progress(p.mb().args(["db", "upgrade"]), 6);
+    assert!(
+        progress[0].contains("part way through the revisions squash revision sq replaced"),
+        "{progress:?}"
+    );
+    assert!(
+        message.contains("statement 1 of 2 ran and stays applied"),
+        "{message}"
+    );
+    p.execute("DELETE FROM \"t\" WHERE \"id\" = 2");
+    p.ok(&["db", "upgrade", "--resume"]);
+    assert_eq!(p.version_rows(), [id(4)]);
+    assert_eq!(p.columns("t"), ["id", "a", "b"]);
+}

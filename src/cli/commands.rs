@@ -302,9 +302,9 @@ impl Context {
 
     fn upgrade(&self, target: &str, resume: bool) -> Result<()> {
         let target = Target::parse(target)?;
-        if !resume {
-            self.finish_replaced_part_way()?;
-        }
+        // A revision resumed among the replaced ones needs no resuming afterwards.
+        let finished = self.finish_replaced_part_way(resume)?;
+        let resume = resume && !finished;
         self.change_database(
             |m| match resume {
                 true => m.plan_resume(Direction::Up, &target),

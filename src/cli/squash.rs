@@ -5,6 +5,7 @@ use std::path::Path;
 
 use super::commands::{Context, now};
 use crate::runtime::Reporter;
+use crate::runtime::plan::Direction;
 use crate::runtime::simulate::schema_after;
 use crate::runtime::squash::{linear_run, run_start, squash};
 use crate::script::revision::parse_id;
@@ -94,13 +95,14 @@ impl Context {
     }
 
     /// When the database is part way through revisions a squash replaced, runs the rest
-    /// of them from `replaced/`: then it is where the squash revision leaves it. A squash
-    /// inside a later squash is taken apart too.
-    pub(super) fn finish_replaced_part_way(&self) -> Result<()> {
+    /// of them from `replaced/` (with `resume`, first the rest of the one that stopped
+    /// part way): then it is where the squash revision leaves it. A squash inside a later
+    /// squash is taken apart too. Returns whether it ran anything.
+    pub(super) fn finish_replaced_part_way(&self, resume: bool) -> Result<bool> {
         let project = self.project()?;
         let scripts = self.scripts(&project)?;
         if !scripts.graph.has_squashes() {
-            return Ok(());
+            return Ok(false);
         }
         let mut connected = self.connect_to_read(&project)?;
         let rows = self.migrator(&mut connected, &scripts.graph).read_heads()?;
@@ -111,11 +113,11 @@ impl Context {
             })
         };
         let Some((row, outer)) = part_way(&scripts.graph) else {
-            return Ok(());
+            return Ok(false);
         };
         let squash = scripts.graph.revision(outer);
         let Some(last) = squash.replaces.last() else {
-            return Ok(());
+            return Ok(false);
         };
         let mut unsquashed = scripts.unsquashed(&scripts.graph, outer)?;
         while let Some((_, inner)) = part_way(&unsquashed) {
@@ -126,12 +128,15 @@ impl Context {
             squash.id,
             self.path(&ScriptDirectory::replaced_dir(&scripts.dir))
         ));
-        let plan = self
-            .migrator(&mut connected, &unsquashed)
-            .plan_upgrade(&Target::parse(last)?)?;
+        let target = Target::parse(last)?;
+        let mut migrator = self.migrator(&mut connected, &unsquashed);
+        let plan = match resume {
+            true => migrator.plan_resume(Direction::Up, &target)?,
+            false => migrator.plan_upgrade(&target)?,
+        };
         let mut connected = self.connect_to_write(&project, connected)?;
         self.migrator(&mut connected, &unsquashed).run(plan)?;
-        Ok(())
+        Ok(true)
     }
 }
 
