@@ -1,8 +1,9 @@
 //! Autogenerate: the ops that turn one schema into another.
 //!
 //! `diff(from, to)` compares by name (tables, columns, constraints, indexes, views; a
-//! rename shows as a drop and an add, as in Alembic) and orders the ops so that each
-//! one applies to the schema the previous ones left, on every database:
+//! rename shows as a drop and an add, as in Alembic, unless [`renames`] says otherwise)
+//! and orders the ops so that each one applies to the schema the previous ones left, on
+//! every database:
 //!
 //! 1. drop the views that are removed, changed, or read a table that changes (they are
 //!    created again at the end), dependents first;
@@ -22,6 +23,8 @@
 //! A new primary-key column without a default is added nullable: adding the key makes it
 //! NOT NULL, so the column can be added to a table that has rows. Column order is not
 //! compared (see [`crate::schema`]).
+
+pub mod renames;
 
 use std::collections::{BTreeSet, HashMap};
 

@@ -12,6 +12,7 @@ mod common;
 use autogen_common::random::{MYSQL, SQLITE, q, schema_pair};
 use autogen_common::{check_values_kept, database, migrate_and_check, schema, values};
 use mb::autogenerate::diff;
+use mb::autogenerate::renames::{ColumnRename, Renames, TableRename, candidates, diff_renaming};
 use mb::backend::{Backend, OpenMode};
 use mb::config::DatabaseUrl;
 use mb::dialect::Dialect;
@@ -54,6 +55,87 @@ proptest! {
         prop_assert_eq!(apply_diff(&b, &a)?, a.clone());
         prop_assert!(diff(&a, &a).is_empty());
     }
+}
+
+/// Applies `ops` to `from`, checking each op's SQL on the way.
+fn apply_ops(from: &Schema, ops: &[Op]) -> Result<Schema, TestCaseError> {
+    let mut state = from.clone();
+    for op in ops {
+        let sql = op.to_sql();
+        let parsed = Op::parse(&sql).map_err(|e| TestCaseError::fail(format!("{e}\n{sql}")))?;
+        prop_assert_eq!(parsed.as_ref(), Some(op), "{}", sql);
+        op.apply(&mut state)
+            .map_err(|e| TestCaseError::fail(format!("{e}\n{sql}")))?;
+    }
+    Ok(state)
+}
+
+proptest! {
+    #![proptest_config(config(256))]
+
+    /// B with a table of A renamed and one of its columns too, and those renames
+    /// declared: the renames, then the diff, give that B, and the reverse gives A back.
+    /// Adding the likely renames (`candidates`) as renames does the same.
+    #[test]
+    fn diff_with_renames_gives_the_target_both_ways((a, b) in schema_pair(&SQLITE)) {
+        let (a, b) = (schema(&a).map_err(TestCaseError::fail)?, schema(&b).map_err(TestCaseError::fail)?);
+        let (b, declared) = renamed_in(&a, b);
+        let fail = |e: mb::Error| TestCaseError::fail(e.to_string());
+        let mut likely = declared.clone();
+        for candidate in candidates(&a, &b, &declared).map_err(fail)? {
+            likely.add(candidate);
+        }
+        for renames in [declared, likely] {
+            let up = diff_renaming(&a, &b, &renames.ops()).map_err(fail)?;
+            let down = diff_renaming(&b, &a, &renames.reverse_ops()).map_err(fail)?;
+            prop_assert_eq!(apply_ops(&a, &up)?, b.clone());
+            prop_assert_eq!(apply_ops(&b, &down)?, a.clone());
+        }
+    }
+}
+
+/// `b` with the first table it shares with `a` renamed, and the first column that
+/// table has in both renamed too (where no view stands in the way), and those renames.
+fn renamed_in(a: &Schema, mut b: Schema) -> (Schema, Renames) {
+    let mut renames = Renames::default();
+    let Some(table) = a.tables.keys().find(|t| b.tables.contains_key(*t)).cloned() else {
+        return (b, renames);
+    };
+    let column = a.tables[&table]
+        .columns
+        .iter()
+        .map(|c| c.name.clone())
+        .find(|c| b.tables[&table].column(c).is_some());
+    let new_table = format!("{table}_r");
+    let rename = Op::RenameTable {
+        from: table.clone(),
+        to: new_table.clone(),
+    };
+    let now = if !a.relation_exists(&new_table) && rename.apply(&mut b).is_ok() {
+        renames.tables.push(TableRename {
+            from: table,
+            to: new_table.clone(),
+        });
+        new_table
+    } else {
+        table
+    };
+    if let Some(column) = column {
+        let to = format!("{column}_r");
+        let rename = Op::RenameColumn {
+            table: now.clone(),
+            from: column.clone(),
+            to: to.clone(),
+        };
+        if rename.apply(&mut b).is_ok() {
+            renames.columns.push(ColumnRename {
+                table: now,
+                from: column,
+                to,
+            });
+        }
+    }
+    (b, renames)
 }
 
 proptest! {

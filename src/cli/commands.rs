@@ -7,6 +7,7 @@ use super::json::{self, Format};
 use super::output::Output;
 use super::{Allow, DbCommand, GlobalArgs, NewRevisionArgs, Resolution};
 use crate::autogenerate;
+use crate::autogenerate::renames::diff_renaming;
 use crate::backend::{self, Connected, OpenMode};
 use crate::config::{self, ConfigFile, Overrides, Project};
 use crate::ops::Op;
@@ -15,7 +16,8 @@ use crate::runtime::plan::{self, Direction, State};
 use crate::runtime::simulate::schema_after;
 use crate::runtime::{Migrator, Plan, Reporter, describe_heads};
 use crate::schema::Schema;
-use crate::schema::parse::parse_schema_sql;
+use crate::schema::declaration::Declaration;
+use crate::schema::parse::parse_declaration;
 use crate::script::target::{Point, Target};
 use crate::script::{NewRevision, RevisionGraph, ScriptDirectory};
 use crate::text::plural;
@@ -84,6 +86,16 @@ impl Context {
             } => self.init(from_database.then_some(message.as_str())),
             DbCommand::Inspect { output, force } => self.inspect(output.as_deref(), force),
             DbCommand::Revision { message, new } => self.revision(&message, &new),
+            DbCommand::Squash {
+                range,
+                message,
+                rev_id,
+            } => {
+                // Clap passes one or two: [FROM] TO.
+                let to = range.last().map_or("head", String::as_str);
+                let from = (range.len() == 2).then(|| range[0].as_str());
+                self.squash(from, to, &message, rev_id.as_deref())
+            }
             DbCommand::Merge {
                 revisions,
                 message,
@@ -174,7 +186,11 @@ impl Context {
     /// A connection that may write: the one planning used, or, when that found no SQLite
     /// file, a new one that creates it. Planning first means a bad target or script is
     /// reported before anything is created.
-    fn connect_to_write(&self, project: &Project, planned_with: Connected) -> Result<Connected> {
+    pub(super) fn connect_to_write(
+        &self,
+        project: &Project,
+        planned_with: Connected,
+    ) -> Result<Connected> {
         let connected = if planned_with.missing {
             drop(planned_with);
             backend::connect(&project.database_url, OpenMode::Write)?
@@ -354,6 +370,9 @@ impl Context {
 
     fn upgrade(&self, target: &str, resume: bool, allow: Allow) -> Result<()> {
         let target = Target::parse(target)?;
+        // A revision resumed among the replaced ones needs no resuming afterwards.
+        let finished = self.finish_replaced_part_way(resume)?;
+        let resume = resume && !finished;
         self.change_database(
             allow,
             |m| match resume {
@@ -495,8 +514,9 @@ impl Context {
         Ok(())
     }
 
-    /// The declared schema, parsed from the file mb.toml names.
-    pub(super) fn declared_schema(&self, project: &Project) -> Result<Schema> {
+    /// The declared schema, parsed from the file mb.toml names, with where each table
+    /// and column is declared and the rename hints.
+    pub(super) fn declaration(&self, project: &Project) -> Result<Declaration> {
         let path = &project.schema_file;
         let text = match std::fs::read_to_string(path) {
             Ok(text) => text,
@@ -508,7 +528,7 @@ impl Context {
             }
             Err(e) => return Err(Error::io("read", path, &e)),
         };
-        parse_schema_sql(&text, Path::new(&self.path(path)))
+        parse_declaration(&text, Path::new(&self.path(path)))
     }
 
     fn migrate(&self, message: &str, args: &NewRevisionArgs) -> Result<()> {
@@ -516,18 +536,21 @@ impl Context {
         let scripts = self.scripts(&project)?;
         let graph = &scripts.graph;
         let placement = self.placement(graph, args)?;
-        let declared = self.declared_schema(&project)?;
+        let declaration = self.declaration(&project)?;
+        let declared = &declaration.schema;
         let mut connected = self.connect_to_read(&project)?;
         self.require_up_to_date(&mut self.migrator(&mut connected, graph), graph)?;
-        let live = live_schema(&mut connected, graph, &declared)?;
-        let up = autogenerate::diff(&live, &declared);
+        let live = live_schema(&mut connected, graph, declared)?;
+        let file = self.path(&project.schema_file);
+        let (renames, hints) = self.decide_renames(&live, &declaration, &file)?;
+        let up = diff_renaming(&live, declared, &renames.ops())?;
         if up.is_empty() {
             self.out.info("No changes in schema detected.");
             return Ok(());
         }
-        let down = autogenerate::diff(&declared, &live);
+        let down = diff_renaming(declared, &live, &renames.reverse_ops())?;
         let (upgrades, warnings) = ops_script(&up, &live);
-        let (downgrades, _) = ops_script(&down, &declared);
+        let (downgrades, _) = ops_script(&down, declared);
         for op in &up {
             self.out.info(&format!("Detected {}", op.summary()));
         }
@@ -549,6 +572,9 @@ impl Context {
                 "warning: {warning}; review the revision before upgrading"
             ));
         }
+        for hint in hints {
+            self.out.warn(&hint);
+        }
         Ok(())
     }
 
@@ -558,7 +584,8 @@ impl Context {
         let project = self.project()?;
         let scripts = self.scripts(&project)?;
         let graph = &scripts.graph;
-        let declared = self.declared_schema(&project)?;
+        let declaration = self.declaration(&project)?;
+        let declared = &declaration.schema;
         let declared_name = self.path(&project.schema_file);
         let source = if offline {
             "the migrations"
@@ -616,9 +643,10 @@ impl Context {
                 report("not_up_to_date", &e.message, &[], None);
                 return Ok(1);
             }
-            live_schema(&mut connected, graph, &declared)?
+            live_schema(&mut connected, graph, declared)?
         };
-        let ops = autogenerate::diff(&actual, &declared);
+        let renames = self.hinted_renames(&actual, &declaration, &declared_name)?;
+        let ops = diff_renaming(&actual, declared, &renames.ops())?;
         if ops.is_empty() {
             report(
                 "clean",
@@ -630,7 +658,7 @@ impl Context {
         }
         let diff = similar::TextDiff::from_lines(
             autogenerate::declaration(&actual),
-            autogenerate::declaration(&declared),
+            autogenerate::declaration(declared),
         )
         .unified_diff()
         .context_radius(3)

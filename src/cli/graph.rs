@@ -209,7 +209,18 @@ impl Context {
         let graph_heads = head_set(graph);
         for row in &rows {
             let Some(i) = graph.find(row) else {
-                self.out.print(&format!("{row} (not in the migrations)"));
+                let why = match graph.replaced(row) {
+                    Some(r) if r.last => format!(
+                        "replaced by squash revision {}, which it stands for",
+                        graph.revision(r.by).id
+                    ),
+                    Some(r) => format!(
+                        "part way through squash revision {}; `mb db upgrade` finishes it",
+                        graph.revision(r.by).id
+                    ),
+                    None => "not in the migrations".to_string(),
+                };
+                self.out.print(&format!("{row} ({why})"));
                 continue;
             };
             if self.out.verbose() {

@@ -7,7 +7,9 @@ mod draw;
 mod graph;
 mod json;
 mod output;
+mod renames;
 mod shell;
+mod squash;
 
 use std::path::PathBuf;
 
@@ -88,6 +90,7 @@ const DB_EXAMPLES: &str = "Examples:
   mb db heads                      list the newest revision(s) of the migrations
   mb db branches                   list branch points and the branches leaving them
   mb db merge heads -m \"merge\"     join every head in one merge revision
+  mb db squash head -m \"initial\"   replace the revisions up to the head with one
   mb db upgrade email@head         apply one branch, labelled with --branch-label email
   mb db show e517                  print a revision (by unique id prefix)
   mb db edit head                  open a revision in $EDITOR
@@ -142,6 +145,22 @@ enum DbCommand {
         message: String,
         #[command(flatten)]
         new: NewRevisionArgs,
+    },
+    /// Replace a linear run of revisions with one revision that does the same
+    #[command(
+        after_help = "The replaced files move to migrations/replaced/; databases part way through them finish them there on `mb db upgrade`. See docs/squash.md.\nExamples:\n  mb db squash head -m \"initial schema\"          everything up to the head (from its first revision)\n  mb db squash 1a2b3c 9f8e7d -m \"2026 changes\"   the run from 1a2b3c to 9f8e7d"
+    )]
+    Squash {
+        /// [FROM] TO: the first revision to replace (default: the start of TO's linear
+        /// run) and the last (an id, unique prefix, branch label, or head)
+        #[arg(value_name = "REV", num_args = 1..=2, required = true)]
+        range: Vec<String>,
+        /// What the squash revision does; becomes its first header line and file name
+        #[arg(short, long, required = true)]
+        message: String,
+        /// Use this revision id instead of a random one
+        #[arg(long, value_name = "ID")]
+        rev_id: Option<String>,
     },
     /// Write a merge revision that joins several heads into one
     #[command(

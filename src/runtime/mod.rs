@@ -9,6 +9,7 @@ mod data_loss;
 pub mod plan;
 pub mod progress;
 pub mod simulate;
+pub mod squash;
 pub mod version;
 
 use std::collections::{BTreeSet, HashMap};

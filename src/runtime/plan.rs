@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 
 use crate::script::RevisionGraph;
-use crate::script::graph::{Marks, Scope};
+use crate::script::graph::{Marks, Replaced, Scope};
 use crate::script::target::{Point, Target};
 use crate::text::{plural, plural_is};
 use crate::{Error, Result};
@@ -57,11 +57,22 @@ impl<'g> State<'g> {
     pub fn from_rows(graph: &'g RevisionGraph, rows: &[String]) -> Result<State<'g>> {
         let mut heads = BTreeSet::new();
         for row in rows {
-            let index = graph.find(row).ok_or_else(|| {
-                Error::safety(format!(
-                    "the database is at revision {row}, which is not in the migrations; restore its file, or record where the database really is with `mb db stamp --purge REV`"
-                ))
-            })?;
+            let index = match (graph.find(row), graph.replaced(row)) {
+                (Some(index), _) => index,
+                // Whoever applied the last revision a squash replaced applied the squash.
+                (None, Some(Replaced { by, last: true })) => by,
+                (None, Some(Replaced { by, last: false })) => {
+                    return Err(Error::script(format!(
+                        "the database is at revision {row}, part way through the revisions that squash revision {} replaced; `mb db upgrade` runs the rest of them from the replaced directory, then goes on (docs/squash.md)",
+                        graph.revision(by).id
+                    )));
+                }
+                (None, None) => {
+                    return Err(Error::safety(format!(
+                        "the database is at revision {row}, which is not in the migrations; restore its file, or record where the database really is with `mb db stamp --purge REV`"
+                    )));
+                }
+            };
             heads.insert(index);
         }
         let applied = graph.ancestors(&heads.iter().copied().collect::<Vec<_>>());

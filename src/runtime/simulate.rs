@@ -54,6 +54,34 @@ impl Action {
     }
 }
 
+/// The statements of one section of `revision`, each with the schema operation it is
+/// (`None`: it runs as written).
+pub fn parsed_section(
+    revision: &Revision,
+    direction: Direction,
+    tokenizer: Dialect,
+) -> Result<Vec<(Statement, Option<Op>)>> {
+    let (sql, section) = match direction {
+        Direction::Up => (revision.up_sql(), &revision.up),
+        Direction::Down => (revision.down_sql(), &revision.down),
+    };
+    let statements = split_statements(sql, section.first_line, tokenizer)
+        .map_err(|e| located(revision, e.line, &e.message))?;
+    statements
+        .into_iter()
+        .map(|statement| {
+            let op = Op::parse(&statement.sql)
+                .map_err(|e| located(revision, statement.line, &e.message))?;
+            Ok((statement, op))
+        })
+        .collect()
+}
+
+/// An error at `line` of `revision`'s file.
+pub fn located(revision: &Revision, line: usize, message: &str) -> Error {
+    Error::script(format!("{}:{line}: {message}", revision.path.display()))
+}
+
 /// Splits one section of `revision`, applies its schema operations to `schema`, and,
 /// when `dialect` is given, renders them for that database.
 pub fn section_actions(
@@ -63,18 +91,10 @@ pub fn section_actions(
     render_for: Option<Dialect>,
     schema: &mut Schema,
 ) -> Result<Vec<Action>> {
-    let (sql, section) = match direction {
-        Direction::Up => (revision.up_sql(), &revision.up),
-        Direction::Down => (revision.down_sql(), &revision.down),
-    };
-    let located = |line: usize, message: &str| {
-        Error::script(format!("{}:{line}: {message}", revision.path.display()))
-    };
-    let statements = split_statements(sql, section.first_line, tokenizer)
-        .map_err(|e| located(e.line, &e.message))?;
+    let located = |line: usize, message: &str| located(revision, line, message);
+    let statements = parsed_section(revision, direction, tokenizer)?;
     let mut actions = Vec::with_capacity(statements.len());
-    for statement in statements {
-        let op = Op::parse(&statement.sql).map_err(|e| located(statement.line, &e.message))?;
+    for (statement, op) in statements {
         let Some(op) = op else {
             actions.push(Action::Verbatim(statement));
             continue;

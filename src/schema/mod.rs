@@ -19,6 +19,7 @@
 //!   column is not a schema change any database can make in place); constraint and index
 //!   lists are kept sorted by name.
 
+pub mod declaration;
 pub mod expr;
 pub mod naming;
 pub mod parse;

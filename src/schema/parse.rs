@@ -20,6 +20,7 @@ use sqlparser::keywords::Keyword;
 use sqlparser::parser::{Parser, ParserError};
 use sqlparser::tokenizer::{Location, Token};
 
+use super::declaration::{self, Declaration, Declared};
 use super::expr::{ident_name, normalize_expr, normalize_query, object_name};
 use super::{
     Check, Column, ColumnType, Constraint, FkAction, ForeignKey, Index, IndexKey, IndexPart,
@@ -36,7 +37,7 @@ pub struct Problem {
 }
 
 impl Problem {
-    fn new(at: Location, message: impl Into<String>) -> Self {
+    pub(crate) fn new(at: Location, message: impl Into<String>) -> Self {
         Problem {
             at,
             message: message.into(),
@@ -47,6 +48,12 @@ impl Problem {
 /// Parses a `schema.sql` file: `CREATE TABLE`, `CREATE [UNIQUE] INDEX` and `CREATE VIEW`
 /// statements, in any order. Errors read `<file>:<line>:<column>: <what> — <how to fix>`.
 pub fn parse_schema_sql(text: &str, file: &Path) -> Result<Schema> {
+    parse_declaration(text, file).map(|declaration| declaration.schema)
+}
+
+/// Parses a `schema.sql` file like [`parse_schema_sql`], keeping where each table and
+/// column is declared and the rename hints (see [`super::declaration`]).
+pub fn parse_declaration(text: &str, file: &Path) -> Result<Declaration> {
     let located = |at: Location, message: &str| {
         Error::schema(format!(
             "{}:{}:{}: {message}",
@@ -61,7 +68,9 @@ pub fn parse_schema_sql(text: &str, file: &Path) -> Result<Schema> {
         located(at, &format!("{message} — fix the SQL syntax"))
     };
 
+    let hints = declaration::hints(text).map_err(from_problem)?;
     let mut schema = Schema::default();
+    let mut declared = Declaration::default();
     let mut table_at = std::collections::BTreeMap::new();
     let mut indexes = Vec::new();
     for (at, statement) in statements_with_locations(text).map_err(from_parser)? {
@@ -72,6 +81,7 @@ pub fn parse_schema_sql(text: &str, file: &Path) -> Result<Schema> {
                     return Err(located(at, &already_declared("table", &table.name)));
                 }
                 table_at.insert(table.name.clone(), at);
+                declared.note_lines(&table.name, &create);
                 schema.tables.insert(table.name.clone(), table);
             }
             Statement::CreateIndex(create) => {
@@ -123,7 +133,27 @@ pub fn parse_schema_sql(text: &str, file: &Path) -> Result<Schema> {
     }
     resolve_and_check(&mut schema)
         .map_err(|(table, message)| located(table_at[&table], &message))?;
-    Ok(schema)
+    declared.attach(hints).map_err(from_problem)?;
+    declared.schema = schema;
+    Ok(declared)
+}
+
+impl Declaration {
+    /// Records the lines that name `table` and start each of its columns.
+    fn note_lines(&mut self, table: &str, create: &CreateTable) {
+        let declared = |line| Declared {
+            line,
+            renamed_from: None,
+        };
+        self.tables
+            .insert(table.to_string(), declared(create.name.span().start.line));
+        for def in &create.columns {
+            self.columns.insert(
+                (table.to_string(), ident_name(&def.name)),
+                declared(def.name.span.start.line),
+            );
+        }
+    }
 }
 
 /// Completes foreign keys that reference a primary key implicitly, then checks every

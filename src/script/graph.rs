@@ -21,6 +21,17 @@ pub struct RevisionGraph {
     dependencies: Vec<Vec<usize>>,
     children: Vec<Vec<usize>>,
     dependents: Vec<Vec<usize>>,
+    /// Ids that squash revisions replaced (see [`Replaced`]).
+    replaced: HashMap<String, Replaced>,
+}
+
+/// A revision id that a squash revision replaced. The last of the run stands for the
+/// squash revision itself: whoever applied it applied everything the squash does. The
+/// others are part way through it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Replaced {
+    pub by: usize,
+    pub last: bool,
 }
 
 /// A set of revisions, by index.
@@ -65,6 +76,13 @@ impl RevisionGraph {
     /// Builds the graph; `revisions` should come in a stable order (by file name) so that
     /// independent branches are always ordered the same way.
     pub fn new(revisions: Vec<Revision>) -> Result<RevisionGraph> {
+        Self::with_replaced(revisions, &[])
+    }
+
+    /// Builds the graph of `revisions`, where the squash revisions among them stand for
+    /// the ids they replace. `pool` holds the replaced revisions kept in
+    /// `migrations/replaced/`: a replaced squash revision passes on what it replaced.
+    pub fn with_replaced(revisions: Vec<Revision>, pool: &[Revision]) -> Result<RevisionGraph> {
         let mut by_id: HashMap<&str, usize> = HashMap::with_capacity(revisions.len());
         for (i, revision) in revisions.iter().enumerate() {
             if let Some(&other) = by_id.get(revision.id.as_str()) {
@@ -97,7 +115,16 @@ impl RevisionGraph {
                 by_label.insert(label, i);
             }
         }
+        let replaced = replaced_ids(&revisions, pool, &by_id)?;
         let missing = |revision: &Revision, header: &str, id: &str, what: &str| {
+            if let Some(r) = replaced.get(id) {
+                return Error::script(format!(
+                    "{}: '{header}: {id}' names a revision that squash revision {} replaced part way; name {} instead",
+                    revision.path.display(),
+                    revisions[r.by].id,
+                    revisions[r.by].id
+                ));
+            }
             let dir = revision.path.parent().unwrap_or(Path::new(""));
             let similar: Vec<usize> = (0..revisions.len())
                 .filter(|&i| revisions[i].id.starts_with(id))
@@ -120,18 +147,20 @@ impl RevisionGraph {
         let mut dependencies = Vec::with_capacity(revisions.len());
         for revision in &revisions {
             let mut own = Vec::with_capacity(revision.parents.len());
+            let stands_for = |id: &str| {
+                let squash = replaced.get(id).filter(|r| r.last).map(|r| r.by);
+                by_id.get(id).copied().or(squash)
+            };
             for id in &revision.parents {
                 own.push(
-                    *by_id
-                        .get(id.as_str())
-                        .ok_or_else(|| missing(revision, "Revises", id, "a revision"))?,
+                    stands_for(id).ok_or_else(|| missing(revision, "Revises", id, "a revision"))?,
                 );
             }
             parents.push(own);
             let mut own = Vec::with_capacity(revision.depends_on.len());
             for id in &revision.depends_on {
-                let found = by_id.get(id.as_str()).or_else(|| by_label.get(id.as_str()));
-                own.push(*found.ok_or_else(|| {
+                let found = stands_for(id).or_else(|| by_label.get(id.as_str()).copied());
+                own.push(found.ok_or_else(|| {
                     missing(revision, "Depends On", id, "a revision or branch label")
                 })?);
             }
@@ -180,6 +209,13 @@ impl RevisionGraph {
             .enumerate()
             .flat_map(|(i, r)| r.branch_labels.iter().map(move |l| (l.clone(), i)))
             .collect();
+        let replaced = replaced
+            .into_iter()
+            .map(|(id, r)| {
+                let by = new_position[r.by];
+                (id, Replaced { by, ..r })
+            })
+            .collect();
         Ok(RevisionGraph {
             revisions,
             index,
@@ -188,7 +224,18 @@ impl RevisionGraph {
             dependencies,
             children,
             dependents,
+            replaced,
         })
+    }
+
+    /// What squash revision replaced `id`, if one did.
+    pub fn replaced(&self, id: &str) -> Option<Replaced> {
+        self.replaced.get(id).copied()
+    }
+
+    /// Whether any revision is a squash revision.
+    pub fn has_squashes(&self) -> bool {
+        !self.replaced.is_empty()
     }
 
     pub fn len(&self) -> usize {
@@ -457,6 +504,55 @@ impl RevisionGraph {
     }
 }
 
+/// The ids the squash revisions among `revisions` replace, by id, with the squash
+/// revision's index; a replaced squash revision in `pool` passes its own on. A replaced
+/// id must not also be a revision of the graph.
+fn replaced_ids(
+    revisions: &[Revision],
+    pool: &[Revision],
+    by_id: &HashMap<&str, usize>,
+) -> Result<HashMap<String, Replaced>> {
+    let mut replaced: HashMap<String, Replaced> = HashMap::new();
+    for (by, squash) in revisions.iter().enumerate() {
+        let mut pending: Vec<(&str, bool)> = squash
+            .replaces
+            .iter()
+            .enumerate()
+            .map(|(k, id)| (id.as_str(), k + 1 == squash.replaces.len()))
+            .collect();
+        while let Some((id, last)) = pending.pop() {
+            if let Some(&other) = by_id.get(id) {
+                return Err(Error::script(format!(
+                    "{}: revision {id} is replaced by squash revision {} ({}) but is still in the versions directory; move it to the replaced directory beside it (see docs/squash.md)",
+                    revisions[other].path.display(),
+                    squash.id,
+                    squash.path.display()
+                )));
+            }
+            if let Some(previous) = replaced.insert(id.to_string(), Replaced { by, last }) {
+                if previous.by == by {
+                    continue;
+                }
+                return Err(Error::script(format!(
+                    "revision {id} is replaced by two squash revisions, {} and {}; keep one of them",
+                    revisions[previous.by].id, squash.id
+                )));
+            }
+            if let Some(inner) = pool.iter().find(|r| r.id == id) {
+                let n = inner.replaces.len();
+                pending.extend(
+                    inner
+                        .replaces
+                        .iter()
+                        .enumerate()
+                        .map(|(k, id)| (id.as_str(), last && k + 1 == n)),
+                );
+            }
+        }
+    }
+    Ok(replaced)
+}
+
 /// Kahn's algorithm with a stack: after a revision, the revisions it made ready come
 /// next, so one branch is finished before the next one starts. Ties go to the earlier
 /// file, so the order is stable. A cycle is reported with the files on it.
@@ -554,6 +650,54 @@ pub(crate) mod tests {
 
     pub(crate) fn g(spec: &[&str]) -> RevisionGraph {
         build(spec).unwrap()
+    }
+
+    fn squash_revision(id: &str, parents: &str, replaces: &str) -> Revision {
+        let text = format!(
+            "-- {id}\n-- Revision ID: {id}\n-- Revises: {parents}\n-- Replaces: {replaces}\n-- migrate:up\n-- migrate:down\n"
+        );
+        Revision::parse(&text, Path::new(&format!("v/{id}.sql"))).unwrap()
+    }
+
+    fn plain(id: &str, parents: &str) -> Revision {
+        squash_revision(id, parents, "")
+    }
+
+    #[test]
+    fn a_squash_revision_stands_for_the_last_revision_it_replaces() {
+        let graph = RevisionGraph::new(vec![
+            plain("a", ""),
+            squash_revision("s", "a", "b, c, d"),
+            plain("e", "d"),
+        ])
+        .unwrap();
+        let s = graph.find("s").unwrap();
+        assert_eq!(graph.parents(graph.find("e").unwrap()), [s]);
+        assert_eq!(graph.replaced("d"), Some(Replaced { by: s, last: true }));
+        assert_eq!(graph.replaced("b"), Some(Replaced { by: s, last: false }));
+        assert_eq!(graph.replaced("a"), None);
+        let error = |revisions| RevisionGraph::new(revisions).unwrap_err().message;
+        assert_eq!(
+            error(vec![
+                plain("a", ""),
+                squash_revision("s", "a", "b, c"),
+                plain("e", "b")
+            ]),
+            "v/e.sql: 'Revises: b' names a revision that squash revision s replaced part way; name s instead"
+        );
+        assert!(
+            error(vec![plain("a", ""), squash_revision("s", "", "a")])
+                .starts_with("v/a.sql: revision a is replaced by squash revision s (v/s.sql) but is still in the versions directory")
+        );
+        // A replaced squash revision passes on what it replaced.
+        let graph = RevisionGraph::with_replaced(
+            vec![squash_revision("t", "", "s, e"), plain("f", "e")],
+            &[squash_revision("s", "", "b, c, d")],
+        )
+        .unwrap();
+        let t = graph.find("t").unwrap();
+        assert_eq!(graph.replaced("d"), Some(Replaced { by: t, last: false }));
+        assert_eq!(graph.replaced("e"), Some(Replaced { by: t, last: true }));
     }
 
     fn ids(g: &RevisionGraph, marks: &Marks) -> Vec<String> {

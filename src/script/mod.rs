@@ -14,6 +14,8 @@ pub use revision::Revision;
 use crate::{Error, Result};
 
 pub const VERSIONS_DIR: &str = "versions";
+/// Where `mb db squash` moves the revisions it replaced.
+pub const REPLACED_DIR: &str = "replaced";
 pub const TEMPLATE_FILE: &str = "script.sql.template";
 pub const README_FILE: &str = "README";
 
@@ -49,6 +51,9 @@ pub const PLACEHOLDERS: [&str; 7] = [
 pub struct ScriptDirectory {
     pub dir: PathBuf,
     pub graph: RevisionGraph,
+    /// The revisions squash revisions replaced, kept in `replaced/` for databases part
+    /// way through them (see docs/squash.md).
+    pub replaced: Vec<Revision>,
 }
 
 impl ScriptDirectory {
@@ -56,10 +61,15 @@ impl ScriptDirectory {
         dir.join(VERSIONS_DIR)
     }
 
-    /// Reads every `*.sql` file in `versions/` and builds the graph.
+    pub fn replaced_dir(dir: &Path) -> PathBuf {
+        dir.join(REPLACED_DIR)
+    }
+
+    /// Reads every `*.sql` file in `versions/` (and in `replaced/`, when there is one)
+    /// and builds the graph.
     pub fn load(dir: &Path) -> Result<ScriptDirectory> {
         let versions = Self::versions_dir(dir);
-        let entries = std::fs::read_dir(&versions).map_err(|e| {
+        let paths = sql_files(&versions).map_err(|e| {
             if e.kind() == std::io::ErrorKind::NotFound {
                 Error::script(format!(
                     "no migrations directory at {}; run `mb db init` to create it (or pass -d DIR)",
@@ -69,26 +79,41 @@ impl ScriptDirectory {
                 Error::io("read", &versions, &e)
             }
         })?;
-        let mut paths = Vec::new();
-        for entry in entries {
-            let entry = entry.map_err(|e| Error::io("read", &versions, &e))?;
-            // The directory entry's own type avoids a stat call per file.
-            let is_file = entry
-                .file_type()
-                .is_ok_and(|t| t.is_file() || t.is_symlink());
-            let path = entry.path();
-            if is_file && path.extension().is_some_and(|ext| ext == "sql") {
-                paths.push(path);
-            }
-        }
-        // One directory: comparing the paths as bytes orders them by file name, without
-        // splitting each into components.
-        paths.sort_unstable_by(|a, b| a.as_os_str().cmp(b.as_os_str()));
         let revisions = load_revisions(&paths)?;
+        let replaced_dir = Self::replaced_dir(dir);
+        let replaced = match sql_files(&replaced_dir) {
+            Ok(paths) => load_revisions(&paths)?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+            Err(e) => return Err(Error::io("read", &replaced_dir, &e)),
+        };
         Ok(ScriptDirectory {
             dir: dir.to_path_buf(),
-            graph: RevisionGraph::new(revisions)?,
+            graph: RevisionGraph::with_replaced(revisions, &replaced)?,
+            replaced,
         })
+    }
+
+    /// `graph` as it was before its squash revision `squash`: the revisions it replaced
+    /// (from `replaced/`) in its place. Fails when some of them are gone.
+    pub fn unsquashed(&self, graph: &RevisionGraph, squash: usize) -> Result<RevisionGraph> {
+        let squash = graph.revision(squash);
+        let mut revisions: Vec<Revision> = graph
+            .revisions()
+            .iter()
+            .filter(|r| r.id != squash.id)
+            .cloned()
+            .collect();
+        for id in &squash.replaces {
+            let Some(original) = self.replaced.iter().find(|r| &r.id == id) else {
+                return Err(Error::script(format!(
+                    "revision {id}, which squash revision {} replaced, is not in {}; restore the replaced files from version control (docs/squash.md)",
+                    squash.id,
+                    Self::replaced_dir(&self.dir).display()
+                )));
+            };
+            revisions.push(original.clone());
+        }
+        RevisionGraph::with_replaced(revisions, &self.replaced)
     }
 
     /// Creates the directory with `versions/`, a README and the template. Refuses a
@@ -153,6 +178,26 @@ impl ScriptDirectory {
     }
 }
 
+/// The `*.sql` files in `dir`, by name.
+fn sql_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let mut paths = Vec::new();
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        // The directory entry's own type avoids a stat call per file.
+        let is_file = entry
+            .file_type()
+            .is_ok_and(|t| t.is_file() || t.is_symlink());
+        let path = entry.path();
+        if is_file && path.extension().is_some_and(|ext| ext == "sql") {
+            paths.push(path);
+        }
+    }
+    // One directory: comparing the paths as bytes orders them by file name, without
+    // splitting each into components.
+    paths.sort_unstable_by(|a, b| a.as_os_str().cmp(b.as_os_str()));
+    Ok(paths)
+}
+
 /// Reads revision files on every core: start-up time with thousands of revisions is
 /// dominated by file system calls.
 fn load_revisions(paths: &[PathBuf]) -> Result<Vec<Revision>> {
@@ -194,6 +239,8 @@ pub struct NewRevision {
     pub parents: Vec<String>,
     pub branch_labels: Vec<String>,
     pub depends_on: Vec<String>,
+    /// For a squash revision: the revisions it replaces, oldest first.
+    pub replaces: Vec<String>,
     pub create_date: String,
     pub upgrades: String,
     pub downgrades: String,
@@ -222,6 +269,9 @@ fn render_template(template: &str, new: &NewRevision) -> std::result::Result<Str
     }
     if !new.depends_on.is_empty() {
         extra_headers.push_str(&format!("-- Depends On: {}\n", new.depends_on.join(", ")));
+    }
+    if !new.replaces.is_empty() {
+        extra_headers.push_str(&format!("-- Replaces: {}\n", new.replaces.join(", ")));
     }
     let value = |name: &str| -> Option<String> {
         Some(match name {

@@ -24,6 +24,9 @@ pub struct Revision {
     pub parents: Vec<String>,
     pub branch_labels: Vec<String>,
     pub depends_on: Vec<String>,
+    /// `Replaces:` — the revisions a squash revision stands for, oldest first (see
+    /// docs/squash.md).
+    pub replaces: Vec<String>,
     pub message: String,
     pub create_date: Option<String>,
     pub no_transaction: bool,
@@ -175,6 +178,7 @@ impl Revision {
             parents: header.parents,
             branch_labels: header.branch_labels,
             depends_on: header.depends_on,
+            replaces: header.replaces,
             message: header.message.join(" "),
             create_date: header.create_date,
             no_transaction: header.no_transaction,
@@ -203,6 +207,7 @@ struct Header {
     parents_seen: bool,
     branch_labels: Vec<String>,
     depends_on: Vec<String>,
+    replaces: Vec<String>,
     create_date: Option<String>,
     no_transaction: bool,
     allow_data_loss: bool,
@@ -260,6 +265,7 @@ impl Header {
                 self.branch_labels = parse_list("Branch Labels", value, parse_label)?
             }
             "Depends On" => self.depends_on = parse_list("Depends On", value, parse_id)?,
+            "Replaces" => self.replaces = parse_list("Replaces", value, parse_id)?,
             "Create Date" => self.create_date = Some(value.to_string()),
             _ if !self.message_done => self.message.push(comment.to_string()),
             _ => {}
