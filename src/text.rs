@@ -51,3 +51,13 @@ mod tests {
         assert_eq!(hex(&[0, 15, 16, 255]), "000f10ff");
     }
 }
+
+/// The text of a file's `bytes`, or, when they are not UTF-8, the message
+/// `<shown>:<line>: the file is not UTF-8 text; save it as UTF-8`.
+pub fn utf8_text(bytes: Vec<u8>, shown: &str) -> Result<String, String> {
+    String::from_utf8(bytes).map_err(|e| {
+        let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+        let line = valid.iter().filter(|b| **b == b'\n').count() + 1;
+        format!("{shown}:{line}: the file is not UTF-8 text; save it as UTF-8")
+    })
+}
