@@ -234,3 +234,30 @@ fn a_full_disk_leaves_no_half_written_revision() {
     assert!(Path::new(&versions).is_dir());
     p.ok(&["-q", "db", "revision", "-m", "posts table"]);
 }
+
+/// A server that accepts connections and never says a word (a hung server, or a proxy
+/// whose backend is gone) is given up on after `connect_timeout`.
+#[test]
+fn a_server_that_never_answers_is_given_up_on() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("listen");
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in listener.incoming() {
+            held.push(stream);
+        }
+    });
+    let p = TestProject::new();
+    for (scheme, name) in [("postgresql", "PostgreSQL"), ("mysql", "MySQL")] {
+        let url = format!("{scheme}://bob@127.0.0.1:{port}/app?connect_timeout=1");
+        for verb in [&["db", "upgrade"][..], &["db", "current"]] {
+            let message = fails(p.mb().arg("--database-url").arg(&url).args(verb), 6);
+            assert_eq!(
+                message,
+                format!(
+                    "cannot connect to {scheme}://bob@127.0.0.1:{port}/app: the server accepted the connection but did not answer within 1 s; check that the {name} server is running and listening on 127.0.0.1:{port}, or fix the host and port in the URL"
+                )
+            );
+        }
+    }
+}
