@@ -36,6 +36,16 @@ pub fn one_line(text: &str, max: usize) -> String {
     format!("{cut}…")
 }
 
+/// The text of a file's `bytes`, or, when they are not UTF-8, the message
+/// `<shown>:<line>: the file is not UTF-8 text; save it as UTF-8`.
+pub fn utf8_text(bytes: Vec<u8>, shown: &str) -> Result<String, String> {
+    String::from_utf8(bytes).map_err(|e| {
+        let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+        let line = valid.iter().filter(|b| **b == b'\n').count() + 1;
+        format!("{shown}:{line}: the file is not UTF-8 text; save it as UTF-8")
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -49,5 +59,14 @@ mod tests {
         assert_eq!(one_line("a\n  b\tc", 10), "a b c");
         assert_eq!(one_line("abcdef", 3), "abc…");
         assert_eq!(hex(&[0, 15, 16, 255]), "000f10ff");
+    }
+
+    #[test]
+    fn text_that_is_not_utf8_names_its_line() {
+        assert_eq!(utf8_text(b"a\nb".to_vec(), "f").unwrap(), "a\nb");
+        assert_eq!(
+            utf8_text(b"a\nb\n\xe9\n".to_vec(), "f").unwrap_err(),
+            "f:3: the file is not UTF-8 text; save it as UTF-8"
+        );
     }
 }

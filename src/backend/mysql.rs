@@ -48,15 +48,22 @@ impl MysqlBackend {
             .init(init);
         // Like the mysql client's ssl-mode: encrypt without verifying the certificate.
         let tls = SslOpts::default().with_danger_accept_invalid_certs(true);
-        let conn = match url.tls_mode() {
-            TlsMode::Disable => Conn::new(opts),
-            TlsMode::Require => Conn::new(opts.ssl_opts(tls)),
-            TlsMode::Prefer => match Conn::new(opts.clone().ssl_opts(tls)) {
-                Err(::mysql::Error::DriverError(DriverError::TlsNotSupported)) => Conn::new(opts),
-                other => other,
-            },
-        }
-        .map_err(|e| connect_error(url, e))?;
+        let conn = server::within_connect_timeout(url, {
+            let url = url.clone();
+            move || {
+                match url.tls_mode() {
+                    TlsMode::Disable => Conn::new(opts),
+                    TlsMode::Require => Conn::new(opts.ssl_opts(tls)),
+                    TlsMode::Prefer => match Conn::new(opts.clone().ssl_opts(tls)) {
+                        Err(::mysql::Error::DriverError(DriverError::TlsNotSupported)) => {
+                            Conn::new(opts)
+                        }
+                        other => other,
+                    },
+                }
+                .map_err(|e| connect_error(&url, e))
+            }
+        })?;
         Ok(Connected {
             backend: Box::new(MysqlBackend {
                 conn,

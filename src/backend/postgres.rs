@@ -50,16 +50,21 @@ impl PostgresBackend {
         if let Some(options) = url.param("options") {
             config.options(options);
         }
-        let client = match url.tls_mode() {
-            TlsMode::Disable => config.ssl_mode(SslMode::Disable).connect(NoTls),
-            mode => config
-                .ssl_mode(match mode {
-                    TlsMode::Require => SslMode::Require,
-                    _ => SslMode::Prefer,
-                })
-                .connect(tokio_postgres_rustls::MakeRustlsConnect::new(tls_config())),
-        }
-        .map_err(|e| connect_error(url, &e))?;
+        let client = server::within_connect_timeout(url, {
+            let url = url.clone();
+            move || {
+                match url.tls_mode() {
+                    TlsMode::Disable => config.ssl_mode(SslMode::Disable).connect(NoTls),
+                    mode => config
+                        .ssl_mode(match mode {
+                            TlsMode::Require => SslMode::Require,
+                            _ => SslMode::Prefer,
+                        })
+                        .connect(tokio_postgres_rustls::MakeRustlsConnect::new(tls_config())),
+                }
+                .map_err(|e| connect_error(&url, &e))
+            }
+        })?;
         let mut backend = PostgresBackend {
             client,
             url: url.clone(),

@@ -16,6 +16,27 @@ pub fn connect_timeout(url: &ServerUrl) -> Duration {
     url.connect_timeout().unwrap_or(CONNECT_TIMEOUT)
 }
 
+/// Runs `connect` on a thread of its own and gives up after the connect timeout: the
+/// drivers' own timeouts cover only the TCP connection, so a server that accepts it and
+/// then never answers would keep mb waiting forever.
+pub fn within_connect_timeout<T: Send + 'static>(
+    url: &ServerUrl,
+    connect: impl FnOnce() -> crate::Result<T> + Send + 'static,
+) -> crate::Result<T> {
+    let timeout = connect_timeout(url);
+    let (sender, receiver) = std::sync::mpsc::channel();
+    std::thread::spawn(move || sender.send(connect()));
+    receiver.recv_timeout(timeout).unwrap_or_else(|_| {
+        Err(cannot_connect(
+            url,
+            Refusal::Unreachable(format!(
+                "the server accepted the connection but did not answer within {} s",
+                timeout.as_secs()
+            )),
+        ))
+    })
+}
+
 /// The URL's user, or the operating-system user as libpq and the mysql client default to.
 pub fn user(url: &ServerUrl) -> String {
     url.user

@@ -104,8 +104,9 @@ impl SqliteBackend {
 
     fn fail(&self, action: &str, e: rusqlite::Error) -> Error {
         Error::database(format!(
-            "cannot {action} on SQLite database {}: {e}",
-            self.location()
+            "cannot {action} on SQLite database {}: {}",
+            self.location(),
+            message(e)
         ))
     }
 }
@@ -113,6 +114,17 @@ impl SqliteBackend {
 /// Whether another connection holds the lock `e` could not get.
 fn is_busy(e: &rusqlite::Error) -> bool {
     e.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseBusy)
+}
+
+/// SQLite's message, with what to check when writing the file failed.
+fn message(e: rusqlite::Error) -> String {
+    use rusqlite::ErrorCode::{DiskFull, SystemIoFailure};
+    match e.sqlite_error_code() {
+        Some(DiskFull | SystemIoFailure) => {
+            format!("{e} (check that the disk has room and the file can grow)")
+        }
+        _ => e.to_string(),
+    }
 }
 
 fn check_parent_directory(path: &Path) -> Result<()> {
@@ -142,15 +154,15 @@ impl Backend for SqliteBackend {
     }
 
     fn execute(&mut self, sql: &str) -> std::result::Result<(), String> {
-        self.conn.execute_batch(sql).map_err(|e| e.to_string())
+        self.conn.execute_batch(sql).map_err(message)
     }
 
     fn query(&mut self, sql: &str) -> std::result::Result<Rows, String> {
-        let mut statement = self.conn.prepare(sql).map_err(|e| e.to_string())?;
+        let mut statement = self.conn.prepare(sql).map_err(message)?;
         let width = statement.column_count();
-        let mut rows = statement.query([]).map_err(|e| e.to_string())?;
+        let mut rows = statement.query([]).map_err(message)?;
         let mut out = Vec::new();
-        while let Some(row) = rows.next().map_err(|e| e.to_string())? {
+        while let Some(row) = rows.next().map_err(message)? {
             let mut values = Vec::with_capacity(width);
             for i in 0..width {
                 values.push(match row.get_ref(i).map_err(|e| e.to_string())? {
@@ -179,6 +191,14 @@ impl Backend for SqliteBackend {
     }
 
     fn begin(&mut self) -> Result<()> {
+        // SQLite opens a file it may not write read-only without a word, and would blame
+        // the first statement that writes.
+        if self.conn.is_readonly("main").unwrap_or(false) {
+            return Err(Error::database(format!(
+                "cannot write SQLite database {}: it is open read-only (the file is not writable for this user, or the URL says mode=ro); make the file writable or remove ?mode=ro",
+                self.location()
+            )));
+        }
         // IMMEDIATE takes the write lock now, so two migrators serialize here rather than
         // failing later with "database is locked".
         match (

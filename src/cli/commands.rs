@@ -314,7 +314,7 @@ impl Context {
         self.write_config(&layout, None)?;
         let schema_file = layout.schema_file();
         if !schema_file.exists() {
-            write_new_file(&schema_file, STARTER_SCHEMA)?;
+            crate::script::write_new_file(&schema_file, STARTER_SCHEMA)?;
             self.out.info(&format!(
                 "Created {}: declare your tables there",
                 self.path(&schema_file)
@@ -344,7 +344,7 @@ impl Context {
                     toml_string(&relative_to(&layout.migrations_dir, &layout.root)),
                     toml_string(config::DEFAULT_SCHEMA_FILE),
                 );
-                write_new_file(&config_path, &text)?;
+                crate::script::write_new_file(&config_path, &text)?;
                 self.out.info(&format!("Created {}", self.path(&config_path)));
             }
         }
@@ -518,8 +518,8 @@ impl Context {
     /// and column is declared and the rename hints.
     pub(super) fn declaration(&self, project: &Project) -> Result<Declaration> {
         let path = &project.schema_file;
-        let text = match std::fs::read_to_string(path) {
-            Ok(text) => text,
+        let text = match std::fs::read(path) {
+            Ok(bytes) => crate::text::utf8_text(bytes, &self.path(path)).map_err(Error::schema)?,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 return Err(Error::schema(format!(
                     "no declared schema at {}; declare your tables there (or set schema = \"…\" in mb.toml)",
@@ -698,15 +698,6 @@ fn relative_to(path: &Path, root: &Path) -> String {
 
 fn toml_string(value: &str) -> String {
     toml::Value::String(value.to_string()).to_string()
-}
-
-fn write_new_file(path: &Path, text: &str) -> Result<()> {
-    let mut file = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(path)
-        .map_err(|e| Error::io("create", path, &e))?;
-    std::io::Write::write_all(&mut file, text.as_bytes()).map_err(|e| Error::io("write", path, &e))
 }
 
 /// A creation date as Alembic writes it, in local time.

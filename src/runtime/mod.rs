@@ -5,6 +5,7 @@
 //! recorded in `mb_progress` (see [`progress`]). Everything that writes holds the
 //! database's migration lock.
 
+pub mod crash_point;
 mod data_loss;
 pub mod plan;
 pub mod progress;
@@ -405,6 +406,9 @@ impl Migrator<'_> {
             .unwrap_or_default();
         let what_next = match &found.error {
             Some(error) => format!("statement {next}{next_line} failed: {error}"),
+            None if found.statements_done >= found.statements_total => {
+                "all its statements ran, but mb stopped before recording the revision".into()
+            }
             None => format!(
                 "mb stopped while statement {next}{next_line} ran (check whether it took effect)"
             ),
@@ -421,12 +425,19 @@ impl Migrator<'_> {
 
     /// The refusal to migrate a database whose last revision stopped part way.
     fn interrupted(&self, found: &Progress) -> Error {
+        let rest = if found.statements_done >= found.statements_total {
+            "record it".to_string()
+        } else {
+            format!(
+                "run statements {}-{}",
+                found.statements_done + 1,
+                found.statements_total
+            )
+        };
         Error::safety(format!(
-            "{}; fix what stopped it and run `mb db {} --resume` to run statements {}-{}, or finish or undo it by hand and record that with `mb db resolve done` or `mb db resolve undone`",
+            "{}; fix what stopped it and run `mb db {} --resume` to {rest}, or finish or undo it by hand and record that with `mb db resolve done` or `mb db resolve undone`",
             self.describe_progress(found),
             verb(found.direction),
-            found.statements_done + 1,
-            found.statements_total
         ))
     }
 
@@ -681,7 +692,9 @@ impl Migrator<'_> {
                     ))));
                 }
             }
-            self.finish_step(step, started, &rows)
+            self.finish_step(step, started, &rows)?;
+            crash_point::reached(|| format!("before the commit of revision {}", revision.id));
+            Ok(())
         });
         let finished = finish(self.backend, outcome);
         if foreign_keys_off {
@@ -753,6 +766,13 @@ impl Migrator<'_> {
             }
             let done = progress::statements_checksum(actions[..=index].iter().map(Action::source));
             progress::advance(self.backend, &revision.id, index + 1, &done)?;
+            crash_point::reached(|| {
+                format!(
+                    "before the commit of statement {} of revision {}",
+                    index + 1,
+                    revision.id
+                )
+            });
             if wrap {
                 self.backend.commit()?;
             }
@@ -760,7 +780,10 @@ impl Migrator<'_> {
         self.backend.begin()?;
         let finished = self
             .finish_step(step, started, &rows)
-            .and_then(|()| Ok(progress::clear(self.backend, &revision.id)?));
+            .and_then(|()| Ok(progress::clear(self.backend, &revision.id)?))
+            .inspect(|()| {
+                crash_point::reached(|| format!("before the commit of revision {}", revision.id))
+            });
         finish(self.backend, finished)
     }
 
@@ -824,6 +847,7 @@ impl Migrator<'_> {
             if let Err(message) = self.backend.execute(sql) {
                 return Ok(Err((sql.clone(), message)));
             }
+            crash_point::reached(|| format!("after {}", one_line(sql, 120)));
         }
         Ok(Ok(()))
     }
@@ -981,6 +1005,7 @@ fn finish<T, E: From<Error>>(backend: &mut dyn Backend, result: Result<T, E>) ->
 /// `statement 1 of 4`, `statements 1-3 of 4`.
 fn statement_range(done: usize, total: usize) -> String {
     match done {
+        0 => format!("0 of {total} statements"),
         1 => format!("statement 1 of {total}"),
         _ => format!("statements 1-{done} of {total}"),
     }

@@ -167,13 +167,7 @@ impl ScriptDirectory {
                 e.message
             ))
         })?;
-        let mut file = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&path)
-            .map_err(|e| Error::io("create", &path, &e))?;
-        std::io::Write::write_all(&mut file, text.as_bytes())
-            .map_err(|e| Error::io("write", &path, &e))?;
+        write_new_file(&path, &text)?;
         Ok(revision)
     }
 }
@@ -319,6 +313,20 @@ pub fn slug(message: &str) -> String {
         }
     }
     slug.trim_matches('_').to_string()
+}
+
+/// Creates `path`, which must not exist, with `text`. A write that fails part way (a
+/// full disk) removes the file again rather than leave half a revision or config behind.
+pub fn write_new_file(path: &Path, text: &str) -> Result<()> {
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
+        .map_err(|e| Error::io("create", path, &e))?;
+    std::io::Write::write_all(&mut file, text.as_bytes()).map_err(|e| {
+        let _ = std::fs::remove_file(path);
+        Error::io("write", path, &e)
+    })
 }
 
 fn write_file(path: &Path, text: &str) -> Result<()> {

@@ -69,14 +69,8 @@ impl Revision {
     /// Reads and parses a revision file.
     pub fn load(path: &Path) -> Result<Revision> {
         let bytes = read_file(path).map_err(|e| Error::io("read", path, &e))?;
-        let text = String::from_utf8(bytes).map_err(|e| {
-            let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
-            let line = valid.iter().filter(|b| **b == b'\n').count() + 1;
-            Error::script(format!(
-                "{}:{line}: the file is not UTF-8 text; save it as UTF-8",
-                path.display()
-            ))
-        })?;
+        let text =
+            crate::text::utf8_text(bytes, &path.display().to_string()).map_err(Error::script)?;
         // Most files need no normalizing: keep the text read rather than copy it.
         let text = match text.contains('\r') || text.starts_with('\u{feff}') {
             true => normalize_line_endings(&text),
