@@ -133,7 +133,7 @@ enum DbCommand {
     },
     /// Apply revisions up to a target (default: head)
     #[command(
-        after_help = "Targets: head, heads, a revision id or unique prefix, +N, REV+N, LABEL@head, LABEL@+1\nExamples:\n  mb db upgrade\n  mb db upgrade +2\n  mb db upgrade ae1027\n  mb db upgrade heads                      every branch, when there are several heads\n  mb db upgrade email@head                 one branch\n  mb db upgrade --sql > upgrade.sql        print the SQL instead of running it\n  mb db upgrade --sql e517276bb1c2:head"
+        after_help = "Targets: head, heads, a revision id or unique prefix, +N, REV+N, LABEL@head, LABEL@+1\nExamples:\n  mb db upgrade\n  mb db upgrade +2\n  mb db upgrade ae1027\n  mb db upgrade heads                      every branch, when there are several heads\n  mb db upgrade email@head                 one branch\n  mb db upgrade --single-transaction       all revisions or none (SQLite, PostgreSQL)\n  mb db upgrade --sql > upgrade.sql        print the SQL instead of running it\n  mb db upgrade --sql e517276bb1c2:head"
     )]
     Upgrade {
         /// Target revision (with --sql also FROM:TO)
@@ -145,6 +145,9 @@ enum DbCommand {
         /// Print the SQL for the target database instead of running it (no connection)
         #[arg(long)]
         sql: bool,
+        /// Run all revisions in one transaction: all apply or none (SQLite, PostgreSQL)
+        #[arg(long, conflicts_with = "resume")]
+        single_transaction: bool,
     },
     /// Undo revisions down to a target (default: -1, the last one)
     #[command(
@@ -160,6 +163,9 @@ enum DbCommand {
         /// Print the SQL for the target database instead of running it (no connection)
         #[arg(long)]
         sql: bool,
+        /// Run all revisions in one transaction: all apply or none (SQLite, PostgreSQL)
+        #[arg(long, conflicts_with = "resume")]
+        single_transaction: bool,
     },
     /// Settle a revision that stopped part way, after finishing or undoing it by hand
     #[command(
