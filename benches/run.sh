@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Times the real mb binary end to end against its floor and prints one table (see
 # benches/RESULTS.md). Usage: benches/run.sh [--quick]
-#   --quick   smaller workloads and fewer runs (about two minutes instead of fifteen)
+#   --quick   smaller workloads and fewer runs (minutes instead of about twenty)
 # The PostgreSQL and MariaDB rows use MB_TEST_POSTGRES_URL and MB_TEST_MYSQL_URL
 # (the local servers by default; set them to "" to skip).
 set -euo pipefail

@@ -30,12 +30,9 @@ pub struct Scale {
 }
 
 impl Scale {
+    /// Timed runs of a workload; `slow` ones (seconds each) get fewer.
     fn runs(self, slow: bool) -> usize {
-        match (self.quick, slow) {
-            (true, _) => 3,
-            (false, true) => 5,
-            (false, false) => 10,
-        }
+        if slow || self.quick { 3 } else { 5 }
     }
 }
 
@@ -150,5 +147,7 @@ fn thousands(n: usize) -> String {
 
 /// Times `mb` (median) and measures its peak memory.
 fn time_mb(timed: &Timed, runs: usize, warmup: usize) -> (Duration, u64) {
-    (timed.median(runs, warmup), timed.peak_rss_kib())
+    let measured = (timed.median(runs, warmup), timed.peak_rss_kib());
+    eprintln!("  measured {}: {}", timed.describe(), millis(measured.0));
+    measured
 }

@@ -32,6 +32,11 @@ impl Timed {
         self
     }
 
+    /// The command's arguments, for progress lines.
+    pub fn describe(&self) -> String {
+        self.args.join(" ")
+    }
+
     fn command_line(&self) -> String {
         std::iter::once(self.program.display().to_string())
             .chain(self.args.iter().cloned())
