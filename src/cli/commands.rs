@@ -105,25 +105,29 @@ impl Context {
             DbCommand::Upgrade {
                 revision,
                 sql: true,
+                single_transaction,
                 ..
-            } => self.offline(&revision, Direction::Up),
+            } => self.offline(&revision, Direction::Up, single_transaction),
             DbCommand::Downgrade {
                 revision,
                 sql: true,
+                single_transaction,
                 ..
-            } => self.offline(&revision, Direction::Down),
+            } => self.offline(&revision, Direction::Down, single_transaction),
             DbCommand::Upgrade {
                 revision,
                 resume,
                 allow,
+                single_transaction,
                 ..
-            } => self.upgrade(&revision, resume, allow),
+            } => self.upgrade(&revision, resume, allow, single_transaction),
             DbCommand::Downgrade {
                 revision,
                 resume,
                 allow,
+                single_transaction,
                 ..
-            } => self.downgrade(&revision, resume, allow),
+            } => self.downgrade(&revision, resume, allow, single_transaction),
             DbCommand::Rehash { revisions } => self.rehash(&revisions),
             DbCommand::Resolve { outcome } => self.resolve(outcome),
             DbCommand::Stamp { revisions, purge } => self.stamp(&revisions, purge),
@@ -368,29 +372,47 @@ impl Context {
         Ok(())
     }
 
-    fn upgrade(&self, target: &str, resume: bool, allow: Allow) -> Result<()> {
+    fn upgrade(
+        &self,
+        target: &str,
+        resume: bool,
+        allow: Allow,
+        single_transaction: bool,
+    ) -> Result<()> {
         let target = Target::parse(target)?;
         // A revision resumed among the replaced ones needs no resuming afterwards.
         let finished = self.finish_replaced_part_way(resume)?;
         let resume = resume && !finished;
         self.change_database(
             allow,
-            |m| match resume {
-                true => m.plan_resume(Direction::Up, &target),
-                false => m.plan_upgrade(&target),
+            |m| {
+                let plan = match resume {
+                    true => m.plan_resume(Direction::Up, &target)?,
+                    false => m.plan_upgrade(&target)?,
+                };
+                in_one_transaction_if(m, plan, single_transaction)
             },
             "Nothing to upgrade",
             "Upgraded",
         )
     }
 
-    fn downgrade(&self, target: &str, resume: bool, allow: Allow) -> Result<()> {
+    fn downgrade(
+        &self,
+        target: &str,
+        resume: bool,
+        allow: Allow,
+        single_transaction: bool,
+    ) -> Result<()> {
         let target = Target::parse(target)?;
         self.change_database(
             allow,
-            |m| match resume {
-                true => m.plan_resume(Direction::Down, &target),
-                false => m.plan_downgrade(&target),
+            |m| {
+                let plan = match resume {
+                    true => m.plan_resume(Direction::Down, &target)?,
+                    false => m.plan_downgrade(&target)?,
+                };
+                in_one_transaction_if(m, plan, single_transaction)
             },
             "Nothing to downgrade",
             "Downgraded",
@@ -485,7 +507,7 @@ impl Context {
 
     /// `upgrade --sql` / `downgrade --sql`: the SQL a plan runs, printed without a
     /// database. The starting point is `FROM` in `FROM:TO` (for upgrades, base by default).
-    fn offline(&self, range: &str, direction: Direction) -> Result<()> {
+    fn offline(&self, range: &str, direction: Direction, single_transaction: bool) -> Result<()> {
         let project = self.project()?;
         let scripts = self.scripts(&project)?;
         let graph = &scripts.graph;
@@ -510,7 +532,7 @@ impl Context {
         };
         let dialect = project.database_url.dialect();
         self.out
-            .print(offline_script(graph, dialect, &state, &steps)?.trim_end());
+            .print(offline_script(graph, dialect, &state, &steps, single_transaction)?.trim_end());
         Ok(())
     }
 
@@ -698,6 +720,14 @@ fn relative_to(path: &Path, root: &Path) -> String {
 
 fn toml_string(value: &str) -> String {
     toml::Value::String(value.to_string()).to_string()
+}
+
+/// `plan`, made to run in one transaction when `--single-transaction` asks for it.
+fn in_one_transaction_if(m: &Migrator, plan: Plan, single_transaction: bool) -> Result<Plan> {
+    match single_transaction {
+        true => m.in_one_transaction(plan),
+        false => Ok(plan),
+    }
 }
 
 /// A creation date as Alembic writes it, in local time.

@@ -195,7 +195,7 @@ enum DbCommand {
     /// Apply revisions up to a target (default: head)
     #[command(
         after_help = "Targets: head, heads, a revision id or unique prefix, +N, REV+N, LABEL@head, LABEL@+1\nExamples:\n  mb db upgrade\n  mb db upgrade +2\n  mb db upgrade ae1027\n  mb db upgrade heads                      every branch, when there are several heads\n  mb db upgrade email@head                 one branch\n  mb db upgrade --allow-data-loss          run although a revision drops data the database holds
-  mb db upgrade --sql > upgrade.sql        print the SQL instead of running it\n  mb db upgrade --sql e517276bb1c2:head"
+  mb db upgrade --single-transaction       all revisions or none (SQLite, PostgreSQL)\n  mb db upgrade --sql > upgrade.sql        print the SQL instead of running it\n  mb db upgrade --sql e517276bb1c2:head"
     )]
     Upgrade {
         /// Target revision (with --sql also FROM:TO)
@@ -209,6 +209,9 @@ enum DbCommand {
         sql: bool,
         #[command(flatten)]
         allow: Allow,
+        /// Run all revisions in one transaction: all apply or none (SQLite, PostgreSQL)
+        #[arg(long, conflicts_with = "resume")]
+        single_transaction: bool,
     },
     /// Undo revisions down to a target (default: -1, the last one)
     #[command(
@@ -226,6 +229,9 @@ enum DbCommand {
         sql: bool,
         #[command(flatten)]
         allow: Allow,
+        /// Run all revisions in one transaction: all apply or none (SQLite, PostgreSQL)
+        #[arg(long, conflicts_with = "resume")]
+        single_transaction: bool,
     },
     /// Settle a revision that stopped part way, after finishing or undoing it by hand
     #[command(

@@ -40,6 +40,12 @@ impl Dialect {
         }
     }
 
+    /// Whether DDL runs inside a transaction and rolls back with it (MySQL commits each
+    /// DDL statement by itself).
+    pub fn transactional_ddl(self) -> bool {
+        self != Dialect::Mysql
+    }
+
     /// Quotes an identifier so that any name (`user`, `order`, names with quotes,
     /// spaces or semicolons) reaches the database exactly as written.
     pub fn quote_ident(self, name: &str) -> String {

@@ -85,6 +85,8 @@ pub struct Plan {
     actions: Vec<Vec<Action>>,
     /// For `--resume`: the partly applied revision (the first step) as planning found it.
     resume: Option<Progress>,
+    /// `--single-transaction`: every step in one transaction, all applied or none.
+    single_transaction: bool,
 }
 
 #[derive(Debug)]
@@ -192,6 +194,14 @@ impl Migrator<'_> {
         self.prepare(PlanKind::Downgrade, &state.applied, steps)
     }
 
+    /// Makes `plan` run all its steps in one transaction (`--single-transaction`), so that
+    /// either every revision applies or none does.
+    pub fn in_one_transaction(&self, mut plan: Plan) -> Result<Plan> {
+        check_one_transaction(self.graph, self.backend.dialect(), &plan.steps)?;
+        plan.single_transaction = true;
+        Ok(plan)
+    }
+
     /// Runs a plan, each step in its own transaction, holding the migration lock. Returns
     /// how many steps this process ran.
     pub fn run(&mut self, plan: Plan) -> Result<usize> {
@@ -268,7 +278,9 @@ impl Migrator<'_> {
                             "Nothing left to upgrade: the database is at {at}."
                         ));
                     }
+                    let single_transaction = plan.single_transaction;
                     plan = self.prepare(PlanKind::Upgrade { targets }, &state.applied, steps)?;
+                    plan.single_transaction = single_transaction;
                 }
                 Err(StepError::Failed(e)) => return Err(e),
             }
@@ -598,6 +610,7 @@ impl Migrator<'_> {
             steps,
             actions,
             resume: None,
+            single_transaction: false,
         })
     }
 
@@ -619,6 +632,9 @@ impl Migrator<'_> {
     }
 
     fn run_steps(&mut self, plan: &Plan) -> Result<usize, StepError> {
+        if plan.single_transaction {
+            return self.run_in_one_transaction(plan);
+        }
         for (done, (step, actions)) in plan.steps.iter().zip(&plan.actions).enumerate() {
             let revision = self.graph.revision(step.revision);
             let resume = plan.resume.as_ref().filter(|_| done == 0);
@@ -666,41 +682,94 @@ impl Migrator<'_> {
         actions: &[Action],
         started: Instant,
     ) -> Result<(), StepError> {
-        // SQLite's table rebuilds need foreign keys off, which only works outside a
-        // transaction; they are checked before the commit instead.
         let foreign_keys_off = actions.iter().any(Action::foreign_keys_off);
+        self.in_transaction(foreign_keys_off, |m| {
+            let undone = std::slice::from_ref(step);
+            m.step_in_transaction(step, revision, actions, started, foreign_keys_off, undone)
+        })
+    }
+
+    /// Runs every step of `plan` and their version-table updates in one transaction
+    /// (`--single-transaction`); a failure anywhere rolls them all back.
+    fn run_in_one_transaction(&mut self, plan: &Plan) -> Result<usize, StepError> {
+        let foreign_keys_off = plan.actions.iter().flatten().any(Action::foreign_keys_off);
+        self.in_transaction(foreign_keys_off, |m| {
+            for (step, actions) in plan.steps.iter().zip(&plan.actions) {
+                m.reporter.info(&running_line(m.graph, step));
+                let started = Instant::now();
+                let revision = m.graph.revision(step.revision);
+                m.step_in_transaction(
+                    step,
+                    revision,
+                    actions,
+                    started,
+                    foreign_keys_off,
+                    &plan.steps,
+                )?;
+                m.reporter
+                    .detail(&format!("  done in {} ms", started.elapsed().as_millis()));
+            }
+            Ok(plan.steps.len())
+        })
+    }
+
+    /// Runs `work` in a transaction, committed when it succeeds. SQLite's table rebuilds
+    /// need foreign keys off, which only works outside a transaction; with
+    /// `foreign_keys_off` they are off throughout and the work checks them itself.
+    fn in_transaction<T>(
+        &mut self,
+        foreign_keys_off: bool,
+        work: impl FnOnce(&mut Self) -> Result<T, StepError>,
+    ) -> Result<T, StepError> {
         if foreign_keys_off {
             self.backend.set_foreign_keys(false)?;
         }
-        let outcome = self.backend.begin().map_err(StepError::Failed).and_then(|()| {
-            let rows = self.check_heads(step)?;
-            for action in actions {
-                if let Err((sql, message)) = self.execute(action)? {
-                    let outcome = self.rolled_back(step);
-                    let line = action.source().line;
-                    return Err(self.statement_error(revision, line, &sql, &message, &outcome));
-                }
-            }
-            if foreign_keys_off {
-                let violations = self.backend.foreign_key_violations()?;
-                if !violations.is_empty() {
-                    return Err(StepError::Failed(Error::database(format!(
-                        "{}: the revision leaves rows whose foreign keys point nowhere ({}); {}",
-                        revision.path.display(),
-                        violations.join("; "),
-                        self.rolled_back(step)
-                    ))));
-                }
-            }
-            self.finish_step(step, started, &rows)?;
-            crash_point::reached(|| format!("before the commit of revision {}", revision.id));
-            Ok(())
-        });
+        let outcome = self
+            .backend
+            .begin()
+            .map_err(StepError::Failed)
+            .and_then(|()| work(self));
         let finished = finish(self.backend, outcome);
         if foreign_keys_off {
             self.backend.set_foreign_keys(true)?;
         }
         finished
+    }
+
+    /// Inside an open transaction: runs a step's actions, checks foreign keys when they
+    /// are off, and records the step. A failure says that the `undone` steps (those of
+    /// the transaction) were rolled back.
+    fn step_in_transaction(
+        &mut self,
+        step: &Step,
+        revision: &Revision,
+        actions: &[Action],
+        started: Instant,
+        check_foreign_keys: bool,
+        undone: &[Step],
+    ) -> Result<(), StepError> {
+        let rows = self.check_heads(step)?;
+        for action in actions {
+            if let Err((sql, message)) = self.execute(action)? {
+                let outcome = self.rolled_back(undone);
+                let line = action.source().line;
+                return Err(self.statement_error(revision, line, &sql, &message, &outcome));
+            }
+        }
+        if check_foreign_keys {
+            let violations = self.backend.foreign_key_violations()?;
+            if !violations.is_empty() {
+                return Err(StepError::Failed(Error::database(format!(
+                    "{}: the revision leaves rows whose foreign keys point nowhere ({}); {}",
+                    revision.path.display(),
+                    violations.join("; "),
+                    self.rolled_back(undone)
+                ))));
+            }
+        }
+        self.finish_step(step, started, &rows)?;
+        crash_point::reached(|| format!("before the commit of revision {}", revision.id));
+        Ok(())
     }
 
     /// Runs a step statement by statement, recording after each one how many have run,
@@ -800,7 +869,7 @@ impl Migrator<'_> {
             self.backend.begin()?;
             let where_it_is = if done == 0 {
                 progress::clear(self.backend, &revision.id)?;
-                self.rolled_back(step)
+                self.rolled_back(std::slice::from_ref(step))
             } else {
                 progress::record_error(self.backend, &revision.id, message)?;
                 format!(
@@ -868,18 +937,36 @@ impl Migrator<'_> {
         )))
     }
 
-    fn rolled_back(&self, step: &Step) -> String {
-        format!(
-            "revision {} was rolled back, the database is still at {}",
-            self.graph.revision(step.revision).id,
-            describe_heads(self.graph, &step.heads_before)
-        )
+    /// Where the database is after a transaction that ran `steps` rolled back.
+    fn rolled_back(&self, steps: &[Step]) -> String {
+        let at = describe_heads(self.graph, &steps[0].heads_before);
+        match steps {
+            [step] => format!(
+                "revision {} was rolled back, the database is still at {at}",
+                self.graph.revision(step.revision).id
+            ),
+            _ => format!(
+                "all {} revisions were rolled back (--single-transaction), the database is still at {at}",
+                steps.len()
+            ),
+        }
     }
 
     /// Fails with a conflict when the version rows do not stand for what the plan
-    /// expected; returns the rows as they are.
+    /// expected; returns the rows as they are. Runs after the version table was made.
     fn check_heads(&mut self, step: &Step) -> Result<Vec<String>, StepError> {
-        let rows = version::read_heads(self.backend)?;
+        let rows = version::read_existing_heads(self.backend)?;
+        // The rows are usually exactly the expected heads; only other rows need the
+        // revision graph (walking it for every step made long upgrades quadratic).
+        let expected = step
+            .heads_before
+            .iter()
+            .map(|&i| &self.graph.revision(i).id);
+        if rows.len() == step.heads_before.len()
+            && rows.iter().all(|row| expected.clone().any(|id| id == row))
+        {
+            return Ok(rows);
+        }
         match State::from_rows(self.graph, &rows) {
             Ok(state) if state.heads == step.heads_before => Ok(rows),
             _ => Err(StepError::Conflict { done: 0 }),
@@ -988,6 +1075,30 @@ pub fn changed_scripts(
         .collect())
 }
 
+/// Refuses `--single-transaction` where one transaction cannot hold every step: on a
+/// database whose DDL commits by itself, or with a revision that must run outside any
+/// transaction.
+fn check_one_transaction(graph: &RevisionGraph, dialect: Dialect, steps: &[Step]) -> Result<()> {
+    if !dialect.transactional_ddl() {
+        return Err(Error::safety(format!(
+            "--single-transaction needs DDL that can be rolled back, and {} commits each DDL statement by itself; run without it (each revision then records its progress so an interrupted one can be resumed)",
+            dialect.name()
+        )));
+    }
+    match steps
+        .iter()
+        .map(|step| graph.revision(step.revision))
+        .find(|revision| revision.no_transaction)
+    {
+        Some(revision) => Err(Error::safety(format!(
+            "{}: the revision is marked {} and cannot run inside one transaction with the others; run without --single-transaction, or up to the revision before it first",
+            revision.path.display(),
+            crate::script::revision::NO_TRANSACTION_MARKER
+        ))),
+        None => Ok(()),
+    }
+}
+
 /// Commits on success, rolls back on failure, and returns `result`.
 fn finish<T, E: From<Error>>(backend: &mut dyn Backend, result: Result<T, E>) -> Result<T, E> {
     match result {
@@ -1052,18 +1163,23 @@ pub fn describe_heads(graph: &RevisionGraph, heads: &BTreeSet<usize>) -> String 
 
 /// What `upgrade --sql` / `downgrade --sql` print: the statements each step would run on
 /// `dialect`, with the transaction and version-table statements around them, computed
-/// without a database.
+/// without a database. `single_transaction` puts all steps in one transaction.
 pub fn offline_script(
     graph: &RevisionGraph,
     dialect: Dialect,
     state: &State,
     steps: &[Step],
+    single_transaction: bool,
 ) -> Result<String> {
+    if single_transaction {
+        check_one_transaction(graph, dialect, steps)?;
+    }
     let mut schema = simulate::schema_after(graph, &state.applied, dialect)?;
     let mut out = String::new();
     for statement in version::create_tables_sql(dialect) {
         out.push_str(&format!("{statement};\n"));
     }
+    let mut sections = Vec::with_capacity(steps.len());
     for step in steps {
         let revision = graph.revision(step.revision);
         let actions = section_actions(
@@ -1073,19 +1189,23 @@ pub fn offline_script(
             Some(dialect),
             &mut schema,
         )?;
-        let foreign_keys_off = actions.iter().any(Action::foreign_keys_off);
+        sections.push(actions);
+    }
+    let whole = single_transaction.then(|| Wrapping::around(sections.iter().flatten()));
+    if let Some(whole) = &whole {
+        out.push_str(whole.begin);
+    }
+    for (step, actions) in steps.iter().zip(&sections) {
+        let revision = graph.revision(step.revision);
         // A no-transaction revision runs outside a transaction (see `run_step_in_parts`).
-        let (begin, commit) = match revision.no_transaction {
-            true => ("", ""),
-            false => ("BEGIN;\n", "COMMIT;\n"),
+        let own = match whole.is_some() || revision.no_transaction {
+            true => Wrapping::NONE,
+            false => Wrapping::around(actions.iter()),
         };
         out.push_str(&format!("\n-- {}\n", running_line(graph, step)));
-        if foreign_keys_off {
-            out.push_str("PRAGMA foreign_keys = OFF;\n");
-        }
-        out.push_str(begin);
+        out.push_str(own.begin);
         let marked = data_loss::section_allows_data_loss(revision, step.direction);
-        for action in &actions {
+        for action in actions {
             match action {
                 Action::Verbatim(statement) => out.push_str(&format!("{};\n", statement.sql)),
                 Action::Schema {
@@ -1110,9 +1230,7 @@ pub fn offline_script(
                 }
             }
         }
-        if foreign_keys_off {
-            out.push_str("PRAGMA foreign_key_check;\n");
-        }
+        out.push_str(own.check);
         let (delete, insert) = step.head_changes();
         let ids = |list: Vec<usize>| {
             list.into_iter()
@@ -1127,12 +1245,44 @@ pub fn offline_script(
             Direction::Down => Operation::Downgrade,
         };
         out.push_str(&format!(
-            "{};\n{commit}",
-            version::record_sql(dialect, &revision.id, operation, &revision.checksum(), 0)
+            "{};\n{}",
+            version::record_sql(dialect, &revision.id, operation, &revision.checksum(), 0),
+            own.commit
         ));
-        if foreign_keys_off {
-            out.push_str("PRAGMA foreign_keys = ON;\n");
-        }
+    }
+    if let Some(whole) = &whole {
+        out.push_str(&format!("{}{}", whole.check, whole.commit));
     }
     Ok(out)
+}
+
+/// The statements around a transaction of the offline script: SQLite's table rebuilds
+/// need foreign keys off outside it and checked before its commit.
+struct Wrapping {
+    begin: &'static str,
+    check: &'static str,
+    commit: &'static str,
+}
+
+impl Wrapping {
+    const NONE: Wrapping = Wrapping {
+        begin: "",
+        check: "",
+        commit: "",
+    };
+
+    fn around<'a>(mut actions: impl Iterator<Item = &'a Action>) -> Wrapping {
+        match actions.any(Action::foreign_keys_off) {
+            true => Wrapping {
+                begin: "PRAGMA foreign_keys = OFF;\nBEGIN;\n",
+                check: "PRAGMA foreign_key_check;\n",
+                commit: "COMMIT;\nPRAGMA foreign_keys = ON;\n",
+            },
+            false => Wrapping {
+                begin: "BEGIN;\n",
+                check: "",
+                commit: "COMMIT;\n",
+            },
+        }
+    }
 }

@@ -97,6 +97,12 @@ pub fn read_heads(backend: &mut dyn Backend) -> Result<Vec<String>> {
     if !backend.table_exists(VERSION_TABLE)? {
         return Ok(Vec::new());
     }
+    read_existing_heads(backend)
+}
+
+/// The version table's rows, when mb made sure the table exists (asking SQLite whether
+/// a table exists scans its whole schema, which is too slow to do once per revision).
+pub fn read_existing_heads(backend: &mut dyn Backend) -> Result<Vec<String>> {
     let sql = format!(
         "SELECT {} FROM {}",
         backend.dialect().quote_ident("version_num"),
