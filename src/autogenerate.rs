@@ -110,7 +110,7 @@ pub fn diff(from: &Schema, to: &Schema) -> Vec<Op> {
 /// name, each followed by its indexes; views after the views they read), except that each
 /// table keeps all its foreign keys: `schema.sql` may reference a table declared further
 /// down, so a cycle needs no `ALTER TABLE`. Tables and views are separated by a blank line.
-pub fn declaration(schema: &Schema) -> String {
+pub fn schema_sql(schema: &Schema) -> String {
     let mut text = String::new();
     for op in diff(&Schema::default(), schema) {
         let op = match op {
@@ -603,7 +603,7 @@ mod tests {
                       CREATE INDEX ix_order_total ON "order" (total);
                       CREATE TABLE a (id INT PRIMARY KEY, b_id INT REFERENCES b);
                       CREATE VIEW bigger AS SELECT id FROM big;"#;
-        let text = declaration(&schema(shop));
+        let text = schema_sql(&schema(shop));
         assert_eq!(schema(&text), schema(shop));
         insta::assert_snapshot!(text, @r#"
         CREATE TABLE "a" (

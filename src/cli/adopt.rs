@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use super::commands::{Context, Layout, STARTER_SCHEMA, ops_script};
-use crate::autogenerate::{self, declaration};
+use crate::autogenerate::{self, schema_sql};
 use crate::backend::{self, Connected, OpenMode};
 use crate::config::{DatabaseUrl, Project};
 use crate::runtime::Reporter;
@@ -211,7 +211,7 @@ fn schema_file_text(schema: &Schema, connected: &Connected) -> String {
         "-- The schema of {} database {}, read by `mb db inspect`.\n\n{}",
         backend.dialect().name(),
         backend.location(),
-        declaration(schema)
+        schema_sql(schema)
     )
 }
 

@@ -205,45 +205,6 @@ impl Context {
         Ok(connected)
     }
 
-    /// Plans with a reading connection, then runs the plan with a writing one.
-    fn change_database(
-        &self,
-        allow: Allow,
-        plan: impl FnOnce(&mut Migrator) -> Result<Plan>,
-        nothing_to_do: &str,
-        done: &str,
-    ) -> Result<()> {
-        let project = self.project()?;
-        let scripts = self.scripts(&project)?;
-        let graph = &scripts.graph;
-        let mut connected = self.connect_to_read(&project)?;
-        let plan = {
-            let mut migrator = self.migrator(&mut connected, graph);
-            let plan = plan(&mut migrator)?;
-            migrator.check_changed_scripts(&plan, allow.allow_changed)?;
-            migrator.check_data_loss(&plan, allow.allow_data_loss)?;
-            plan
-        };
-        if plan.is_empty() {
-            self.announce(&connected);
-            let at = self.migrator(&mut connected, graph).describe_state()?;
-            self.out
-                .info(&format!("{nothing_to_do}: the database is at {at}."));
-            return Ok(());
-        }
-        let mut connected = self.connect_to_write(&project, connected)?;
-        let mut migrator = self.migrator(&mut connected, graph);
-        let count = migrator.run(plan)?;
-        if count > 0 {
-            let at = migrator.describe_state()?;
-            self.out.info(&format!(
-                "{done} {}; the database is at {at}.",
-                plural(count, "revision")
-            ));
-        }
-        Ok(())
-    }
-
     pub(super) fn migrator<'a>(
         &'a self,
         connected: &'a mut Connected,
@@ -383,18 +344,7 @@ impl Context {
         // A revision resumed among the replaced ones needs no resuming afterwards.
         let finished = self.finish_replaced_part_way(resume)?;
         let resume = resume && !finished;
-        self.change_database(
-            allow,
-            |m| {
-                let plan = match resume {
-                    true => m.plan_resume(Direction::Up, &target)?,
-                    false => m.plan_upgrade(&target)?,
-                };
-                in_one_transaction_if(m, plan, single_transaction)
-            },
-            "Nothing to upgrade",
-            "Upgraded",
-        )
+        self.move_to(Direction::Up, &target, resume, allow, single_transaction)
     }
 
     fn downgrade(
@@ -405,18 +355,61 @@ impl Context {
         single_transaction: bool,
     ) -> Result<()> {
         let target = Target::parse(target)?;
-        self.change_database(
-            allow,
-            |m| {
-                let plan = match resume {
-                    true => m.plan_resume(Direction::Down, &target)?,
-                    false => m.plan_downgrade(&target)?,
-                };
-                in_one_transaction_if(m, plan, single_transaction)
-            },
-            "Nothing to downgrade",
-            "Downgraded",
-        )
+        self.move_to(Direction::Down, &target, resume, allow, single_transaction)
+    }
+
+    /// `upgrade` or `downgrade` to `target`: plans (or resumes) in `direction` with a
+    /// reading connection, then runs the plan with a writing one, in one transaction
+    /// with `--single-transaction`.
+    fn move_to(
+        &self,
+        direction: Direction,
+        target: &Target,
+        resume: bool,
+        allow: Allow,
+        single_transaction: bool,
+    ) -> Result<()> {
+        let (nothing_to_do, done) = match direction {
+            Direction::Up => ("Nothing to upgrade", "Upgraded"),
+            Direction::Down => ("Nothing to downgrade", "Downgraded"),
+        };
+        let project = self.project()?;
+        let scripts = self.scripts(&project)?;
+        let graph = &scripts.graph;
+        let mut connected = self.connect_to_read(&project)?;
+        let plan = {
+            let mut migrator = self.migrator(&mut connected, graph);
+            let plan = match (resume, direction) {
+                (true, _) => migrator.plan_resume(direction, target)?,
+                (false, Direction::Up) => migrator.plan_upgrade(target)?,
+                (false, Direction::Down) => migrator.plan_downgrade(target)?,
+            };
+            let plan = match single_transaction {
+                true => migrator.in_one_transaction(plan)?,
+                false => plan,
+            };
+            migrator.check_changed_scripts(&plan, allow.allow_changed)?;
+            migrator.check_data_loss(&plan, allow.allow_data_loss)?;
+            plan
+        };
+        if plan.is_empty() {
+            self.announce(&connected);
+            let at = self.migrator(&mut connected, graph).describe_state()?;
+            self.out
+                .info(&format!("{nothing_to_do}: the database is at {at}."));
+            return Ok(());
+        }
+        let mut connected = self.connect_to_write(&project, connected)?;
+        let mut migrator = self.migrator(&mut connected, graph);
+        let count = migrator.run(plan)?;
+        if count > 0 {
+            let at = migrator.describe_state()?;
+            self.out.info(&format!(
+                "{done} {}; the database is at {at}.",
+                plural(count, "revision")
+            ));
+        }
+        Ok(())
     }
 
     fn resolve(&self, outcome: Resolution) -> Result<()> {
@@ -679,8 +672,8 @@ impl Context {
             return Ok(0);
         }
         let diff = similar::TextDiff::from_lines(
-            autogenerate::declaration(&actual),
-            autogenerate::declaration(declared),
+            autogenerate::schema_sql(&actual),
+            autogenerate::schema_sql(declared),
         )
         .unified_diff()
         .context_radius(3)
@@ -720,14 +713,6 @@ fn relative_to(path: &Path, root: &Path) -> String {
 
 fn toml_string(value: &str) -> String {
     toml::Value::String(value.to_string()).to_string()
-}
-
-/// `plan`, made to run in one transaction when `--single-transaction` asks for it.
-fn in_one_transaction_if(m: &Migrator, plan: Plan, single_transaction: bool) -> Result<Plan> {
-    match single_transaction {
-        true => m.in_one_transaction(plan),
-        false => Ok(plan),
-    }
 }
 
 /// A creation date as Alembic writes it, in local time.
