@@ -247,6 +247,20 @@ fn a_changed_applied_revision_stops_upgrade_and_downgrade_with_exit_8(db: Db) {
     );
 }
 
+fn an_upgrade_with_nothing_to_run_does_not_check_the_files(db: Db) {
+    let (p, r1) = project_with_an_edited_revision(db);
+    let run = p.ok(&["db", "upgrade", "r2"]);
+    assert!(
+        run.stderr
+            .contains("Nothing to upgrade: the database is at r2"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("warning"), "{}", run.stderr);
+    // Going further still refuses.
+    assert!(p.fails(&["db", "upgrade"], 8).starts_with(&r1));
+}
+
 fn allow_changed_warns_and_goes_on(db: Db) {
     let (p, r1) = project_with_an_edited_revision(db);
     let run = p.ok(&["db", "upgrade", "--allow-changed"]);
@@ -334,6 +348,7 @@ fn a_deleted_applied_revision_stops_upgrade_with_exit_8(db: Db) {
 
 crate::on_each_database!(
     a_changed_applied_revision_stops_upgrade_and_downgrade_with_exit_8,
+    an_upgrade_with_nothing_to_run_does_not_check_the_files,
     allow_changed_warns_and_goes_on,
     rehash_records_the_new_text_and_upgrade_goes_on,
     rehash_names_only_applied_revisions,

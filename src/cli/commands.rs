@@ -388,8 +388,12 @@ impl Context {
                 true => migrator.in_one_transaction(plan)?,
                 false => plan,
             };
-            migrator.check_changed_scripts(&plan, allow.allow_changed)?;
-            migrator.check_data_loss(&plan, allow.allow_data_loss)?;
+            // Nothing to run builds on no edited file and loses no data: the common
+            // deploy that finds the database up to date checksums nothing.
+            if !plan.is_empty() {
+                migrator.check_changed_scripts(&plan, allow.allow_changed)?;
+                migrator.check_data_loss(&plan, allow.allow_data_loss)?;
+            }
             plan
         };
         if plan.is_empty() {
