@@ -14,7 +14,7 @@ use crate::ops::Op;
 use crate::runtime::offline_script;
 use crate::runtime::plan::{self, Direction, State};
 use crate::runtime::simulate::schema_after;
-use crate::runtime::{Migrator, Plan, Reporter, describe_heads};
+use crate::runtime::{Migrator, Reporter, describe_heads};
 use crate::schema::Schema;
 use crate::schema::declaration::Declaration;
 use crate::schema::parse::parse_declaration;
