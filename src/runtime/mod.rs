@@ -583,7 +583,12 @@ impl Migrator<'_> {
     /// schema each operation is rendered against comes from simulating the chain.
     fn prepare(&self, kind: PlanKind, applied: &Marks, steps: Vec<Step>) -> Result<Plan> {
         let dialect = self.backend.dialect();
-        let mut schema = simulate::schema_after(self.graph, applied, dialect)?;
+        // The simulated schema is only for rendering steps: a database already at its
+        // target (the common deploy) must not replay every applied revision to say so.
+        let mut schema = match steps.is_empty() {
+            true => crate::schema::Schema::default(),
+            false => simulate::schema_after(self.graph, applied, dialect)?,
+        };
         let actions = steps
             .iter()
             .map(|step| {
