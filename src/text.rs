@@ -38,7 +38,8 @@ pub fn one_line(text: &str, max: usize) -> String {
 
 /// The text of a file's `bytes`, or, when they are not UTF-8, the message
 /// `<shown>:<line>: the file is not UTF-8 text; save it as UTF-8`.
-pub fn utf8_text(bytes: Vec<u8>, shown: &str) -> Result<String, String> {
+/// `shown` names the file in the message; it is only formatted when the text is not UTF-8.
+pub fn utf8_text(bytes: Vec<u8>, shown: impl std::fmt::Display) -> Result<String, String> {
     String::from_utf8(bytes).map_err(|e| {
         let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
         let line = valid.iter().filter(|b| **b == b'\n').count() + 1;

@@ -446,7 +446,7 @@ impl Context {
     }
 
     /// The migrations directory, for the verbs that need no database.
-    fn migrations(&self) -> Result<ScriptDirectory> {
+    fn migrations(&self) -> Result<&'static ScriptDirectory> {
         self.scripts(&self.project()?)
     }
 

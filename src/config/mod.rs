@@ -79,7 +79,7 @@ pub fn find_config(start: &Path) -> Option<PathBuf> {
 
 pub fn read_config(path: &Path) -> Result<ConfigFile> {
     let bytes = std::fs::read(path).map_err(|e| Error::io("read", path, &e))?;
-    let text = crate::text::utf8_text(bytes, &path.display().to_string()).map_err(Error::config)?;
+    let text = crate::text::utf8_text(bytes, path.display()).map_err(Error::config)?;
     toml::from_str(&text).map_err(|e| {
         let location = e
             .span()

@@ -17,10 +17,10 @@ pub struct RevisionGraph {
     index: HashMap<String, usize>,
     /// Branch label -> the revision that carries it.
     labels: HashMap<String, usize>,
-    parents: Vec<Vec<usize>>,
-    dependencies: Vec<Vec<usize>>,
-    children: Vec<Vec<usize>>,
-    dependents: Vec<Vec<usize>>,
+    parents: Edges,
+    dependencies: Edges,
+    children: Edges,
+    dependents: Edges,
     /// Ids that squash revisions replaced (see [`Replaced`]).
     replaced: HashMap<String, Replaced>,
 }
@@ -83,9 +83,10 @@ impl RevisionGraph {
     /// the ids they replace. `pool` holds the replaced revisions kept in
     /// `migrations/replaced/`: a replaced squash revision passes on what it replaced.
     pub fn with_replaced(revisions: Vec<Revision>, pool: &[Revision]) -> Result<RevisionGraph> {
-        let mut by_id: HashMap<&str, usize> = HashMap::with_capacity(revisions.len());
+        // Positions in `revisions` until they are put in topological order below.
+        let mut index: HashMap<String, usize> = HashMap::with_capacity(revisions.len());
         for (i, revision) in revisions.iter().enumerate() {
-            if let Some(&other) = by_id.get(revision.id.as_str()) {
+            if let Some(&other) = index.get(revision.id.as_str()) {
                 return Err(Error::script(format!(
                     "revision id {} is claimed by two files: {} and {}; give one of them a new id",
                     revision.id,
@@ -93,7 +94,7 @@ impl RevisionGraph {
                     revision.path.display()
                 )));
             }
-            by_id.insert(&revision.id, i);
+            index.insert(revision.id.clone(), i);
         }
         let mut by_label: HashMap<&str, usize> = HashMap::new();
         for (i, revision) in revisions.iter().enumerate() {
@@ -105,7 +106,7 @@ impl RevisionGraph {
                         revision.path.display()
                     )));
                 }
-                if let Some(&other) = by_id.get(label.as_str()) {
+                if let Some(&other) = index.get(label.as_str()) {
                     return Err(Error::script(format!(
                         "{}: branch label {label} is also the id of the revision in {}; rename the label",
                         revision.path.display(),
@@ -115,7 +116,7 @@ impl RevisionGraph {
                 by_label.insert(label, i);
             }
         }
-        let replaced = replaced_ids(&revisions, pool, &by_id)?;
+        let replaced = replaced_ids(&revisions, pool, &index)?;
         let missing = |revision: &Revision, header: &str, id: &str, what: &str| {
             if let Some(r) = replaced.get(id) {
                 return Error::script(format!(
@@ -143,67 +144,41 @@ impl RevisionGraph {
                 dir.display()
             ))
         };
-        let mut parents = Vec::with_capacity(revisions.len());
-        let mut dependencies = Vec::with_capacity(revisions.len());
-        for revision in &revisions {
-            let mut own = Vec::with_capacity(revision.parents.len());
-            let stands_for = |id: &str| {
-                let squash = replaced.get(id).filter(|r| r.last).map(|r| r.by);
-                by_id.get(id).copied().or(squash)
-            };
-            for id in &revision.parents {
-                own.push(
-                    stands_for(id).ok_or_else(|| missing(revision, "Revises", id, "a revision"))?,
-                );
-            }
-            parents.push(own);
-            let mut own = Vec::with_capacity(revision.depends_on.len());
-            for id in &revision.depends_on {
+        let stands_for = |id: &str| {
+            let squash = replaced.get(id).filter(|r| r.last).map(|r| r.by);
+            index.get(id).copied().or(squash)
+        };
+        let parents = Edges::try_from_lists(&revisions, |revision| {
+            let found = revision.parents.iter().map(|id| {
+                stands_for(id).ok_or_else(|| missing(revision, "Revises", id, "a revision"))
+            });
+            found.collect()
+        })?;
+        let dependencies = Edges::try_from_lists(&revisions, |revision| {
+            let found = revision.depends_on.iter().map(|id| {
                 let found = stands_for(id).or_else(|| by_label.get(id.as_str()).copied());
-                own.push(found.ok_or_else(|| {
+                found.ok_or_else(|| {
                     missing(revision, "Depends On", id, "a revision or branch label")
-                })?);
-            }
-            dependencies.push(own);
-        }
+                })
+            });
+            found.collect()
+        })?;
         let order = topological_order(&revisions, &parents, &dependencies)?;
-        drop(by_id);
         drop(by_label);
         // Re-index everything in topological order.
         let mut new_position = vec![0; revisions.len()];
         for (position, &old) in order.iter().enumerate() {
             new_position[old] = position;
         }
-        let remap = |edges: &Vec<Vec<usize>>| -> Vec<Vec<usize>> {
-            order
-                .iter()
-                .map(|&old| edges[old].iter().map(|&e| new_position[e]).collect())
-                .collect()
-        };
-        let parents = remap(&parents);
-        let dependencies = remap(&dependencies);
-        let mut slots: Vec<Option<Revision>> = revisions.into_iter().map(Some).collect();
-        let revisions: Vec<Revision> = order
-            .iter()
-            .map(|&old| slots[old].take().expect("each index once"))
-            .collect();
-        let mut children = vec![Vec::new(); revisions.len()];
-        let mut dependents = vec![Vec::new(); revisions.len()];
-        for (i, ps) in parents.iter().enumerate() {
-            for &p in ps {
-                children[p].push(i);
-            }
+        let parents = parents.renumbered(&order, &new_position);
+        let dependencies = dependencies.renumbered(&order, &new_position);
+        let mut revisions = revisions;
+        permute(&mut revisions, &order);
+        for position in index.values_mut() {
+            *position = new_position[*position];
         }
-        for (i, ds) in dependencies.iter().enumerate() {
-            for &d in ds {
-                dependents[d].push(i);
-            }
-        }
-        let index = revisions
-            .iter()
-            .enumerate()
-            .map(|(i, r)| (r.id.clone(), i))
-            .collect();
+        let children = parents.reversed();
+        let dependents = dependencies.reversed();
         let labels = revisions
             .iter()
             .enumerate()
@@ -258,43 +233,43 @@ impl RevisionGraph {
         self.labels.get(label).copied()
     }
     pub fn parents(&self, i: usize) -> &[usize] {
-        &self.parents[i]
+        self.parents.of(i)
     }
     pub fn children(&self, i: usize) -> &[usize] {
-        &self.children[i]
+        self.children.of(i)
     }
     pub fn dependencies(&self, i: usize) -> &[usize] {
-        &self.dependencies[i]
+        self.dependencies.of(i)
     }
     pub fn dependents(&self, i: usize) -> &[usize] {
-        &self.dependents[i]
+        self.dependents.of(i)
     }
     /// What must be applied before `i`: its parents and its dependencies.
     pub fn requirements(&self, i: usize) -> impl Iterator<Item = &usize> {
-        self.parents[i].iter().chain(&self.dependencies[i])
+        self.parents(i).iter().chain(self.dependencies(i))
     }
     /// What cannot stay applied without `i`: its children and its dependents.
     pub fn built_on(&self, i: usize) -> impl Iterator<Item = &usize> {
-        self.children[i].iter().chain(&self.dependents[i])
+        self.children(i).iter().chain(self.dependents(i))
     }
     pub fn is_branch_point(&self, i: usize) -> bool {
-        self.children[i].len() > 1
+        self.children(i).len() > 1
     }
     pub fn is_merge_point(&self, i: usize) -> bool {
-        self.parents[i].len() > 1
+        self.parents(i).len() > 1
     }
 
     /// Revisions no other revision revises.
     pub fn heads(&self) -> Vec<usize> {
         (0..self.len())
-            .filter(|&i| self.children[i].is_empty())
+            .filter(|&i| self.children(i).is_empty())
             .collect()
     }
 
     /// Revisions that revise none.
     pub fn bases(&self) -> Vec<usize> {
         (0..self.len())
-            .filter(|&i| self.parents[i].is_empty())
+            .filter(|&i| self.parents(i).is_empty())
             .collect()
     }
 
@@ -311,7 +286,7 @@ impl RevisionGraph {
     /// `start` and what revises it, transitively: the line above it, without what only
     /// depends on it.
     pub fn descendants_by_revises(&self, start: usize) -> Marks {
-        self.closure(&[start], |i| self.children[i].iter())
+        self.closure(&[start], |i| self.children(i).iter())
     }
 
     fn closure<'a, I>(&'a self, start: &[usize], next: impl Fn(usize) -> I) -> Marks
@@ -358,8 +333,8 @@ impl RevisionGraph {
                 let mut members = self.descendants_by_revises(rev);
                 // Down a straight line of single parents with single children.
                 let mut at = rev;
-                while let [parent] = self.parents[at][..] {
-                    if self.children[parent].len() > 1 || self.parents[parent].len() > 1 {
+                while let [parent] = *self.parents(at) {
+                    if self.children(parent).len() > 1 || self.parents(parent).len() > 1 {
                         break;
                     }
                     members[parent] = true;
@@ -432,10 +407,10 @@ impl RevisionGraph {
         let mut at = from;
         for taken in 0..steps.unsigned_abs() {
             let next: Vec<usize> = match (at, steps > 0) {
-                (Some(i), true) => self.children[i].iter().copied().filter(inside).collect(),
-                (Some(i), false) => self.parents[i].iter().copied().filter(inside).collect(),
+                (Some(i), true) => self.children(i).iter().copied().filter(inside).collect(),
+                (Some(i), false) => self.parents(i).iter().copied().filter(inside).collect(),
                 (None, true) => (0..self.len())
-                    .filter(|i| inside(i) && !self.parents[*i].iter().any(inside))
+                    .filter(|i| inside(i) && !self.parents(*i).iter().any(inside))
                     .collect(),
                 (None, false) => Vec::new(),
             };
@@ -510,7 +485,7 @@ impl RevisionGraph {
 fn replaced_ids(
     revisions: &[Revision],
     pool: &[Revision],
-    by_id: &HashMap<&str, usize>,
+    by_id: &HashMap<String, usize>,
 ) -> Result<HashMap<String, Replaced>> {
     let mut replaced: HashMap<String, Replaced> = HashMap::new();
     for (by, squash) in revisions.iter().enumerate() {
@@ -556,26 +531,114 @@ fn replaced_ids(
 /// Kahn's algorithm with a stack: after a revision, the revisions it made ready come
 /// next, so one branch is finished before the next one starts. Ties go to the earlier
 /// file, so the order is stable. A cycle is reported with the files on it.
-fn topological_order(
-    revisions: &[Revision],
-    parents: &[Vec<usize>],
-    dependencies: &[Vec<usize>],
-) -> Result<Vec<usize>> {
-    let n = revisions.len();
-    let mut waiting_on = vec![0usize; n];
-    let mut unblocks = vec![Vec::new(); n];
-    for i in 0..n {
-        for &p in parents[i].iter().chain(&dependencies[i]) {
-            waiting_on[i] += 1;
-            unblocks[p].push(i);
+/// Every revision's edges (its parents, say) in one vector, instead of 10,000 small
+/// ones: `targets[starts[i]..starts[i + 1]]` are revision `i`'s.
+#[derive(Debug, Clone)]
+struct Edges {
+    starts: Vec<usize>,
+    targets: Vec<usize>,
+}
+
+impl Default for Edges {
+    fn default() -> Edges {
+        Edges {
+            starts: vec![0],
+            targets: Vec::new(),
         }
     }
+}
+
+impl Edges {
+    fn of(&self, i: usize) -> &[usize] {
+        &self.targets[self.starts[i]..self.starts[i + 1]]
+    }
+
+    /// The edges `list` finds for each revision, or its first error.
+    fn try_from_lists<'a>(
+        revisions: &'a [Revision],
+        list: impl Fn(&'a Revision) -> Result<Vec<usize>>,
+    ) -> Result<Edges> {
+        let mut edges = Edges::default();
+        edges.starts.reserve(revisions.len());
+        for revision in revisions {
+            edges.targets.extend(list(revision)?);
+            edges.starts.push(edges.targets.len());
+        }
+        Ok(edges)
+    }
+
+    /// The edges turned around: for each revision, those whose edges point at it, in
+    /// ascending order (a counting sort).
+    fn reversed(&self) -> Edges {
+        let n = self.starts.len() - 1;
+        let mut starts = vec![0; n + 1];
+        for &t in &self.targets {
+            starts[t + 1] += 1;
+        }
+        for i in 0..n {
+            starts[i + 1] += starts[i];
+        }
+        let mut next = starts.clone();
+        let mut targets = vec![0; self.targets.len()];
+        for source in 0..n {
+            for &t in self.of(source) {
+                targets[next[t]] = source;
+                next[t] += 1;
+            }
+        }
+        Edges { starts, targets }
+    }
+
+    /// The same edges after revision `order[i]` has become revision `i`
+    /// (`new_position` is the inverse of `order`).
+    fn renumbered(&self, order: &[usize], new_position: &[usize]) -> Edges {
+        let mut edges = Edges::default();
+        edges.starts.reserve(order.len());
+        edges.targets.reserve(self.targets.len());
+        for &old in order {
+            edges
+                .targets
+                .extend(self.of(old).iter().map(|&t| new_position[t]));
+            edges.starts.push(edges.targets.len());
+        }
+        edges
+    }
+}
+
+/// Puts `items[order[i]]` at `i`, in place: following each cycle of the permutation,
+/// every item is swapped into its place once (no second vector of 10,000 revisions).
+fn permute<T>(items: &mut [T], order: &[usize]) {
+    let mut placed = vec![false; items.len()];
+    for start in 0..items.len() {
+        let mut at = start;
+        while !placed[at] {
+            placed[at] = true;
+            let from = order[at];
+            if from == start {
+                break;
+            }
+            items.swap(at, from);
+            at = from;
+        }
+    }
+}
+
+fn topological_order(
+    revisions: &[Revision],
+    parents: &Edges,
+    dependencies: &Edges,
+) -> Result<Vec<usize>> {
+    let n = revisions.len();
+    let mut waiting_on: Vec<usize> = (0..n)
+        .map(|i| parents.of(i).len() + dependencies.of(i).len())
+        .collect();
+    let (children, dependents) = (parents.reversed(), dependencies.reversed());
     let mut ready: Vec<usize> = (0..n).rev().filter(|&i| waiting_on[i] == 0).collect();
     let mut order = Vec::with_capacity(n);
     while let Some(i) = ready.pop() {
         order.push(i);
         let before = ready.len();
-        for &c in &unblocks[i] {
+        for &c in children.of(i).iter().chain(dependents.of(i)) {
             waiting_on[c] -= 1;
             if waiting_on[c] == 0 {
                 ready.push(c);
@@ -592,9 +655,10 @@ fn topological_order(
     let mut path = vec![(0..n).find(|&i| stuck(i)).expect("some revision is stuck")];
     loop {
         let last = *path.last().expect("path is not empty");
-        let next = parents[last]
+        let next = parents
+            .of(last)
             .iter()
-            .chain(&dependencies[last])
+            .chain(dependencies.of(last))
             .copied()
             .find(|&p| stuck(p))
             .expect("a stuck revision waits on a stuck one");
@@ -624,6 +688,24 @@ fn topological_order(
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+
+    #[test]
+    fn permute_puts_each_item_where_the_order_says() {
+        let orders: [&[usize]; 6] = [
+            &[],
+            &[0],
+            &[0, 1, 2, 3],
+            &[3, 2, 1, 0],
+            &[1, 2, 3, 0],
+            &[2, 0, 1, 4, 3, 5],
+        ];
+        for order in orders {
+            let mut items: Vec<usize> = (0..order.len()).map(|i| i * 10).collect();
+            permute(&mut items, order);
+            let expected: Vec<usize> = order.iter().map(|&i| i * 10).collect();
+            assert_eq!(items, expected, "order {order:?}");
+        }
+    }
 
     /// Builds a graph from lines `id [< parent…] [^ dependency…] [# label…]`, given in
     /// file order.

@@ -79,10 +79,10 @@ impl ScriptDirectory {
                 Error::io("read", &versions, &e)
             }
         })?;
-        let revisions = load_revisions(&paths)?;
+        let revisions = load_revisions(&versions, &paths)?;
         let replaced_dir = Self::replaced_dir(dir);
         let replaced = match sql_files(&replaced_dir) {
-            Ok(paths) => load_revisions(&paths)?,
+            Ok(paths) => load_revisions(&replaced_dir, &paths)?,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
             Err(e) => return Err(Error::io("read", &replaced_dir, &e)),
         };
@@ -192,37 +192,63 @@ fn sql_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
     Ok(paths)
 }
 
-/// Reads revision files on every core: start-up time with thousands of revisions is
-/// dominated by file system calls.
-fn load_revisions(paths: &[PathBuf]) -> Result<Vec<Revision>> {
+/// Reads the revision files at `paths`, all in `dir`, on every core: start-up time with
+/// thousands of revisions is dominated by file system calls. The calling thread works
+/// too, and batches are handed out one at a time, so no thread idles while another still
+/// has files to read. Each revision is written straight into its place in the result:
+/// moving 10,000 revisions through intermediate vectors costs more in page faults than
+/// it seems. (Reading in file-name order, not directory order, matters too: it is
+/// usually the order the files, and so their inodes, were made in.)
+fn load_revisions(dir: &Path, paths: &[PathBuf]) -> Result<Vec<Revision>> {
+    const BATCH: usize = 64;
+    let dir_file = std::fs::File::open(dir).map_err(|e| Error::io("read", dir, &e))?;
+    let load = |path: &PathBuf| Revision::load(&dir_file, path);
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .min(8);
-    if threads == 1 || paths.len() < 256 {
-        return paths.iter().map(|path| Revision::load(path)).collect();
+    if threads == 1 || paths.len() < 4 * BATCH {
+        return paths.iter().map(load).collect();
     }
-    let chunk = paths.len().div_ceil(threads);
-    std::thread::scope(|scope| {
-        let workers: Vec<_> = paths
-            .chunks(chunk)
-            .map(|part| {
-                scope.spawn(move || {
-                    part.iter()
-                        .map(|path| Revision::load(path))
-                        .collect::<Result<Vec<_>>>()
-                })
-            })
-            .collect();
-        let mut revisions = Vec::with_capacity(paths.len());
-        for worker in workers {
-            revisions.extend(
-                worker
-                    .join()
-                    .map_err(|_| Error::script("reading the revision files failed"))??,
-            );
+    let mut revisions: Vec<Revision> = std::iter::repeat_with(Revision::default)
+        .take(paths.len())
+        .collect();
+    let batches = std::sync::Mutex::new(
+        paths
+            .chunks(BATCH)
+            .zip(revisions.chunks_mut(BATCH))
+            .enumerate(),
+    );
+    // The first bad file in file-name order is the one reported.
+    let first_error: std::sync::Mutex<Option<(usize, Error)>> = std::sync::Mutex::new(None);
+    let work = || {
+        while let Some((batch, (paths, slots))) = batches.lock().ok().and_then(|mut b| b.next()) {
+            for (offset, (path, slot)) in paths.iter().zip(slots).enumerate() {
+                match load(path) {
+                    Ok(revision) => *slot = revision,
+                    Err(e) => {
+                        let at = batch * BATCH + offset;
+                        if let Ok(mut first) = first_error.lock()
+                            && first.as_ref().is_none_or(|(earlier, _)| at < *earlier)
+                        {
+                            *first = Some((at, e));
+                        }
+                        break;
+                    }
+                }
+            }
         }
-        Ok(revisions)
-    })
+    };
+    std::thread::scope(|scope| {
+        for _ in 1..threads {
+            scope.spawn(work);
+        }
+        work();
+    });
+    match first_error.into_inner() {
+        Ok(None) => Ok(revisions),
+        Ok(Some((_, e))) => Err(e),
+        Err(_) => Err(Error::script("reading the revision files failed")),
+    }
 }
 
 /// What a new revision file says.
