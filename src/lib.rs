@@ -12,6 +12,7 @@ pub mod config;
 pub mod dialect;
 pub mod error;
 pub mod ops;
+pub mod parallel;
 pub mod runtime;
 pub mod schema;
 pub mod script;

@@ -541,7 +541,7 @@ impl Context {
     pub(super) fn declaration(&self, project: &Project) -> Result<Declaration> {
         let path = &project.schema_file;
         let text = match std::fs::read(path) {
-            Ok(bytes) => crate::text::utf8_text(bytes, &self.path(path)).map_err(Error::schema)?,
+            Ok(bytes) => crate::text::utf8_text(bytes, self.path(path)).map_err(Error::schema)?,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 return Err(Error::schema(format!(
                     "no declared schema at {}; declare your tables there (or set schema = \"…\" in mb.toml)",

@@ -26,7 +26,7 @@ use crate::text::one_line;
 use crate::{Error, ErrorKind, Result};
 use plan::{Direction, State, Step};
 use progress::Progress;
-use simulate::{Action, section_actions};
+use simulate::Action;
 use version::{AppliedRecord, Operation};
 
 /// How long a command waits for another process's migration lock by default.
@@ -589,17 +589,15 @@ impl Migrator<'_> {
             true => crate::schema::Schema::default(),
             false => simulate::schema_after(self.graph, applied, dialect)?,
         };
+        let sections: Vec<_> = steps.iter().map(|s| (s.revision, s.direction)).collect();
+        let parsed = simulate::parsed_sections(self.graph, &sections, dialect);
         let actions = steps
             .iter()
-            .map(|step| {
+            .zip(parsed)
+            .map(|(step, statements)| {
                 let revision = self.graph.revision(step.revision);
-                let actions = section_actions(
-                    revision,
-                    step.direction,
-                    dialect,
-                    Some(dialect),
-                    &mut schema,
-                )?;
+                let actions =
+                    simulate::parsed_actions(revision, statements?, Some(dialect), &mut schema)?;
                 if revision.no_transaction && actions.iter().any(Action::foreign_keys_off) {
                     return Err(Error::script(format!(
                         "{}: the revision rebuilds a table, which SQLite can only do inside a transaction; remove {} from it",
@@ -1184,16 +1182,18 @@ pub fn offline_script(
     for statement in version::create_tables_sql(dialect) {
         out.push_str(&format!("{statement};\n"));
     }
+    let parsed = simulate::parsed_sections(
+        graph,
+        &steps
+            .iter()
+            .map(|s| (s.revision, s.direction))
+            .collect::<Vec<_>>(),
+        dialect,
+    );
     let mut sections = Vec::with_capacity(steps.len());
-    for step in steps {
+    for (step, statements) in steps.iter().zip(parsed) {
         let revision = graph.revision(step.revision);
-        let actions = section_actions(
-            revision,
-            step.direction,
-            dialect,
-            Some(dialect),
-            &mut schema,
-        )?;
+        let actions = simulate::parsed_actions(revision, statements?, Some(dialect), &mut schema)?;
         sections.push(actions);
     }
     let whole = single_transaction.then(|| Wrapping::around(sections.iter().flatten()));

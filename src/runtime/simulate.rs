@@ -60,7 +60,7 @@ pub fn parsed_section(
     revision: &Revision,
     direction: Direction,
     tokenizer: Dialect,
-) -> Result<Vec<(Statement, Option<Op>)>> {
+) -> Result<ParsedSection> {
     let (sql, section) = match direction {
         Direction::Up => (revision.up_sql(), &revision.up),
         Direction::Down => (revision.down_sql(), &revision.down),
@@ -82,6 +82,23 @@ pub fn located(revision: &Revision, line: usize, message: &str) -> Error {
     Error::script(format!("{}:{line}: {message}", revision.path.display()))
 }
 
+/// [`parsed_section`] of each of `sections` (revision, direction), on every core:
+/// parsing is most of the work of a simulation, and sections parse independently. Each
+/// result stays apart, so that a caller that applies them in order reports the same
+/// first error as a walk that parses as it goes.
+pub fn parsed_sections(
+    graph: &RevisionGraph,
+    sections: &[(usize, Direction)],
+    tokenizer: Dialect,
+) -> Vec<Result<ParsedSection>> {
+    crate::parallel::map(sections, 32, |&(i, direction)| {
+        parsed_section(graph.revision(i), direction, tokenizer)
+    })
+}
+
+/// A section's statements, each with the schema operation it is.
+pub type ParsedSection = Vec<(Statement, Option<Op>)>;
+
 /// Splits one section of `revision`, applies its schema operations to `schema`, and,
 /// when `dialect` is given, renders them for that database.
 pub fn section_actions(
@@ -91,8 +108,19 @@ pub fn section_actions(
     render_for: Option<Dialect>,
     schema: &mut Schema,
 ) -> Result<Vec<Action>> {
-    let located = |line: usize, message: &str| located(revision, line, message);
     let statements = parsed_section(revision, direction, tokenizer)?;
+    parsed_actions(revision, statements, render_for, schema)
+}
+
+/// What [`section_actions`] does after parsing: applies the schema operations of a
+/// parsed section of `revision` to `schema`, rendering them for `render_for`.
+pub fn parsed_actions(
+    revision: &Revision,
+    statements: ParsedSection,
+    render_for: Option<Dialect>,
+    schema: &mut Schema,
+) -> Result<Vec<Action>> {
+    let located = |line: usize, message: &str| located(revision, line, message);
     let mut actions = Vec::with_capacity(statements.len());
     for (statement, op) in statements {
         let Some(op) = op else {
@@ -130,14 +158,10 @@ fn schema_of(
     tokenizer: Dialect,
 ) -> Result<Schema> {
     let mut schema = Schema::default();
-    for i in revisions {
-        section_actions(
-            graph.revision(i),
-            Direction::Up,
-            tokenizer,
-            None,
-            &mut schema,
-        )?;
+    let sections: Vec<(usize, Direction)> = revisions.map(|i| (i, Direction::Up)).collect();
+    let parsed = parsed_sections(graph, &sections, tokenizer);
+    for (&(i, _), statements) in sections.iter().zip(parsed) {
+        parsed_actions(graph.revision(i), statements?, None, &mut schema)?;
     }
     Ok(schema)
 }

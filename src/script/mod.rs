@@ -193,62 +193,14 @@ fn sql_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
 }
 
 /// Reads the revision files at `paths`, all in `dir`, on every core: start-up time with
-/// thousands of revisions is dominated by file system calls. The calling thread works
-/// too, and batches are handed out one at a time, so no thread idles while another still
-/// has files to read. Each revision is written straight into its place in the result:
-/// moving 10,000 revisions through intermediate vectors costs more in page faults than
-/// it seems. (Reading in file-name order, not directory order, matters too: it is
-/// usually the order the files, and so their inodes, were made in.)
+/// thousands of revisions is dominated by file system calls. (In file-name order, not
+/// directory order: that is usually the order the files, and so their inodes, were made
+/// in, which the kernel reads faster.)
 fn load_revisions(dir: &Path, paths: &[PathBuf]) -> Result<Vec<Revision>> {
-    const BATCH: usize = 64;
     let dir_file = std::fs::File::open(dir).map_err(|e| Error::io("read", dir, &e))?;
-    let load = |path: &PathBuf| Revision::load(&dir_file, path);
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(8);
-    if threads == 1 || paths.len() < 4 * BATCH {
-        return paths.iter().map(load).collect();
-    }
-    let mut revisions: Vec<Revision> = std::iter::repeat_with(Revision::default)
-        .take(paths.len())
-        .collect();
-    let batches = std::sync::Mutex::new(
-        paths
-            .chunks(BATCH)
-            .zip(revisions.chunks_mut(BATCH))
-            .enumerate(),
-    );
-    // The first bad file in file-name order is the one reported.
-    let first_error: std::sync::Mutex<Option<(usize, Error)>> = std::sync::Mutex::new(None);
-    let work = || {
-        while let Some((batch, (paths, slots))) = batches.lock().ok().and_then(|mut b| b.next()) {
-            for (offset, (path, slot)) in paths.iter().zip(slots).enumerate() {
-                match load(path) {
-                    Ok(revision) => *slot = revision,
-                    Err(e) => {
-                        let at = batch * BATCH + offset;
-                        if let Ok(mut first) = first_error.lock()
-                            && first.as_ref().is_none_or(|(earlier, _)| at < *earlier)
-                        {
-                            *first = Some((at, e));
-                        }
-                        break;
-                    }
-                }
-            }
-        }
-    };
-    std::thread::scope(|scope| {
-        for _ in 1..threads {
-            scope.spawn(work);
-        }
-        work();
-    });
-    match first_error.into_inner() {
-        Ok(None) => Ok(revisions),
-        Ok(Some((_, e))) => Err(e),
-        Err(_) => Err(Error::script("reading the revision files failed")),
-    }
+    crate::parallel::map(paths, 256, |path| Revision::load(&dir_file, path))
+        .into_iter()
+        .collect()
 }
 
 /// What a new revision file says.
