@@ -638,6 +638,19 @@ impl Migrator<'_> {
         if plan.single_transaction {
             return self.run_in_one_transaction(plan);
         }
+        let (graph, transactional_ddl) = (self.graph, self.backend.transactional_ddl());
+        let in_parts = |done: usize, revision: &Revision| {
+            (done == 0 && plan.resume.is_some()) || !transactional_ddl || revision.no_transaction
+        };
+        // Once per run, not per revision: on MySQL even `CREATE TABLE IF NOT EXISTS`
+        // commits.
+        let steps = plan.steps.iter().enumerate();
+        if steps
+            .clone()
+            .any(|(done, s)| in_parts(done, graph.revision(s.revision)))
+        {
+            progress::ensure_table(self.backend)?;
+        }
         for (done, (step, actions)) in plan.steps.iter().zip(&plan.actions).enumerate() {
             let revision = self.graph.revision(step.revision);
             let resume = plan.resume.as_ref().filter(|_| done == 0);
@@ -658,14 +671,12 @@ impl Migrator<'_> {
                 None => running_line(self.graph, step),
             });
             let started = Instant::now();
-            let outcome =
-                if resume.is_none() && self.backend.transactional_ddl() && !revision.no_transaction
-                {
-                    self.run_step(step, revision, actions, started)
-                } else {
-                    let from = resume.map_or(0, |p| p.statements_done);
-                    self.run_step_in_parts(step, revision, actions, from, started)
-                };
+            let outcome = if !in_parts(done, revision) {
+                self.run_step(step, revision, actions, started)
+            } else {
+                let from = resume.map_or(0, |p| p.statements_done);
+                self.run_step_in_parts(step, revision, actions, from, started)
+            };
             match outcome {
                 Err(StepError::Conflict { .. }) => return Err(StepError::Conflict { done }),
                 Err(failed) => return Err(failed),
@@ -778,6 +789,7 @@ impl Migrator<'_> {
     /// Runs a step statement by statement, recording after each one how many have run,
     /// for databases whose DDL commits by itself and for `-- mb:no-transaction`
     /// revisions. Statements from `from` on run (the earlier ones ran before `--resume`).
+    /// The progress table exists ([`Migrator::run_steps`] made sure).
     fn run_step_in_parts(
         &mut self,
         step: &Step,
@@ -786,11 +798,10 @@ impl Migrator<'_> {
         from: usize,
         started: Instant,
     ) -> Result<(), StepError> {
-        progress::ensure_table(self.backend)?;
         self.backend.begin()?;
         let claimed = (|| {
             let rows = self.check_heads(step)?;
-            match progress::read(self.backend)? {
+            match progress::read_existing(self.backend)? {
                 None => progress::start(
                     self.backend,
                     &Progress {

@@ -97,6 +97,12 @@ pub fn read(backend: &mut dyn Backend) -> Result<Option<Progress>> {
     if !backend.table_exists(PROGRESS_TABLE)? {
         return Ok(None);
     }
+    read_existing(backend)
+}
+
+/// [`read`] for callers that made sure the table exists: asking whether it does is a
+/// query on the catalog, once per revision on MySQL.
+pub fn read_existing(backend: &mut dyn Backend) -> Result<Option<Progress>> {
     let dialect = backend.dialect();
     let sql = format!(
         "SELECT {} FROM {}",
