@@ -651,6 +651,9 @@ impl Migrator<'_> {
         {
             progress::ensure_table(self.backend)?;
         }
+        // The version rows before the step, when the step before already recorded (in
+        // its last transaction) that this one starts.
+        let mut claimed: Option<Vec<String>> = None;
         for (done, (step, actions)) in plan.steps.iter().zip(&plan.actions).enumerate() {
             let revision = self.graph.revision(step.revision);
             let resume = plan.resume.as_ref().filter(|_| done == 0);
@@ -671,12 +674,32 @@ impl Migrator<'_> {
                 None => running_line(self.graph, step),
             });
             let started = Instant::now();
+            // Where DDL commits by itself (MySQL) the migration lock is held for the whole
+            // run, so this step's last transaction may also claim the next step: one
+            // commit, and one sync of the server's log, fewer per revision.
+            let next = (plan.steps.get(done + 1))
+                .filter(|next| {
+                    !transactional_ddl && in_parts(done + 1, graph.revision(next.revision))
+                })
+                .map(|next| (next, plan.actions[done + 1].len()));
             let outcome = if !in_parts(done, revision) {
                 self.run_step(step, revision, actions, started)
             } else {
                 let from = resume.map_or(0, |p| p.statements_done);
-                self.run_step_in_parts(step, revision, actions, from, started)
+                let parts = Parts {
+                    from,
+                    claimed: claimed.take(),
+                    next,
+                };
+                self.run_step_in_parts(step, revision, actions, parts, started)
             };
+            if let (Ok(()), Some((next, _))) = (&outcome, next) {
+                let mut rows: Vec<String> = (next.heads_before.iter())
+                    .map(|&i| graph.revision(i).id.clone())
+                    .collect();
+                rows.sort();
+                claimed = Some(rows);
+            }
             match outcome {
                 Err(StepError::Conflict { .. }) => return Err(StepError::Conflict { done }),
                 Err(failed) => return Err(failed),
@@ -788,50 +811,24 @@ impl Migrator<'_> {
 
     /// Runs a step statement by statement, recording after each one how many have run,
     /// for databases whose DDL commits by itself and for `-- mb:no-transaction`
-    /// revisions. Statements from `from` on run (the earlier ones ran before `--resume`).
-    /// The progress table exists ([`Migrator::run_steps`] made sure).
+    /// revisions. The progress table exists ([`Migrator::run_steps`] made sure).
     fn run_step_in_parts(
         &mut self,
         step: &Step,
         revision: &Revision,
         actions: &[Action],
-        from: usize,
+        parts: Parts,
         started: Instant,
     ) -> Result<(), StepError> {
-        self.backend.begin()?;
-        let claimed = (|| {
-            let rows = self.check_heads(step)?;
-            match progress::read_existing(self.backend)? {
-                None => progress::start(
-                    self.backend,
-                    &Progress {
-                        revision: revision.id.clone(),
-                        direction: step.direction,
-                        checksum: revision.checksum(),
-                        statements_done: 0,
-                        statements_total: actions.len(),
-                        done_checksum: progress::statements_checksum([]),
-                        started_at: version::now(),
-                        error: None,
-                    },
-                )?,
-                Some(found) if from > 0 || found.revision == revision.id => {
-                    progress::advance(self.backend, &revision.id, from, &found.done_checksum)?
-                }
-                Some(found) => {
-                    return Err(StepError::Failed(Error::new(
-                        ErrorKind::Lock,
-                        format!(
-                            "another mb process is applying revision {} outside a transaction right now; wait for it to finish and run the command again",
-                            found.revision
-                        ),
-                    )));
-                }
-            }
-            Ok(rows)
-        })();
-        // The lock keeps the rows as they are until the step is recorded.
-        let rows = finish(self.backend, claimed)?;
+        let Parts {
+            from,
+            claimed,
+            next,
+        } = parts;
+        let rows = match claimed {
+            Some(rows) => rows,
+            None => self.claim_step(step, revision, actions.len(), from)?,
+        };
         // Each statement commits together with its progress record (a DDL statement on
         // MySQL commits by itself just before), so the record is exact after a failure.
         // A no-transaction revision's statements must run outside any transaction.
@@ -864,10 +861,55 @@ impl Migrator<'_> {
         let finished = self
             .finish_step(step, started, &rows)
             .and_then(|()| Ok(progress::clear(self.backend, &revision.id)?))
+            .and_then(|()| match next {
+                Some((next, statements)) => {
+                    let next_revision = self.graph.revision(next.revision);
+                    Ok(progress::start(
+                        self.backend,
+                        &started_progress(next, next_revision, statements),
+                    )?)
+                }
+                None => Ok(()),
+            })
             .inspect(|()| {
                 crash_point::reached(|| format!("before the commit of revision {}", revision.id))
             });
         finish(self.backend, finished)
+    }
+
+    /// Checks that the database is where `step` starts and records that it starts (or,
+    /// with `--resume`, goes on after statement `from`); returns the version rows.
+    fn claim_step(
+        &mut self,
+        step: &Step,
+        revision: &Revision,
+        statements: usize,
+        from: usize,
+    ) -> Result<Vec<String>, StepError> {
+        self.backend.begin()?;
+        let claimed = (|| {
+            let rows = self.check_heads(step)?;
+            match progress::read_existing(self.backend)? {
+                None => {
+                    progress::start(self.backend, &started_progress(step, revision, statements))?
+                }
+                Some(found) if from > 0 || found.revision == revision.id => {
+                    progress::advance(self.backend, &revision.id, from, &found.done_checksum)?
+                }
+                Some(found) => {
+                    return Err(StepError::Failed(Error::new(
+                        ErrorKind::Lock,
+                        format!(
+                            "another mb process is applying revision {} outside a transaction right now; wait for it to finish and run the command again",
+                            found.revision
+                        ),
+                    )));
+                }
+            }
+            Ok(rows)
+        })();
+        // The lock keeps the rows as they are until the step is recorded.
+        finish(self.backend, claimed)
     }
 
     /// After statement `done + 1` of a step in parts failed: records the failure (or
@@ -1141,6 +1183,31 @@ fn verb(direction: Direction) -> &'static str {
     match direction {
         Direction::Up => "upgrade",
         Direction::Down => "downgrade",
+    }
+}
+
+/// How [`Migrator::run_step_in_parts`] runs a step.
+struct Parts<'a> {
+    /// Statements before this one ran before (`--resume`).
+    from: usize,
+    /// The version rows, when the step before recorded that this one starts.
+    claimed: Option<Vec<String>>,
+    /// The next step and its statement count, to record as started in the same
+    /// transaction that finishes this one.
+    next: Option<(&'a Step, usize)>,
+}
+
+/// The progress record of a step that is about to run its first statement.
+fn started_progress(step: &Step, revision: &Revision, statements: usize) -> Progress {
+    Progress {
+        revision: revision.id.clone(),
+        direction: step.direction,
+        checksum: revision.checksum(),
+        statements_done: 0,
+        statements_total: statements,
+        done_checksum: progress::statements_checksum([]),
+        started_at: version::now(),
+        error: None,
     }
 }
 
