@@ -17,7 +17,7 @@ pub const NO_TRANSACTION_MARKER: &str = "-- mb:no-transaction";
 /// covers both sections; in a section, that section.
 pub const ALLOW_DATA_LOSS_MARKER: &str = "-- mb:allow-data-loss";
 
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Revision {
     pub id: String,
     /// `Revises:` — several for a merge, none for a base.
@@ -38,7 +38,7 @@ pub struct Revision {
 }
 
 /// Where a section's SQL is in the revision's text.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Section {
     range: Range<usize>,
     /// The file line of the section's first line.
