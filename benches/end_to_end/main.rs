@@ -151,3 +151,20 @@ fn time_mb(timed: &Timed, runs: usize, warmup: usize) -> (Duration, u64) {
     eprintln!("  measured {}: {}", timed.describe(), millis(measured.0));
     measured
 }
+
+/// Times `mb` and its `floor` in turns (medians), and measures mb's peak memory.
+fn time_mb_and_floor(
+    mb: &Timed,
+    floor: &Timed,
+    runs: usize,
+    warmup: usize,
+) -> ((Duration, u64), Duration) {
+    let (mb_time, floor_time) = measure::alternating_medians(mb, floor, runs, warmup);
+    eprintln!(
+        "  measured {}: {} (floor {})",
+        mb.describe(),
+        millis(mb_time),
+        millis(floor_time)
+    );
+    ((mb_time, mb.peak_rss_kib()), floor_time)
+}

@@ -132,6 +132,36 @@ impl Timed {
     }
 }
 
+/// The medians of `a` and `b` timed in turns, one run of each per round, after `warmup`
+/// untimed rounds. The disk and the database servers of a shared machine speed up and
+/// slow down over minutes; timing all of one command's runs and then all of the
+/// other's would put that drift into their ratio.
+pub fn alternating_medians(
+    a: &Timed,
+    b: &Timed,
+    runs: usize,
+    warmup: usize,
+) -> (Duration, Duration) {
+    let (mut of_a, mut of_b) = (Vec::new(), Vec::new());
+    for round in 0..warmup + runs {
+        let times = (a.median(1, 0), b.median(1, 0));
+        if round >= warmup {
+            of_a.push(times.0);
+            of_b.push(times.1);
+        }
+    }
+    (median(of_a), median(of_b))
+}
+
+fn median(mut times: Vec<Duration>) -> Duration {
+    times.sort();
+    match times.len() {
+        0 => Duration::ZERO,
+        n if n % 2 == 1 => times[n / 2],
+        n => (times[n / 2 - 1] + times[n / 2]) / 2,
+    }
+}
+
 pub fn self_exe() -> PathBuf {
     std::env::current_exe().expect("the benchmark binary")
 }
