@@ -13,9 +13,10 @@ pub struct Entry {
     pub lines: Vec<String>,
 }
 
-/// The lines to print for `entries`, given newest first (every child before its
-/// parents).
-pub fn draw(entries: &[Entry]) -> Vec<String> {
+/// The text to print for `entries`, given newest first (every child before its
+/// parents): one line per row, joined with newlines. (One string, not a vector of lines:
+/// 10,000 revisions are 10,000 allocations fewer.)
+pub fn draw(entries: &[Entry]) -> String {
     let mut rows: Vec<(String, Option<&str>)> = Vec::new();
     let mut lanes: Vec<Option<usize>> = Vec::new();
     let mut drawn = false;
@@ -68,14 +69,21 @@ pub fn draw(entries: &[Entry]) -> Vec<String> {
         }
         drawn |= lanes.len() > 1;
     }
-    rows.into_iter()
-        .filter_map(|(gutter, text)| match (drawn, text) {
-            (false, Some(text)) => Some(text.to_string()),
-            (false, None) => None,
-            (true, None | Some("")) => Some(gutter.trim_end().to_string()),
-            (true, Some(text)) => Some(format!("{gutter}{text}")),
-        })
-        .collect()
+    let mut out = String::new();
+    let mut first = true;
+    for (gutter, text) in &rows {
+        let line = match (drawn, *text) {
+            (false, Some(text)) => [text, ""],
+            (false, None) => continue,
+            (true, None | Some("")) => [gutter.trim_end(), ""],
+            (true, Some(text)) => [gutter.as_str(), text],
+        };
+        if !std::mem::take(&mut first) {
+            out.push('\n');
+        }
+        out.extend(line);
+    }
+    out
 }
 
 /// Two characters per lane: the lane itself and the gap to its right.
@@ -153,7 +161,11 @@ mod tests {
                 lines: vec![format!("r{node}")],
             })
             .collect();
-        draw(&entries)
+        let text = draw(&entries);
+        match text.is_empty() {
+            true => Vec::new(),
+            false => text.split('\n').map(String::from).collect(),
+        }
     }
 
     #[test]
@@ -213,6 +225,6 @@ mod tests {
             },
         ];
         // Two roots one after the other reuse the first lane: a line, not drawn.
-        assert_eq!(draw(&entries), ["Rev: 1", "", "Rev: 0"]);
+        assert_eq!(draw(&entries), "Rev: 1\n\nRev: 0");
     }
 }
