@@ -874,7 +874,17 @@ impl Migrator<'_> {
             .inspect(|()| {
                 crash_point::reached(|| format!("before the commit of revision {}", revision.id))
             });
-        finish(self.backend, finished)
+        finish(self.backend, finished)?;
+        if let Some((next, _)) = next {
+            crash_point::reached(|| {
+                let next = &self.graph.revision(next.revision).id;
+                format!(
+                    "after the commit of revision {}, which records {next} as started",
+                    revision.id
+                )
+            });
+        }
+        Ok(())
     }
 
     /// Checks that the database is where `step` starts and records that it starts (or,
