@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 use crate::backend::Backend;
 use crate::dialect::Dialect;
 use crate::script::graph::Marks;
-use crate::script::split::{Statement, split_statements};
+use crate::script::split::Statement;
 use crate::script::target::Target;
 use crate::script::{Revision, RevisionGraph};
 use crate::text::one_line;
@@ -578,36 +578,10 @@ impl Migrator<'_> {
         plan::stamp_state(&before, targets).map(|_| ())
     }
 
-    /// Splits every step's SQL and renders its schema operations before anything runs,
-    /// so a malformed later revision stops the upgrade before its first revision. The
-    /// schema each operation is rendered against comes from simulating the chain.
+    /// Splits every step's SQL and renders its schema operations before anything runs
+    /// (see [`simulate::steps_actions`]).
     fn prepare(&self, kind: PlanKind, applied: &Marks, steps: Vec<Step>) -> Result<Plan> {
-        let dialect = self.backend.dialect();
-        // The simulated schema is only for rendering steps: a database already at its
-        // target (the common deploy) must not replay every applied revision to say so.
-        let mut schema = match steps.is_empty() {
-            true => crate::schema::Schema::default(),
-            false => simulate::schema_after(self.graph, applied, dialect)?,
-        };
-        let sections: Vec<_> = steps.iter().map(|s| (s.revision, s.direction)).collect();
-        let parsed = simulate::parsed_sections(self.graph, &sections, dialect);
-        let actions = steps
-            .iter()
-            .zip(parsed)
-            .map(|(step, statements)| {
-                let revision = self.graph.revision(step.revision);
-                let actions =
-                    simulate::parsed_actions(revision, statements?, Some(dialect), &mut schema)?;
-                if revision.no_transaction && actions.iter().any(Action::foreign_keys_off) {
-                    return Err(Error::script(format!(
-                        "{}: the revision rebuilds a table, which SQLite can only do inside a transaction; remove {} from it",
-                        revision.path.display(),
-                        crate::script::revision::NO_TRANSACTION_MARKER
-                    )));
-                }
-                Ok(actions)
-            })
-            .collect::<Result<_>>()?;
+        let actions = simulate::steps_actions(self.graph, applied, &steps, self.backend.dialect())?;
         Ok(Plan {
             kind,
             steps,
@@ -620,18 +594,7 @@ impl Migrator<'_> {
     /// The statements of one section of a revision, as they will run.
     fn statements(&self, index: usize, direction: Direction) -> Result<Vec<Statement>> {
         let revision = self.graph.revision(index);
-        let (sql, section) = match direction {
-            Direction::Up => (revision.up_sql(), &revision.up),
-            Direction::Down => (revision.down_sql(), &revision.down),
-        };
-        split_statements(sql, section.first_line, self.backend.dialect()).map_err(|e| {
-            Error::script(format!(
-                "{}:{}: {}",
-                revision.path.display(),
-                e.line,
-                e.message
-            ))
-        })
+        simulate::section_statements(revision, direction, self.backend.dialect())
     }
 
     fn run_steps(&mut self, plan: &Plan) -> Result<usize, StepError> {
@@ -644,11 +607,8 @@ impl Migrator<'_> {
         };
         // Once per run, not per revision: on MySQL even `CREATE TABLE IF NOT EXISTS`
         // commits.
-        let steps = plan.steps.iter().enumerate();
-        if steps
-            .clone()
-            .any(|(done, s)| in_parts(done, graph.revision(s.revision)))
-        {
+        let mut steps = plan.steps.iter().enumerate();
+        if steps.any(|(done, step)| in_parts(done, graph.revision(step.revision))) {
             progress::ensure_table(self.backend)?;
         }
         // The version rows before the step, when the step before already recorded (in
@@ -1265,24 +1225,10 @@ pub fn offline_script(
     if single_transaction {
         check_one_transaction(graph, dialect, steps)?;
     }
-    let mut schema = simulate::schema_after(graph, &state.applied, dialect)?;
+    let sections = simulate::steps_actions(graph, &state.applied, steps, dialect)?;
     let mut out = String::new();
     for statement in version::create_tables_sql(dialect) {
         out.push_str(&format!("{statement};\n"));
-    }
-    let parsed = simulate::parsed_sections(
-        graph,
-        &steps
-            .iter()
-            .map(|s| (s.revision, s.direction))
-            .collect::<Vec<_>>(),
-        dialect,
-    );
-    let mut sections = Vec::with_capacity(steps.len());
-    for (step, statements) in steps.iter().zip(parsed) {
-        let revision = graph.revision(step.revision);
-        let actions = simulate::parsed_actions(revision, statements?, Some(dialect), &mut schema)?;
-        sections.push(actions);
     }
     let whole = single_transaction.then(|| Wrapping::around(sections.iter().flatten()));
     if let Some(whole) = &whole {

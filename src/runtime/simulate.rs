@@ -12,7 +12,7 @@ use crate::script::split::{Statement, split_statements};
 use crate::script::{Revision, RevisionGraph};
 use crate::{Error, Result};
 
-use super::plan::Direction;
+use super::plan::{Direction, Step};
 
 /// One thing a revision section does.
 #[derive(Debug, Clone)]
@@ -61,13 +61,7 @@ pub fn parsed_section(
     direction: Direction,
     tokenizer: Dialect,
 ) -> Result<ParsedSection> {
-    let (sql, section) = match direction {
-        Direction::Up => (revision.up_sql(), &revision.up),
-        Direction::Down => (revision.down_sql(), &revision.down),
-    };
-    let statements = split_statements(sql, section.first_line, tokenizer)
-        .map_err(|e| located(revision, e.line, &e.message))?;
-    statements
+    section_statements(revision, direction, tokenizer)?
         .into_iter()
         .map(|statement| {
             let op = Op::parse(&statement.sql)
@@ -75,6 +69,20 @@ pub fn parsed_section(
             Ok((statement, op))
         })
         .collect()
+}
+
+/// The statements of one section of `revision`, as they will run.
+pub fn section_statements(
+    revision: &Revision,
+    direction: Direction,
+    tokenizer: Dialect,
+) -> Result<Vec<Statement>> {
+    let (sql, section) = match direction {
+        Direction::Up => (revision.up_sql(), &revision.up),
+        Direction::Down => (revision.down_sql(), &revision.down),
+    };
+    split_statements(sql, section.first_line, tokenizer)
+        .map_err(|e| located(revision, e.line, &e.message))
 }
 
 /// An error at `line` of `revision`'s file.
@@ -144,6 +152,41 @@ pub fn parsed_actions(
         });
     }
     Ok(actions)
+}
+
+/// What each of `steps` runs, rendered for `dialect`, starting from the schema after the
+/// `applied` revisions: every section is parsed (on every core) before any runs, so a
+/// malformed later revision stops an upgrade before its first one. With no steps, no
+/// applied revision is replayed (an up-to-date deploy must not pay for its history).
+pub fn steps_actions(
+    graph: &RevisionGraph,
+    applied: &Marks,
+    steps: &[Step],
+    dialect: Dialect,
+) -> Result<Vec<Vec<Action>>> {
+    if steps.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut schema = schema_after(graph, applied, dialect)?;
+    let sections: Vec<(usize, Direction)> =
+        steps.iter().map(|s| (s.revision, s.direction)).collect();
+    let parsed = parsed_sections(graph, &sections, dialect);
+    steps
+        .iter()
+        .zip(parsed)
+        .map(|(step, statements)| {
+            let revision = graph.revision(step.revision);
+            let actions = parsed_actions(revision, statements?, Some(dialect), &mut schema)?;
+            if revision.no_transaction && actions.iter().any(Action::foreign_keys_off) {
+                return Err(Error::script(format!(
+                    "{}: the revision rebuilds a table, which SQLite can only do inside a transaction; remove {} from it",
+                    revision.path.display(),
+                    crate::script::revision::NO_TRANSACTION_MARKER
+                )));
+            }
+            Ok(actions)
+        })
+        .collect()
 }
 
 /// The schema after the up sections of every revision in `applied`, in graph order.
