@@ -120,14 +120,20 @@ impl Context {
                 allow,
                 single_transaction,
                 ..
-            } => self.upgrade(&revision, resume, allow, single_transaction),
+            } => self.move_to(Direction::Up, &revision, resume, allow, single_transaction),
             DbCommand::Downgrade {
                 revision,
                 resume,
                 allow,
                 single_transaction,
                 ..
-            } => self.downgrade(&revision, resume, allow, single_transaction),
+            } => self.move_to(
+                Direction::Down,
+                &revision,
+                resume,
+                allow,
+                single_transaction,
+            ),
             DbCommand::Rehash { revisions } => self.rehash(&revisions),
             DbCommand::Resolve { outcome } => self.resolve(outcome),
             DbCommand::Stamp { revisions, purge } => self.stamp(&revisions, purge),
@@ -336,38 +342,13 @@ impl Context {
         Ok(())
     }
 
-    fn upgrade(
-        &self,
-        target: &str,
-        resume: bool,
-        allow: Allow,
-        single_transaction: bool,
-    ) -> Result<()> {
-        let target = Target::parse(target)?;
-        // A revision resumed among the replaced ones needs no resuming afterwards.
-        let finished = self.finish_replaced_part_way(resume)?;
-        let resume = resume && !finished;
-        self.move_to(Direction::Up, &target, resume, allow, single_transaction)
-    }
-
-    fn downgrade(
-        &self,
-        target: &str,
-        resume: bool,
-        allow: Allow,
-        single_transaction: bool,
-    ) -> Result<()> {
-        let target = Target::parse(target)?;
-        self.move_to(Direction::Down, &target, resume, allow, single_transaction)
-    }
-
     /// `upgrade` or `downgrade` to `target`: plans (or resumes) in `direction` with a
     /// reading connection, then runs the plan with a writing one, in one transaction
     /// with `--single-transaction`.
     fn move_to(
         &self,
         direction: Direction,
-        target: &Target,
+        target: &str,
         resume: bool,
         allow: Allow,
         single_transaction: bool,
@@ -376,9 +357,17 @@ impl Context {
             Direction::Up => ("Nothing to upgrade", "Upgraded"),
             Direction::Down => ("Nothing to downgrade", "Downgraded"),
         };
+        let target = &Target::parse(target)?;
         let project = self.project()?;
         let scripts = self.scripts(&project)?;
         let graph = &scripts.graph;
+        // A database part way through revisions a squash replaced runs the rest of them
+        // first; one resumed among them needs no resuming afterwards.
+        let finished = match direction {
+            Direction::Up => self.finish_replaced_part_way(&project, scripts, resume)?,
+            Direction::Down => false,
+        };
+        let resume = resume && !finished;
         let mut connected = self.connect_to_read(&project)?;
         let plan = {
             let mut migrator = self.migrator(&mut connected, graph);

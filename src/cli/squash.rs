@@ -4,6 +4,7 @@
 use std::path::Path;
 
 use super::commands::{Context, now};
+use crate::config::Project;
 use crate::runtime::Reporter;
 use crate::runtime::plan::Direction;
 use crate::runtime::simulate::schema_after;
@@ -98,13 +99,16 @@ impl Context {
     /// of them from `replaced/` (with `resume`, first the rest of the one that stopped
     /// part way): then it is where the squash revision leaves it. A squash inside a later
     /// squash is taken apart too. Returns whether it ran anything.
-    pub(super) fn finish_replaced_part_way(&self, resume: bool) -> Result<bool> {
-        let project = self.project()?;
-        let scripts = self.scripts(&project)?;
+    pub(super) fn finish_replaced_part_way(
+        &self,
+        project: &Project,
+        scripts: &ScriptDirectory,
+        resume: bool,
+    ) -> Result<bool> {
         if !scripts.graph.has_squashes() {
             return Ok(false);
         }
-        let mut connected = self.connect_to_read(&project)?;
+        let mut connected = self.connect_to_read(project)?;
         let rows = self.migrator(&mut connected, &scripts.graph).read_heads()?;
         let part_way = |graph: &RevisionGraph| {
             rows.iter().find_map(|row| {
@@ -134,7 +138,7 @@ impl Context {
             true => migrator.plan_resume(Direction::Up, &target)?,
             false => migrator.plan_upgrade(&target)?,
         };
-        let mut connected = self.connect_to_write(&project, connected)?;
+        let mut connected = self.connect_to_write(project, connected)?;
         self.migrator(&mut connected, &unsquashed).run(plan)?;
         Ok(true)
     }
