@@ -51,7 +51,9 @@ pub trait Backend {
     fn rollback(&mut self) -> Result<()>;
     /// Whether a transaction can roll back DDL (SQLite, PostgreSQL). MySQL commits each
     /// DDL statement as it runs, so a revision there is applied statement by statement.
-    fn transactional_ddl(&self) -> bool;
+    fn transactional_ddl(&self) -> bool {
+        self.dialect().transactional_ddl()
+    }
     /// Takes the migration lock of this database, waiting up to `timeout` for another
     /// process to release it; `waiting` is told once who holds it before the wait. Call it
     /// outside a transaction; the lock lasts until [`Backend::unlock`] or the end of the

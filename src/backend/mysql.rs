@@ -159,10 +159,6 @@ impl Backend for MysqlBackend {
         self.run("roll back", "ROLLBACK")
     }
 
-    fn transactional_ddl(&self) -> bool {
-        false
-    }
-
     fn lock(&mut self, timeout: Duration, waiting: &mut dyn FnMut(&str)) -> Result<()> {
         let name = format!(
             "mb_{:016x}",

@@ -202,10 +202,6 @@ impl Backend for PostgresBackend {
             .map_err(|e| self.fail("roll back", &e))
     }
 
-    fn transactional_ddl(&self) -> bool {
-        true
-    }
-
     fn lock(&mut self, timeout: Duration, waiting: &mut dyn FnMut(&str)) -> Result<()> {
         // The lock belongs to the version table in the schema in use, so projects in two
         // schemas of one database migrate independently.

@@ -270,10 +270,6 @@ impl Backend for SqliteBackend {
             .map_err(|e| self.fail("roll back", e))
     }
 
-    fn transactional_ddl(&self) -> bool {
-        true
-    }
-
     /// SQLite's migration lock is its write lock: `BEGIN IMMEDIATE` serializes the writers,
     /// and the runtime checks the version rows inside each transaction. Taking the lock
     /// here only finds out whether someone holds it (to say so before waiting) and makes
