@@ -130,7 +130,7 @@ pub fn table_hints(
         }
         if declaration.schema.tables.contains_key(old) {
             return Err(Error::schema(format!(
-                "{at}: {what} is declared as renamed from {}, but schema.sql still declares {} too — remove the hint or the old table",
+                "{at}: {what} is declared as renamed from {}, but {file} still declares {} too — remove the hint or the old table",
                 quoted(old),
                 quoted(old)
             )));
@@ -293,6 +293,17 @@ pub fn candidates(from: &Schema, to: &Schema, renames: &Renames) -> crate::Resul
     Ok(found)
 }
 
+/// The renames from `live` that the hints of `declaration` declare (`file` names
+/// schema.sql in messages): tables first, then columns under the new table names.
+pub fn hinted(live: &Schema, declaration: &Declaration, file: &str) -> crate::Result<Renames> {
+    let mut renames = Renames {
+        tables: table_hints(live, declaration, file)?,
+        ..Renames::default()
+    };
+    renames.columns = column_hints(live, declaration, &renames, file)?;
+    Ok(renames)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -302,14 +313,8 @@ mod tests {
         parse_declaration(sql, std::path::Path::new("schema.sql")).unwrap()
     }
 
-    /// Resolves the hints of `declared` against `live` like `migrate` does.
     fn hinted(live: &Schema, declared: &Declaration) -> crate::Result<Renames> {
-        let mut renames = Renames {
-            tables: table_hints(live, declared, "schema.sql")?,
-            ..Renames::default()
-        };
-        renames.columns = column_hints(live, declared, &renames, "schema.sql")?;
-        Ok(renames)
+        super::hinted(live, declared, "schema.sql")
     }
 
     /// The first lines of the up statements, after checking that up turns `live` into

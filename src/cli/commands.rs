@@ -656,7 +656,7 @@ impl Context {
             }
             live_schema(&mut connected, graph, declared)?
         };
-        let renames = self.hinted_renames(&actual, &declaration, &declared_name)?;
+        let renames = crate::autogenerate::renames::hinted(&actual, &declaration, &declared_name)?;
         let ops = diff_renaming(&actual, declared, &renames.ops())?;
         if ops.is_empty() {
             report(

@@ -11,22 +11,6 @@ use crate::schema::declaration::{Declaration, hint_text};
 use crate::schema::{Schema, quoted};
 
 impl Context {
-    /// The renames from `live` to the declaration that its hints declare. `file` names
-    /// schema.sql in messages.
-    pub(super) fn hinted_renames(
-        &self,
-        live: &Schema,
-        declaration: &Declaration,
-        file: &str,
-    ) -> Result<Renames> {
-        let mut decided = Renames {
-            tables: renames::table_hints(live, declaration, file)?,
-            ..Renames::default()
-        };
-        decided.columns = renames::column_hints(live, declaration, &decided, file)?;
-        Ok(decided)
-    }
-
     /// The hinted renames, and the likely ones the user confirms. Tables are asked about
     /// first, since a renamed table can then show renamed columns. Returns the hint
     /// lines for the likely renames left as drop and add.
