@@ -26,9 +26,9 @@ impl Context {
         let project = self.project()?;
         let scripts = self.scripts(&project)?;
         let graph = &scripts.graph;
-        let to = resolve(graph, to)?;
+        let to = self.one_revision(graph, to)?;
         let from = match from {
-            Some(from) => resolve(graph, from)?,
+            Some(from) => self.one_revision(graph, from)?,
             None => run_start(graph, to),
         };
         let run = linear_run(graph, from, to)?;
@@ -142,22 +142,6 @@ impl Context {
         self.migrator(&mut connected, &unsquashed).run(plan)?;
         Ok(true)
     }
-}
-
-/// A revision for squash FROM TO: `head` (the one head), or an id, prefix or label.
-fn resolve(graph: &RevisionGraph, text: &str) -> Result<usize> {
-    if text == "head" {
-        return match graph.heads().as_slice() {
-            [head] => Ok(*head),
-            [] => Err(Error::script("there are no revisions to squash")),
-            heads => Err(Error::script(format!(
-                "head is ambiguous: there are {} heads ({}); name the revision to squash up to",
-                heads.len(),
-                graph.ids(heads)
-            ))),
-        };
-    }
-    graph.resolve_id(text)
 }
 
 /// Moves `files` into `dir`, creating it; on failure, moves back what it moved.
