@@ -66,20 +66,21 @@ const IGNORED_PREFIX: &str = "mb_";
 pub fn introspect(conn: &mut Conn, known: &[&Schema]) -> Result<Schema> {
     let mut catalog = Catalog::open(conn)?;
     let read = catalog.read(None)?;
+    let mut tables = read.tables;
+    for (name, table) in &mut tables {
+        for candidate in known.iter().filter_map(|k| k.tables.get(name)) {
+            catalog.recognize_table(table, candidate)?;
+        }
+        table.normalize();
+    }
     let mut schema = Schema {
-        tables: read.tables,
+        tables: tables.into(),
         views: read
             .views
             .iter()
             .map(|(k, (v, _))| (k.clone(), v.clone()))
             .collect(),
     };
-    for (name, table) in &mut schema.tables {
-        for candidate in known.iter().filter_map(|k| k.tables.get(name)) {
-            catalog.recognize_table(table, candidate)?;
-        }
-        table.normalize();
-    }
     for (name, (view, raw)) in &read.views {
         let candidates = known.iter().filter_map(|k| k.views.get(name));
         for candidate in candidates.filter(|c| c.definition != view.definition) {

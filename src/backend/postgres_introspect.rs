@@ -61,7 +61,7 @@ pub fn introspect(client: &mut impl GenericClient, namespace: &str) -> Result<Sc
     }
     for row in client.query(COLUMNS, &[&namespace]).map_err(db)? {
         let table: String = row.get(0);
-        let Some(t) = schema.tables.get_mut(&table) else {
+        let Some(mut t) = schema.tables.get_mut(&table) else {
             continue;
         };
         let name: String = row.get(1);
@@ -89,20 +89,18 @@ pub fn introspect(client: &mut impl GenericClient, namespace: &str) -> Result<Sc
     }
     for row in client.query(CONSTRAINTS, &[&namespace]).map_err(db)? {
         let table: String = row.get(0);
-        if let Some(t) = schema.tables.get_mut(&table) {
+        if let Some(mut t) = schema.tables.get_mut(&table) {
             t.add_constraint(read_constraint(&row, &table, namespace)?);
         }
     }
     for row in client.query(INDEXES, &[&namespace]).map_err(db)? {
         let table: String = row.get(0);
-        let Some(t) = schema.tables.get_mut(&table) else {
+        let Some(mut t) = schema.tables.get_mut(&table) else {
             continue;
         };
         t.indexes.push(read_index(&row, &table)?);
     }
-    for table in schema.tables.values_mut() {
-        table.normalize();
-    }
+    schema.tables.change_each(|_, table| table.normalize());
     for row in client.query(VIEWS, &[&namespace]).map_err(db)? {
         let name: String = row.get(0);
         let definition = read_query(&row.get::<_, String>(1));

@@ -86,7 +86,7 @@ pub fn introspect(conn: &Connection) -> Result<Schema> {
         }
     }
     for (table, index) in indexes {
-        if let Some(t) = schema.tables.get_mut(&table) {
+        if let Some(mut t) = schema.tables.get_mut(&table) {
             t.indexes.push(index);
             t.normalize();
         }

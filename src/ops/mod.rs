@@ -143,11 +143,11 @@ impl Op {
                 schema.tables.remove(from);
                 table.name = to.clone();
                 schema.tables.insert(to.clone(), table);
-                for t in schema.tables.values_mut() {
+                schema.tables.change_each(|_, t| {
                     for fk in t.foreign_keys.iter_mut().filter(|fk| &fk.ref_table == from) {
                         fk.ref_table = to.clone();
                     }
-                }
+                });
                 Ok(())
             }
             Op::AddColumn { table, column } => {
@@ -568,12 +568,12 @@ fn rename_column(
         }
     }
     schema.tables.insert(table.to_string(), changed);
-    for t in schema.tables.values_mut() {
+    schema.tables.change_each(|_, t| {
         t.foreign_keys
             .iter_mut()
             .filter(|fk| fk.ref_table == table)
             .for_each(|fk| rename(&mut fk.ref_columns));
-    }
+    });
     Ok(())
 }
 

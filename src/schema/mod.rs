@@ -24,14 +24,17 @@ pub mod expr;
 pub mod naming;
 pub mod parse;
 pub mod restate;
+pub mod tables;
 
 use std::collections::{BTreeMap, BTreeSet};
+
 use std::fmt;
+pub use tables::Tables;
 
 /// A whole database schema: tables and views by name.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Schema {
-    pub tables: BTreeMap<String, Table>,
+    pub tables: Tables,
     pub views: BTreeMap<String, View>,
 }
 
@@ -412,16 +415,16 @@ impl Index {
 impl Schema {
     /// The table that owns the index called `name`.
     pub fn index_table(&self, name: &str) -> Option<&Table> {
-        self.tables.values().find(|t| t.index(name).is_some())
+        self.tables
+            .holding_object(name)
+            .find(|t| t.index(name).is_some())
     }
 
     /// Whether a constraint or index anywhere is called `name`. Such names are unique in
     /// the whole schema: PostgreSQL needs that for indexes and the keys behind them, and
     /// `DROP INDEX` finds an index by name alone.
     pub fn object_name_taken(&self, name: &str) -> bool {
-        self.tables
-            .values()
-            .any(|t| t.object_names().any(|n| n == name))
+        self.tables.object_name_taken(name)
     }
 
     /// Whether a table or a view is called `name`.

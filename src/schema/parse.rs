@@ -118,7 +118,7 @@ pub fn parse_declaration(text: &str, file: &Path) -> Result<Declaration> {
                 &already_declared("index or constraint", &index.name),
             ));
         }
-        let Some(table) = schema.tables.get_mut(&table_name) else {
+        let Some(mut table) = schema.tables.get_mut(&table_name) else {
             return Err(located(
                 at,
                 &format!(

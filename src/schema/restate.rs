@@ -23,7 +23,7 @@ use super::{Schema, Table};
 /// was read back. `known` pairs a schema with its read-back form; the first match wins.
 pub fn restate<'a>(live: &Schema, known: &[(&'a Schema, &'a Schema)]) -> Schema {
     let mut restated = live.clone();
-    for table in restated.tables.values_mut() {
+    restated.tables.change_each(|_, table| {
         let pairs: Vec<(&'a Table, &'a Table)> = known
             .iter()
             .filter_map(|(source, read)| {
@@ -51,7 +51,7 @@ pub fn restate<'a>(live: &Schema, known: &[(&'a Schema, &'a Schema)]) -> Schema 
             }
         }
         table.normalize();
-    }
+    });
     for view in restated.views.values_mut() {
         let declared = known.iter().find_map(|(source, read)| {
             (read.views.get(&view.name) == Some(view))
@@ -71,7 +71,7 @@ pub fn restate<'a>(live: &Schema, known: &[(&'a Schema, &'a Schema)]) -> Schema 
 /// schema is read back in the live order to compare its views with the live ones.
 pub fn in_column_order_of(schema: &Schema, live: &Schema) -> Schema {
     let mut ordered = schema.clone();
-    for table in ordered.tables.values_mut() {
+    ordered.tables.change_each(|_, table| {
         if let Some(live) = live.tables.get(&table.name) {
             let position = |name: &str| {
                 live.columns
@@ -81,7 +81,7 @@ pub fn in_column_order_of(schema: &Schema, live: &Schema) -> Schema {
             };
             table.columns.sort_by_key(|c| position(&c.name));
         }
-    }
+    });
     ordered
 }
 
