@@ -104,6 +104,9 @@ impl Op {
     /// triggers, functions…, which run verbatim), and an error for a schema statement
     /// that mb cannot represent.
     pub fn parse(statement: &str) -> Result<Option<Op>> {
+        if !may_be_schema_operation(statement) {
+            return Ok(None);
+        }
         let fail = |what: String| Error::script(format!("`{}`: {what}", abbreviate(statement)));
         // sqlparser does not know `DROP INDEX CONCURRENTLY`: read it without the word.
         if let Some(plain) = drop_index_concurrently(statement) {
@@ -378,6 +381,22 @@ fn is_schema_statement(statement: &str) -> bool {
         ["CREATE" | "ALTER" | "DROP", "TABLE" | "INDEX" | "VIEW", ..]
             | ["CREATE", "UNIQUE", "INDEX"]
     )
+}
+
+/// False when the statement's first word shows that it is no schema operation (`INSERT`,
+/// `UPDATE`, …): those run verbatim, and parsing a large data statement only to find
+/// that out costs more than running it. Text that does not start with a word (a
+/// comment, a parenthesis) is parsed to be sure.
+fn may_be_schema_operation(statement: &str) -> bool {
+    let text = statement.trim_start();
+    let word_end = text
+        .find(|c: char| !c.is_ascii_alphabetic())
+        .unwrap_or(text.len());
+    let word = &text[..word_end];
+    word.is_empty()
+        || ["CREATE", "ALTER", "DROP", "RENAME"]
+            .iter()
+            .any(|keyword| word.eq_ignore_ascii_case(keyword))
 }
 
 /// `DROP INDEX CONCURRENTLY …` without `CONCURRENTLY`; `None` for any other statement.
@@ -863,6 +882,35 @@ mod tests {
         ] {
             assert_eq!(Op::parse(sql).unwrap(), None, "{sql}");
         }
+    }
+
+    /// The first-word shortcut passes over data statements only; whatever could be a
+    /// schema statement, in any case or behind a comment, is still parsed.
+    #[test]
+    fn only_statements_that_cannot_be_schema_operations_skip_the_parser() {
+        for sql in [
+            "INSERT INTO t VALUES (1)",
+            "update t set a = 1",
+            "SELECT 1",
+            "PRAGMA x",
+        ] {
+            assert!(!may_be_schema_operation(sql), "{sql}");
+        }
+        for sql in [
+            "  create table t (a INT)",
+            "/* note */ CREATE TABLE t (a INT)",
+            "(SELECT 1)",
+        ] {
+            assert!(may_be_schema_operation(sql), "{sql}");
+        }
+        assert!(matches!(
+            Op::parse("/* note */ CREATE TABLE t (a INT)").unwrap(),
+            Some(Op::CreateTable(_))
+        ));
+        assert!(matches!(
+            Op::parse("rename table a to b"),
+            Ok(Some(Op::RenameTable { .. }))
+        ));
     }
 
     #[test]
