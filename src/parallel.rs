@@ -2,7 +2,7 @@
 //! thousands of revisions is reading and parsing them, and each file, each section, is
 //! independent of the others.
 
-use std::sync::Mutex;
+use std::sync::{Mutex, OnceLock};
 
 /// Items handed to a thread at a time: few enough that no thread idles while another
 /// has a long tail, many enough that taking them is not the work.
@@ -15,9 +15,13 @@ pub fn map<T: Sync, R: Send>(
     min_parallel: usize,
     f: impl Fn(&T) -> R + Sync,
 ) -> Vec<R> {
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(8);
+    // Asked once: the standard library reads the cgroup files each time.
+    static CORES: OnceLock<usize> = OnceLock::new();
+    let threads = *CORES.get_or_init(|| {
+        std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .min(8)
+    });
     if threads == 1 || items.len() < min_parallel.max(2) {
         return items.iter().map(f).collect();
     }

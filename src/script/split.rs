@@ -50,7 +50,7 @@ pub fn split_statements(
             }
             _ => {}
         }
-        current.push(token, next_word(&tokens[i + 1..]));
+        current.push(token, || next_word(&tokens[i + 1..]));
         if current.is_client_delimiter_command() {
             return Err(SplitError {
                 line: token.span.start.line as usize + first_line - 1,
@@ -102,7 +102,9 @@ impl Default for StatementTokens {
 }
 
 impl StatementTokens {
-    fn push(&mut self, token: &TokenWithSpan, next: Option<String>) {
+    /// Adds a significant token; `next` finds the word after it, which only an `END`
+    /// needs (looking it up, upper-cased, for every token was wasted work).
+    fn push(&mut self, token: &TokenWithSpan, next: impl FnOnce() -> Option<String>) {
         if self.significant == 0 {
             self.start = token.span.start;
         }
@@ -121,7 +123,7 @@ impl StatementTokens {
             Keyword::END
                 if self.block_depth > 0
                     && !matches!(
-                        next.as_deref(),
+                        next().as_deref(),
                         Some("IF" | "LOOP" | "WHILE" | "REPEAT" | "FOR")
                     ) =>
             {
