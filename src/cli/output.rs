@@ -78,18 +78,30 @@ impl Output {
     }
 
     /// A line on stderr, below which the status line (if any) is drawn again. The
-    /// terminal controls bypass `anstream`, which would strip them with the colours.
+    /// terminal controls bypass `anstream`, which would strip them with the colours. A
+    /// line without colour is written with one system call (an upgrade writes one per
+    /// revision) instead of going through `anstream`.
     fn line_on_stderr(&self, line: &str) {
         let status = self.status.borrow();
-        let line = match line.strip_prefix("warning:") {
-            Some(rest) => format!("{WARNING}warning:{WARNING:#}{rest}"),
-            None => line.to_string(),
-        };
         let mut raw = std::io::stderr().lock();
         if status.is_some() {
             let _ = write!(raw, "{ERASE_LINE}");
         }
-        let _ = writeln!(anstream::stderr().lock(), "{line}");
+        match line.strip_prefix("warning:") {
+            Some(rest) => {
+                let styled = format!("{WARNING}warning:{WARNING:#}{rest}");
+                let _ = writeln!(anstream::stderr().lock(), "{styled}");
+            }
+            None if line.as_bytes().contains(&0x1b) => {
+                let _ = writeln!(anstream::stderr().lock(), "{line}");
+            }
+            None => {
+                let mut text = String::with_capacity(line.len() + 1);
+                text.push_str(line);
+                text.push('\n');
+                let _ = raw.write_all(text.as_bytes());
+            }
+        }
         if let Some(status) = status.as_deref() {
             let _ = write!(raw, "{status}");
         }
