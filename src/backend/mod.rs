@@ -27,6 +27,74 @@ use crate::{Error, ErrorKind, Result};
 /// Rows of text values, enough for mb's own tables.
 pub type Rows = Vec<Vec<Option<String>>>;
 
+/// A value of one of mb's own statements ([`Bound`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Value {
+    Text(String),
+    Integer(i64),
+}
+
+/// One of mb's own statements (the version and history rows) with its values kept apart
+/// from its text: `text` holds the pieces between the values. An upgrade runs the same
+/// few statements with new values for every revision, so a database that prepares a
+/// statement in-process (SQLite) prepares each once per run and binds the values;
+/// elsewhere, and in `--sql` scripts, the values are written in as literals.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Bound {
+    text: Vec<String>,
+    values: Vec<Value>,
+}
+
+impl Bound {
+    /// A statement that starts with `text`; [`Bound::value`] and [`Bound::text`] go on.
+    pub fn new(text: impl Into<String>) -> Self {
+        Bound {
+            text: vec![text.into()],
+            values: Vec::new(),
+        }
+    }
+
+    pub fn value(mut self, value: Value) -> Self {
+        self.values.push(value);
+        self.text.push(String::new());
+        self
+    }
+
+    pub fn text(mut self, text: &str) -> Self {
+        self.text
+            .last_mut()
+            .expect("a statement starts with text")
+            .push_str(text);
+        self
+    }
+
+    pub fn values(&self) -> &[Value] {
+        &self.values
+    }
+
+    /// The text with SQLite's numbered placeholders (`?1`, `?2`, …) for the values.
+    pub fn with_placeholders(&self) -> String {
+        self.joined(|i, _| format!("?{}", i + 1))
+    }
+
+    /// The text with the values written in as literals for `dialect`.
+    pub fn inlined(&self, dialect: Dialect) -> String {
+        self.joined(|_, value| match value {
+            Value::Text(text) => dialect.quote_literal(text),
+            Value::Integer(n) => n.to_string(),
+        })
+    }
+
+    fn joined(&self, mut value: impl FnMut(usize, &Value) -> String) -> String {
+        let mut out = self.text[0].clone();
+        for (i, (v, text)) in self.values.iter().zip(&self.text[1..]).enumerate() {
+            out.push_str(&value(i, v));
+            out.push_str(text);
+        }
+        out
+    }
+}
+
 /// Whether a command may create the database.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OpenMode {
@@ -42,6 +110,10 @@ pub trait Backend {
     fn location(&self) -> String;
     /// Runs one statement; the error is the database's own message.
     fn execute(&mut self, sql: &str) -> std::result::Result<(), String>;
+    /// Runs one of mb's own statements: by default as text with its values written in.
+    fn execute_bound(&mut self, statement: &Bound) -> std::result::Result<(), String> {
+        self.execute(&statement.inlined(self.dialect()))
+    }
     fn query(&mut self, sql: &str) -> std::result::Result<Rows, String>;
     /// Whether a table of this name exists in the schema mb works in.
     fn table_exists(&mut self, name: &str) -> Result<bool>;

@@ -6,7 +6,7 @@ use std::time::Duration;
 use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OpenFlags};
 
-use super::{Backend, Connected, OpenMode, Rows};
+use super::{Backend, Bound, Connected, OpenMode, Rows, Value};
 use crate::config::url::SqliteUrl;
 use crate::dialect::Dialect;
 use crate::schema::Schema;
@@ -157,8 +157,27 @@ impl Backend for SqliteBackend {
         self.conn.execute_batch(sql).map_err(message)
     }
 
+    /// Prepared once per connection: preparing (parsing, planning) costs SQLite more
+    /// than running one of mb's small inserts.
+    fn execute_bound(&mut self, statement: &Bound) -> std::result::Result<(), String> {
+        let mut prepared = self
+            .conn
+            .prepare_cached(&statement.with_placeholders())
+            .map_err(message)?;
+        let values = statement.values().iter().map(|value| match value {
+            Value::Text(text) => rusqlite::types::Value::Text(text.clone()),
+            Value::Integer(n) => rusqlite::types::Value::Integer(*n),
+        });
+        prepared
+            .execute(rusqlite::params_from_iter(values))
+            .map(drop)
+            .map_err(message)
+    }
+
+    /// mb's queries are a few texts asked again and again (the version rows before
+    /// every revision): each is prepared once per connection.
     fn query(&mut self, sql: &str) -> std::result::Result<Rows, String> {
-        let mut statement = self.conn.prepare(sql).map_err(message)?;
+        let mut statement = self.conn.prepare_cached(sql).map_err(message)?;
         let width = statement.column_count();
         let mut rows = statement.query([]).map_err(message)?;
         let mut out = Vec::new();

@@ -654,11 +654,7 @@ impl Migrator<'_> {
                 self.run_step_in_parts(step, revision, actions, parts, started)
             };
             if let (Ok(()), Some((next, _))) = (&outcome, next) {
-                let mut rows: Vec<String> = (next.heads_before.iter())
-                    .map(|&i| graph.revision(i).id.clone())
-                    .collect();
-                rows.sort();
-                claimed = Some(rows);
+                claimed = Some(version_rows(graph, &next.heads_before));
             }
             match outcome {
                 Err(StepError::Conflict { .. }) => return Err(StepError::Conflict { done }),
@@ -681,31 +677,49 @@ impl Migrator<'_> {
     ) -> Result<(), StepError> {
         let foreign_keys_off = actions.iter().any(Action::foreign_keys_off);
         self.in_transaction(foreign_keys_off, |m| {
+            let rows = m.check_heads(step)?;
             let undone = std::slice::from_ref(step);
-            m.step_in_transaction(step, revision, actions, started, foreign_keys_off, undone)
+            m.step_actions(revision, actions, foreign_keys_off, undone)?;
+            m.finish_step(step, started.elapsed(), &rows)?;
+            crash_point::reached(|| format!("before the commit of revision {}", revision.id));
+            Ok(())
         })
     }
 
     /// Runs every step of `plan` and their version-table updates in one transaction
-    /// (`--single-transaction`); a failure anywhere rolls them all back.
+    /// (`--single-transaction`); a failure anywhere rolls them all back. The version and
+    /// history rows are written after the last step's statements (nobody sees them before
+    /// the commit): every step's schema change would otherwise make SQLite prepare mb's
+    /// own statements again, one after another.
     fn run_in_one_transaction(&mut self, plan: &Plan) -> Result<usize, StepError> {
         let foreign_keys_off = plan.actions.iter().flatten().any(Action::foreign_keys_off);
         self.in_transaction(foreign_keys_off, |m| {
+            let Some(first) = plan.steps.first() else {
+                return Ok(0);
+            };
+            // The transaction keeps the version rows as the first step finds them.
+            let mut rows = m.check_heads(first)?;
+            let mut durations = Vec::with_capacity(plan.steps.len());
             for (step, actions) in plan.steps.iter().zip(&plan.actions) {
                 m.reporter.info(&running_line(m.graph, step));
                 let started = Instant::now();
                 let revision = m.graph.revision(step.revision);
-                m.step_in_transaction(
-                    step,
-                    revision,
-                    actions,
-                    started,
-                    foreign_keys_off,
-                    &plan.steps,
-                )?;
+                m.step_actions(revision, actions, foreign_keys_off, &plan.steps)?;
+                durations.push(started.elapsed());
                 m.reporter
                     .detail(&format!("  done in {} ms", started.elapsed().as_millis()));
             }
+            for (step, duration) in plan.steps.iter().zip(durations) {
+                m.finish_step(step, duration, &rows)?;
+                rows = version_rows(m.graph, &step.heads_after);
+            }
+            crash_point::reached(|| {
+                let last = plan.steps.last().unwrap_or(first);
+                format!(
+                    "before the commit of revision {}",
+                    m.graph.revision(last.revision).id
+                )
+            });
             Ok(plan.steps.len())
         })
     }
@@ -733,19 +747,16 @@ impl Migrator<'_> {
         finished
     }
 
-    /// Inside an open transaction: runs a step's actions, checks foreign keys when they
-    /// are off, and records the step. A failure says that the `undone` steps (those of
-    /// the transaction) were rolled back.
-    fn step_in_transaction(
+    /// Inside an open transaction: runs a step's actions and checks foreign keys when
+    /// they are off. A failure says that the `undone` steps (those of the transaction)
+    /// were rolled back.
+    fn step_actions(
         &mut self,
-        step: &Step,
         revision: &Revision,
         actions: &[Action],
-        started: Instant,
         check_foreign_keys: bool,
         undone: &[Step],
     ) -> Result<(), StepError> {
-        let rows = self.check_heads(step)?;
         for action in actions {
             if let Err((sql, message)) = self.execute(action)? {
                 let outcome = self.rolled_back(undone);
@@ -764,8 +775,6 @@ impl Migrator<'_> {
                 ))));
             }
         }
-        self.finish_step(step, started, &rows)?;
-        crash_point::reached(|| format!("before the commit of revision {}", revision.id));
         Ok(())
     }
 
@@ -819,7 +828,7 @@ impl Migrator<'_> {
         }
         self.backend.begin()?;
         let finished = self
-            .finish_step(step, started, &rows)
+            .finish_step(step, started.elapsed(), &rows)
             .and_then(|()| Ok(progress::clear(self.backend, &revision.id)?))
             .and_then(|()| match next {
                 Some((next, statements)) => {
@@ -1004,14 +1013,14 @@ impl Migrator<'_> {
     fn finish_step(
         &mut self,
         step: &Step,
-        started: Instant,
+        took: Duration,
         rows: &[String],
     ) -> Result<(), StepError> {
         let operation = match step.direction {
             Direction::Up => Operation::Upgrade,
             Direction::Down => Operation::Downgrade,
         };
-        let elapsed = started.elapsed().as_millis();
+        let elapsed = took.as_millis();
         Ok(record_step(
             self.backend,
             self.graph,
@@ -1126,6 +1135,17 @@ fn check_one_transaction(graph: &RevisionGraph, dialect: Dialect, steps: &[Step]
 }
 
 /// Commits on success, rolls back on failure, and returns `result`.
+/// The version rows that record `heads`, sorted as [`version::read_existing_heads`]
+/// returns them.
+fn version_rows(graph: &RevisionGraph, heads: &BTreeSet<usize>) -> Vec<String> {
+    let mut rows: Vec<String> = heads
+        .iter()
+        .map(|&i| graph.revision(i).id.clone())
+        .collect();
+    rows.sort();
+    rows
+}
+
 fn finish<T, E: From<Error>>(backend: &mut dyn Backend, result: Result<T, E>) -> Result<T, E> {
     match result {
         Ok(value) => {
@@ -1234,6 +1254,7 @@ pub fn offline_script(
     if let Some(whole) = &whole {
         out.push_str(whole.begin);
     }
+    let mut bookkeeping = String::new();
     for (step, actions) in steps.iter().zip(&sections) {
         let revision = graph.revision(step.revision);
         // A no-transaction revision runs outside a transaction (see `run_step_in_parts`).
@@ -1270,27 +1291,34 @@ pub fn offline_script(
             }
         }
         out.push_str(own.check);
+        // In one transaction the version and history rows come after every revision's
+        // statements, as `run_in_one_transaction` writes them.
+        let records = match whole {
+            Some(_) => &mut bookkeeping,
+            None => &mut out,
+        };
         let (delete, insert) = step.head_changes();
         let ids = |list: Vec<usize>| {
             list.into_iter()
                 .map(|i| graph.revision(i).id.as_str())
                 .collect::<Vec<_>>()
         };
-        for sql in version::update_heads_sql(dialect, &ids(delete), &ids(insert)) {
-            out.push_str(&format!("{sql};\n"));
+        for statement in version::update_heads_sql(dialect, &ids(delete), &ids(insert)) {
+            records.push_str(&format!("{};\n", statement.inlined(dialect)));
         }
         let operation = match step.direction {
             Direction::Up => Operation::Upgrade,
             Direction::Down => Operation::Downgrade,
         };
-        out.push_str(&format!(
-            "{};\n{}",
-            version::record_sql(dialect, &revision.id, operation, &revision.checksum(), 0),
-            own.commit
-        ));
+        let record = version::record_sql(dialect, &revision.id, operation, &revision.checksum(), 0);
+        records.push_str(&format!("{};\n", record.inlined(dialect)));
+        out.push_str(own.commit);
     }
     if let Some(whole) = &whole {
-        out.push_str(&format!("{}{}", whole.check, whole.commit));
+        out.push_str(&format!(
+            "\n-- The version and history rows\n{bookkeeping}{}{}",
+            whole.check, whole.commit
+        ));
     }
     Ok(out)
 }

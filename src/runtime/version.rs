@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use crate::backend::Backend;
+use crate::backend::{Backend, Bound, Value};
 use crate::dialect::Dialect;
 use crate::{Error, Result};
 
@@ -166,30 +166,26 @@ pub fn read_applied_records(backend: &mut dyn Backend) -> Result<HashMap<String,
     Ok(records)
 }
 
-/// The statements that replace version rows: `delete` go, `insert` come. Ids are
-/// validated revision ids (letters, digits, `_`) and are still quoted as literals.
-pub fn update_heads_sql(dialect: Dialect, delete: &[&str], insert: &[&str]) -> Vec<String> {
+/// The statements that replace version rows: `delete` go, `insert` come.
+pub fn update_heads_sql(dialect: Dialect, delete: &[&str], insert: &[&str]) -> Vec<Bound> {
     let version_table = dialect.quote_ident(VERSION_TABLE);
     let column = dialect.quote_ident("version_num");
     let deletes = delete.iter().map(|id| {
-        format!(
-            "DELETE FROM {version_table} WHERE {column} = {}",
-            dialect.quote_literal(id)
-        )
+        Bound::new(format!("DELETE FROM {version_table} WHERE {column} = "))
+            .value(Value::Text(id.to_string()))
     });
     let inserts = insert.iter().map(|id| {
-        format!(
-            "INSERT INTO {version_table} ({column}) VALUES ({})",
-            dialect.quote_literal(id)
-        )
+        Bound::new(format!("INSERT INTO {version_table} ({column}) VALUES ("))
+            .value(Value::Text(id.to_string()))
+            .text(")")
     });
     deletes.chain(inserts).collect()
 }
 
 pub fn update_heads(backend: &mut dyn Backend, delete: &[&str], insert: &[&str]) -> Result<()> {
-    for sql in update_heads_sql(backend.dialect(), delete, insert) {
+    for statement in update_heads_sql(backend.dialect(), delete, insert) {
         backend
-            .execute(&sql)
+            .execute_bound(&statement)
             .map_err(|e| fail(backend, "update the version table", e))?;
     }
     Ok(())
@@ -197,8 +193,16 @@ pub fn update_heads(backend: &mut dyn Backend, delete: &[&str], insert: &[&str])
 
 /// The current UTC time as mb's tables store it.
 pub fn now() -> String {
+    // Parsed once: the format string would otherwise be parsed for every revision.
+    static FORMAT: std::sync::OnceLock<Vec<chrono::format::Item<'static>>> =
+        std::sync::OnceLock::new();
+    let format = FORMAT.get_or_init(|| {
+        chrono::format::StrftimeItems::new("%Y-%m-%d %H:%M:%S%.6f")
+            .parse_to_owned()
+            .expect("a valid format")
+    });
     chrono::Utc::now()
-        .format("%Y-%m-%d %H:%M:%S%.6f")
+        .format_with_items(format.iter())
         .to_string()
 }
 
@@ -209,22 +213,30 @@ pub fn record_sql(
     operation: Operation,
     checksum: &str,
     duration_ms: u128,
-) -> String {
+) -> Bound {
     let q = |name: &str| dialect.quote_ident(name);
-    let now = now();
-    format!(
-        "INSERT INTO {} ({}, {}, {}, {}, {}) VALUES ({}, {}, {}, {}, {duration_ms})",
+    let text = |s: &str| Value::Text(s.to_string());
+    Bound::new(format!(
+        "INSERT INTO {} ({}, {}, {}, {}, {}) VALUES (",
         q(HISTORY_TABLE),
         q("revision"),
         q("operation"),
         q("checksum"),
         q("applied_at"),
         q("duration_ms"),
-        dialect.quote_literal(revision),
-        dialect.quote_literal(operation.as_str()),
-        dialect.quote_literal(checksum),
-        dialect.quote_literal(&now),
-    )
+    ))
+    .value(text(revision))
+    .text(", ")
+    .value(text(operation.as_str()))
+    .text(", ")
+    .value(text(checksum))
+    .text(", ")
+    .value(Value::Text(now()))
+    .text(", ")
+    .value(Value::Integer(
+        i64::try_from(duration_ms).unwrap_or(i64::MAX),
+    ))
+    .text(")")
 }
 
 pub fn record(
@@ -234,7 +246,7 @@ pub fn record(
     checksum: &str,
     duration_ms: u128,
 ) -> Result<()> {
-    let sql = record_sql(
+    let statement = record_sql(
         backend.dialect(),
         revision,
         operation,
@@ -242,7 +254,7 @@ pub fn record(
         duration_ms,
     );
     backend
-        .execute(&sql)
+        .execute_bound(&statement)
         .map_err(|e| fail(backend, "record the history", e))
 }
 
