@@ -188,11 +188,13 @@ impl Context {
     /// A connection for reading: a missing SQLite file is not created.
     pub(super) fn connect_to_read(&self, project: &Project) -> Result<Connected> {
         let connected = backend::connect(&project.database_url, OpenMode::Read)?;
-        self.out.detail(&format!(
-            "Reading {} database {}",
-            connected.backend.dialect().name(),
-            connected.backend.location()
-        ));
+        self.out.detail(&|| {
+            format!(
+                "Reading {} database {}",
+                connected.backend.dialect().name(),
+                connected.backend.location()
+            )
+        });
         Ok(connected)
     }
 

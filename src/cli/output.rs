@@ -115,9 +115,9 @@ impl Reporter for Output {
             self.line_on_stderr(line);
         }
     }
-    fn detail(&self, line: &str) {
+    fn detail(&self, line: &dyn Fn() -> String) {
         if self.verbose > 0 && !self.quiet {
-            self.line_on_stderr(line);
+            self.line_on_stderr(&line());
         }
     }
     fn warn(&self, line: &str) {

@@ -262,10 +262,12 @@ impl Migrator<'_> {
         // flag is given at the moment, maybe without knowing what it lets go: a warning.
         for finding in &accepted {
             if finding.allowed_by_marker() {
-                self.reporter.detail(&format!(
-                    "{} (allowed by {ALLOW_DATA_LOSS_MARKER})",
-                    finding.describe()
-                ));
+                self.reporter.detail(&|| {
+                    format!(
+                        "{} (allowed by {ALLOW_DATA_LOSS_MARKER})",
+                        finding.describe()
+                    )
+                });
             } else {
                 self.reporter.warn(&format!(
                     "warning: {} (allowed by --allow-data-loss)",

@@ -36,8 +36,9 @@ pub const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(60);
 pub trait Reporter {
     /// A line a user wants to see (unless `--quiet`).
     fn info(&self, line: &str);
-    /// A line for `--verbose`.
-    fn detail(&self, line: &str);
+    /// A line for `--verbose`, made only when it is shown (an upgrade has one for every
+    /// statement).
+    fn detail(&self, line: &dyn Fn() -> String);
     /// Always shown.
     fn warn(&self, line: &str);
     /// Where a run of revisions is, for a status line on a terminal; ignored by default.
@@ -662,7 +663,7 @@ impl Migrator<'_> {
                 Ok(()) => {}
             }
             self.reporter
-                .detail(&format!("  done in {} ms", started.elapsed().as_millis()));
+                .detail(&|| format!("  done in {} ms", started.elapsed().as_millis()));
         }
         Ok(plan.steps.len())
     }
@@ -707,7 +708,7 @@ impl Migrator<'_> {
                 m.step_actions(revision, actions, foreign_keys_off, &plan.steps)?;
                 durations.push(started.elapsed());
                 m.reporter
-                    .detail(&format!("  done in {} ms", started.elapsed().as_millis()));
+                    .detail(&|| format!("  done in {} ms", started.elapsed().as_millis()));
             }
             for (step, duration) in plan.steps.iter().zip(durations) {
                 m.finish_step(step, duration, &rows)?;
@@ -947,7 +948,8 @@ impl Migrator<'_> {
         };
         let triggers = self.backend.triggers_on(rebuilt)?;
         for sql in statements.iter().chain(&triggers) {
-            self.reporter.detail(&format!("  {}", one_line(sql, 200)));
+            self.reporter
+                .detail(&|| format!("  {}", one_line(sql, 200)));
             if let Err(message) = self.backend.execute(sql) {
                 return Ok(Err((sql.clone(), message)));
             }
