@@ -1,5 +1,6 @@
 //! SQLite through rusqlite (bundled, so no system library is needed).
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -26,6 +27,9 @@ pub struct SqliteBackend {
     /// While this process migrates (see [`Backend::lock`]): how long a transaction waits
     /// for another connection's write lock before giving up.
     lock_timeout: Option<Duration>,
+    /// The texts of mb's own statements run since the last statement that may have
+    /// changed the schema (see [`Backend::execute_bound`]).
+    bound_since_schema_change: HashSet<String>,
 }
 
 impl SqliteBackend {
@@ -89,6 +93,7 @@ impl SqliteBackend {
             path,
             exists,
             lock_timeout: None,
+            bound_since_schema_change: HashSet::new(),
         })
     }
 
@@ -154,30 +159,41 @@ impl Backend for SqliteBackend {
     }
 
     fn execute(&mut self, sql: &str) -> std::result::Result<(), String> {
-        self.conn.execute_batch(sql).map_err(message)
+        let result = self.conn.execute_batch(sql).map_err(message);
+        // The statement may have changed the schema, after which SQLite would prepare
+        // every kept statement again on its next run, which costs more than preparing
+        // it anew: drop them.
+        if !self.bound_since_schema_change.is_empty() {
+            self.conn.flush_prepared_statement_cache();
+            self.bound_since_schema_change.clear();
+        }
+        result
     }
 
-    /// Prepared once per connection: preparing (parsing, planning) costs SQLite more
-    /// than running one of mb's small inserts.
+    /// Preparing (parsing, planning) costs SQLite more than running one of mb's small
+    /// inserts, so a statement that runs again before the schema changes is kept
+    /// prepared. One that runs once in between (a revision per transaction) is not:
+    /// SQLite prepares a statement it is told to keep at a higher cost.
     fn execute_bound(&mut self, statement: &Bound) -> std::result::Result<(), String> {
-        let mut prepared = self
-            .conn
-            .prepare_cached(&statement.with_placeholders())
-            .map_err(message)?;
+        let text = statement.with_placeholders();
         let values = statement.values().iter().map(|value| match value {
             Value::Text(text) => rusqlite::types::Value::Text(text.clone()),
             Value::Integer(n) => rusqlite::types::Value::Integer(*n),
         });
-        prepared
-            .execute(rusqlite::params_from_iter(values))
-            .map(drop)
-            .map_err(message)
+        let params = rusqlite::params_from_iter(values);
+        let ran = match self.bound_since_schema_change.contains(&text) {
+            true => self
+                .conn
+                .prepare_cached(&text)
+                .and_then(|mut s| s.execute(params)),
+            false => self.conn.prepare(&text).and_then(|mut s| s.execute(params)),
+        };
+        self.bound_since_schema_change.insert(text);
+        ran.map(drop).map_err(message)
     }
 
-    /// mb's queries are a few texts asked again and again (the version rows before
-    /// every revision): each is prepared once per connection.
     fn query(&mut self, sql: &str) -> std::result::Result<Rows, String> {
-        let mut statement = self.conn.prepare_cached(sql).map_err(message)?;
+        let mut statement = self.conn.prepare(sql).map_err(message)?;
         let width = statement.column_count();
         let mut rows = statement.query([]).map_err(message)?;
         let mut out = Vec::new();
