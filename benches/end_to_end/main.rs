@@ -92,6 +92,11 @@ fn main() {
     let mut rows = Vec::new();
     workloads::sqlite_upgrades(scale, &mut rows);
     workloads::sqlite_rebuild(scale, &mut rows);
+    // Before the servers: after thousands of revisions a server goes on writing its
+    // pages back for a while, which slowed the start-up commands by a third.
+    let mut local = Vec::new();
+    workloads::startup(scale, &mut local);
+    workloads::migrate(scale, &mut local);
     for (variable, name) in [
         ("MB_TEST_POSTGRES_URL", "PostgreSQL"),
         ("MB_TEST_MYSQL_URL", "MariaDB"),
@@ -101,8 +106,7 @@ fn main() {
             Err(_) => eprintln!("{variable} is not set: the {name} workloads are skipped"),
         }
     }
-    workloads::startup(scale, &mut rows);
-    workloads::migrate(scale, &mut rows);
+    rows.extend(local);
     print_table(scale, &rows);
 }
 
