@@ -93,7 +93,7 @@ fn main() {
     workloads::sqlite_upgrades(scale, &mut rows);
     workloads::sqlite_rebuild(scale, &mut rows);
     // Before the servers: after thousands of revisions a server goes on writing its
-    // pages back for a while, which slowed the start-up commands by a third.
+    // pages back for a while, and the start-up commands are timed in milliseconds.
     let mut local = Vec::new();
     workloads::startup(scale, &mut local);
     workloads::migrate(scale, &mut local);
