@@ -110,7 +110,29 @@ fn a_no_transaction_revision_is_refused(db: Db) {
     }
 }
 
+/// The version rows are written after every revision's statements: across branches they
+/// still end as the heads, with a history row for each revision in the order it ran.
+fn branches_end_with_every_head_recorded(db: Db) {
+    let p = TestProject::with_fork(db);
+    let args = ["db", "upgrade", "heads", "--single-transaction"];
+    if db == Db::Mysql {
+        assert_eq!(p.fails(&args, 8), MYSQL_REFUSAL);
+        assert!(p.tables().is_empty());
+        return;
+    }
+    p.ok(&args);
+    assert_eq!(p.version_rows(), ["bbb222", "ccc333"]);
+    let ran: Vec<String> = p.history_ops().into_iter().map(|(id, _)| id).collect();
+    assert_eq!(ran.len(), 3);
+    assert_eq!(ran[0], "aaa111");
+    assert_eq!(
+        p.ok(&["db", "current"]).stdout,
+        "bbb222 (head)\nccc333 (head)\n"
+    );
+}
+
 on_each_database!(
+    branches_end_with_every_head_recorded,
     all_revisions_apply_in_one_transaction,
     a_failure_in_the_third_revision_rolls_back_all,
     a_no_transaction_revision_is_refused,

@@ -37,7 +37,7 @@ pub enum Value {
 /// One of mb's own statements (the version and history rows) with its values kept apart
 /// from its text: `text` holds the pieces between the values. An upgrade runs the same
 /// few statements with new values for every revision, so a database that prepares a
-/// statement in-process (SQLite) prepares each once per run and binds the values;
+/// statement in-process (SQLite) can prepare one once and bind the values each time;
 /// elsewhere, and in `--sql` scripts, the values are written in as literals.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Bound {
@@ -244,5 +244,35 @@ pub fn connect(url: &DatabaseUrl, mode: OpenMode) -> Result<Connected> {
                 other.dialect().name(),
             )))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn statement() -> Bound {
+        Bound::new("INSERT INTO \"t\" (\"a\", \"b\") VALUES (")
+            .value(Value::Text("it's".into()))
+            .text(", ")
+            .value(Value::Integer(-7))
+            .text(")")
+    }
+
+    #[test]
+    fn values_go_in_as_placeholders_or_as_quoted_literals() {
+        let statement = statement();
+        assert_eq!(
+            statement.with_placeholders(),
+            "INSERT INTO \"t\" (\"a\", \"b\") VALUES (?1, ?2)"
+        );
+        assert_eq!(
+            statement.inlined(Dialect::Postgres),
+            "INSERT INTO \"t\" (\"a\", \"b\") VALUES ('it''s', -7)"
+        );
+        assert_eq!(
+            statement.values(),
+            [Value::Text("it's".into()), Value::Integer(-7)]
+        );
     }
 }

@@ -1136,7 +1136,6 @@ fn check_one_transaction(graph: &RevisionGraph, dialect: Dialect, steps: &[Step]
     }
 }
 
-/// Commits on success, rolls back on failure, and returns `result`.
 /// The version rows that record `heads`, sorted as [`version::read_existing_heads`]
 /// returns them.
 fn version_rows(graph: &RevisionGraph, heads: &BTreeSet<usize>) -> Vec<String> {
@@ -1148,6 +1147,7 @@ fn version_rows(graph: &RevisionGraph, heads: &BTreeSet<usize>) -> Vec<String> {
     rows
 }
 
+/// Commits on success, rolls back on failure, and returns `result`.
 fn finish<T, E: From<Error>>(backend: &mut dyn Backend, result: Result<T, E>) -> Result<T, E> {
     match result {
         Ok(value) => {
