@@ -20,6 +20,8 @@
 //! declared one took the same path: [`read_back`] creates it in a scratch schema inside a
 //! transaction that is rolled back, and introspects that.
 
+use std::collections::BTreeMap;
+
 use postgres::GenericClient;
 use sqlparser::ast::{DataType, Expr, Value};
 use sqlparser::dialect::PostgreSqlDialect;
@@ -46,11 +48,12 @@ pub fn introspect(client: &mut impl GenericClient, namespace: &str) -> Result<Sc
             super::postgres::message(&e)
         ))
     };
-    let mut schema = Schema::default();
+    // Assembled as a plain map, row by row, and indexed once as a schema at the end.
+    let mut tables = BTreeMap::new();
     for row in client.query(TABLES, &[&namespace]).map_err(db)? {
         let name: String = row.get(0);
         if !name.starts_with(OWN_PREFIX) {
-            schema.tables.insert(
+            tables.insert(
                 name.clone(),
                 Table {
                     name,
@@ -61,7 +64,7 @@ pub fn introspect(client: &mut impl GenericClient, namespace: &str) -> Result<Sc
     }
     for row in client.query(COLUMNS, &[&namespace]).map_err(db)? {
         let table: String = row.get(0);
-        let Some(mut t) = schema.tables.get_mut(&table) else {
+        let Some(t) = tables.get_mut(&table) else {
             continue;
         };
         let name: String = row.get(1);
@@ -89,18 +92,24 @@ pub fn introspect(client: &mut impl GenericClient, namespace: &str) -> Result<Sc
     }
     for row in client.query(CONSTRAINTS, &[&namespace]).map_err(db)? {
         let table: String = row.get(0);
-        if let Some(mut t) = schema.tables.get_mut(&table) {
+        if let Some(t) = tables.get_mut(&table) {
             t.add_constraint(read_constraint(&row, &table, namespace)?);
         }
     }
     for row in client.query(INDEXES, &[&namespace]).map_err(db)? {
         let table: String = row.get(0);
-        let Some(mut t) = schema.tables.get_mut(&table) else {
+        let Some(t) = tables.get_mut(&table) else {
             continue;
         };
         t.indexes.push(read_index(&row, &table)?);
     }
-    schema.tables.change_each(|_, table| table.normalize());
+    for table in tables.values_mut() {
+        table.normalize();
+    }
+    let mut schema = Schema {
+        tables: tables.into(),
+        ..Schema::default()
+    };
     for row in client.query(VIEWS, &[&namespace]).map_err(db)? {
         let name: String = row.get(0);
         let definition = read_query(&row.get::<_, String>(1));

@@ -86,9 +86,10 @@ pub fn introspect(conn: &Connection) -> Result<Schema> {
         }
     }
     for (table, index) in indexes {
-        if let Some(mut t) = schema.tables.get_mut(&table) {
+        if let Some(mut t) = schema.tables.remove(&table) {
             t.indexes.push(index);
             t.normalize();
+            schema.tables.insert(table, t);
         }
     }
     super::resolved(schema)

@@ -777,7 +777,7 @@ mod tests {
 
     fn table(sql: &str) -> Table {
         let schema = parse_schema_sql(sql, std::path::Path::new("schema.sql")).unwrap();
-        schema.tables.into_values().next_back().unwrap()
+        schema.tables.values().next_back().unwrap().clone()
     }
 
     #[test]

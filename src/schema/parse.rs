@@ -105,20 +105,15 @@ pub fn parse_declaration(text: &str, file: &Path) -> Result<Declaration> {
             }
         }
     }
-    // Names are unique across the schema; one set keeps the check linear in size.
-    let mut taken: std::collections::HashSet<String> = schema
-        .tables
-        .values()
-        .flat_map(|t| t.object_names().map(str::to_string))
-        .collect();
     for (at, (table_name, index)) in indexes {
-        if !taken.insert(index.name.clone()) {
+        // Names are unique across the schema, which keeps an index of them.
+        if schema.object_name_taken(&index.name) {
             return Err(located(
                 at,
                 &already_declared("index or constraint", &index.name),
             ));
         }
-        let Some(mut table) = schema.tables.get_mut(&table_name) else {
+        let Some(mut table) = schema.tables.remove(&table_name) else {
             return Err(located(
                 at,
                 &format!(
@@ -130,6 +125,7 @@ pub fn parse_declaration(text: &str, file: &Path) -> Result<Declaration> {
         };
         table.indexes.push(index);
         table.normalize();
+        schema.tables.insert(table_name, table);
     }
     resolve_and_check(&mut schema)
         .map_err(|(table, message)| located(table_at[&table], &message))?;
@@ -910,7 +906,7 @@ mod tests {
     }
 
     fn table(text: &str) -> Table {
-        parse(text).unwrap().tables.into_values().next().unwrap()
+        parse(text).unwrap().tables.values().next().unwrap().clone()
     }
 
     fn error(text: &str) -> String {

@@ -3,11 +3,12 @@
 //! is checked against all of them: without the index, creating N tables in one run
 //! compares each new name with every table's (quadratic; 15 % of a 3,000-revision
 //! upgrade). Reading goes through `Deref` to the map; every change goes through the
-//! methods here, which keep the index exact.
+//! methods here (a table changed in place is taken out and inserted again), which keep
+//! the index exact.
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
-use std::ops::{Deref, DerefMut};
+use std::ops::Deref;
 
 use super::Table;
 
@@ -37,32 +38,12 @@ impl Tables {
         removed
     }
 
-    /// The table called `name`, to change in place; the index follows the change when
-    /// the returned guard is dropped.
-    pub fn get_mut(&mut self, name: &str) -> Option<TableMut<'_>> {
-        let table = self.by_name.get_mut(name)?;
-        let names_before = table.object_names().map(str::to_string).collect();
-        Some(TableMut {
-            key: name.to_string(),
-            table,
-            object_owners: &mut self.object_owners,
-            names_before,
-        })
-    }
-
     /// Changes every table with `change`, then indexes them anew.
     pub fn change_each(&mut self, mut change: impl FnMut(&str, &mut Table)) {
         for (name, table) in &mut self.by_name {
             change(name, table);
         }
-        self.object_owners.clear();
-        for (name, table) in &self.by_name {
-            index_names(&mut self.object_owners, name, table.object_names());
-        }
-    }
-
-    pub fn into_values(self) -> std::collections::btree_map::IntoValues<String, Table> {
-        self.by_name.into_values()
+        self.reindex();
     }
 
     /// Whether a constraint or index of any table is called `name`.
@@ -74,6 +55,13 @@ impl Tables {
     pub fn holding_object(&self, name: &str) -> impl Iterator<Item = &Table> {
         let owners = self.object_owners.get(name).into_iter().flatten();
         owners.filter_map(|owner| self.by_name.get(owner))
+    }
+
+    fn reindex(&mut self) {
+        self.object_owners.clear();
+        for (name, table) in &self.by_name {
+            index_names(&mut self.object_owners, name, table.object_names());
+        }
     }
 
     fn index(&mut self, name: &str, table: &Table) {
@@ -138,7 +126,7 @@ impl From<BTreeMap<String, Table>> for Tables {
             by_name,
             object_owners: HashMap::new(),
         };
-        tables.change_each(|_, _| {});
+        tables.reindex();
         tables
     }
 }
@@ -161,36 +149,6 @@ impl Eq for Tables {}
 impl fmt::Debug for Tables {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         self.by_name.fmt(f)
-    }
-}
-
-/// A table being changed in place (see [`Tables::get_mut`]).
-pub struct TableMut<'a> {
-    key: String,
-    table: &'a mut Table,
-    object_owners: &'a mut HashMap<String, Vec<String>>,
-    names_before: Vec<String>,
-}
-
-impl Deref for TableMut<'_> {
-    type Target = Table;
-
-    fn deref(&self) -> &Table {
-        self.table
-    }
-}
-
-impl DerefMut for TableMut<'_> {
-    fn deref_mut(&mut self) -> &mut Table {
-        self.table
-    }
-}
-
-impl Drop for TableMut<'_> {
-    fn drop(&mut self) {
-        let before = self.names_before.iter().map(String::as_str);
-        unindex_names(self.object_owners, &self.key, before);
-        index_names(self.object_owners, &self.key, self.table.object_names());
     }
 }
 
@@ -244,14 +202,13 @@ mod tests {
         tables.insert("b".into(), table("b", &["ix_b"]));
         assert!(!tables.object_name_taken("ix_b2"));
 
-        // A change in place is indexed when the guard goes.
-        tables.get_mut("a").unwrap().indexes.clear();
+        // Changes to every table are indexed anew.
+        tables.change_each(|name, t| {
+            if name == "a" {
+                t.indexes = table("a", &["ix_new"]).indexes;
+            }
+        });
         assert!(!tables.object_name_taken("ix_a"));
-        tables
-            .get_mut("a")
-            .unwrap()
-            .indexes
-            .push(table("a", &["ix_new"]).indexes.remove(0));
         assert_eq!(
             tables
                 .holding_object("ix_new")
