@@ -87,21 +87,14 @@ impl Output {
         if status.is_some() {
             let _ = write!(raw, "{ERASE_LINE}");
         }
-        match line.strip_prefix("warning:") {
-            Some(rest) => {
-                let styled = format!("{WARNING}warning:{WARNING:#}{rest}");
-                let _ = writeln!(anstream::stderr().lock(), "{styled}");
-            }
-            None if line.as_bytes().contains(&0x1b) => {
-                let _ = writeln!(anstream::stderr().lock(), "{line}");
-            }
-            None => {
-                let mut text = String::with_capacity(line.len() + 1);
-                text.push_str(line);
-                text.push('\n');
-                let _ = raw.write_all(text.as_bytes());
-            }
-        }
+        let text = match line.strip_prefix("warning:") {
+            Some(rest) => format!("{WARNING}warning:{WARNING:#}{rest}\n"),
+            None => format!("{line}\n"),
+        };
+        let _ = match text.as_bytes().contains(&0x1b) {
+            true => anstream::stderr().lock().write_all(text.as_bytes()),
+            false => raw.write_all(text.as_bytes()),
+        };
         if let Some(status) = status.as_deref() {
             let _ = write!(raw, "{status}");
         }
