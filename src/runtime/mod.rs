@@ -1305,14 +1305,15 @@ pub fn offline_script(
                 .map(|i| graph.revision(i).id.as_str())
                 .collect::<Vec<_>>()
         };
-        for statement in version::update_heads_sql(dialect, &ids(delete), &ids(insert)) {
+        for statement in version::update_heads_statements(dialect, &ids(delete), &ids(insert)) {
             records.push_str(&format!("{};\n", statement.inlined(dialect)));
         }
         let operation = match step.direction {
             Direction::Up => Operation::Upgrade,
             Direction::Down => Operation::Downgrade,
         };
-        let record = version::record_sql(dialect, &revision.id, operation, &revision.checksum(), 0);
+        let record =
+            version::record_statement(dialect, &revision.id, operation, &revision.checksum(), 0);
         records.push_str(&format!("{};\n", record.inlined(dialect)));
         out.push_str(own.commit);
     }

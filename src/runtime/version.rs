@@ -167,7 +167,7 @@ pub fn read_applied_records(backend: &mut dyn Backend) -> Result<HashMap<String,
 }
 
 /// The statements that replace version rows: `delete` go, `insert` come.
-pub fn update_heads_sql(dialect: Dialect, delete: &[&str], insert: &[&str]) -> Vec<Bound> {
+pub fn update_heads_statements(dialect: Dialect, delete: &[&str], insert: &[&str]) -> Vec<Bound> {
     let version_table = dialect.quote_ident(VERSION_TABLE);
     let column = dialect.quote_ident("version_num");
     let deletes = delete.iter().map(|id| {
@@ -183,7 +183,7 @@ pub fn update_heads_sql(dialect: Dialect, delete: &[&str], insert: &[&str]) -> V
 }
 
 pub fn update_heads(backend: &mut dyn Backend, delete: &[&str], insert: &[&str]) -> Result<()> {
-    for statement in update_heads_sql(backend.dialect(), delete, insert) {
+    for statement in update_heads_statements(backend.dialect(), delete, insert) {
         backend
             .execute_bound(&statement)
             .map_err(|e| fail(backend, "update the version table", e))?;
@@ -207,7 +207,7 @@ pub fn now() -> String {
 }
 
 /// The statement that logs one operation in the history table.
-pub fn record_sql(
+pub fn record_statement(
     dialect: Dialect,
     revision: &str,
     operation: Operation,
@@ -246,7 +246,7 @@ pub fn record(
     checksum: &str,
     duration_ms: u128,
 ) -> Result<()> {
-    let statement = record_sql(
+    let statement = record_statement(
         backend.dialect(),
         revision,
         operation,
