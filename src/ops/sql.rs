@@ -27,7 +27,7 @@ use sqlparser::ast::{
 };
 use sqlparser::dialect::GenericDialect;
 use sqlparser::parser::Parser;
-use sqlparser::tokenizer::{Token, Tokenizer};
+use sqlparser::tokenizer::{Token, TokenWithSpan, Tokenizer};
 
 use super::{ColumnChange, Op};
 use crate::dialect::Dialect;
@@ -104,6 +104,15 @@ impl Op {
     /// triggers, functions…, which run verbatim), and an error for a schema statement
     /// that mb cannot represent.
     pub fn parse(statement: &str) -> Result<Option<Op>> {
+        Op::parse_tokenized(statement, None)
+    }
+
+    /// [`Op::parse`] of a statement whose portable-SQL tokens the caller already has
+    /// (the splitter's, see `split_tokenized`): they are not made again.
+    pub fn parse_tokenized(
+        statement: &str,
+        tokens: Option<Vec<TokenWithSpan>>,
+    ) -> Result<Option<Op>> {
         if !may_be_schema_operation(statement) {
             return Ok(None);
         }
@@ -118,7 +127,13 @@ impl Op {
                 _ => None,
             });
         }
-        let statements = match Parser::parse_sql(&GenericDialect {}, statement) {
+        let parsed = match tokens {
+            Some(tokens) => Parser::new(&GenericDialect {})
+                .with_tokens_with_locations(tokens)
+                .parse_statements(),
+            None => Parser::parse_sql(&GenericDialect {}, statement),
+        };
+        let statements = match parsed {
             Ok(statements) => statements,
             // SQL that sqlparser cannot read runs verbatim, unless it is a schema
             // statement, which mb must understand to keep track of the schema.

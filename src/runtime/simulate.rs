@@ -8,7 +8,7 @@ use crate::dialect::{Dialect, Rendered};
 use crate::ops::{DataAtRisk, Op};
 use crate::schema::Schema;
 use crate::script::graph::Marks;
-use crate::script::split::{Statement, split_statements};
+use crate::script::split::{Statement, split_statements, split_tokenized};
 use crate::script::{Revision, RevisionGraph};
 use crate::{Error, Result};
 
@@ -61,14 +61,24 @@ pub fn parsed_section(
     direction: Direction,
     tokenizer: Dialect,
 ) -> Result<ParsedSection> {
-    section_statements(revision, direction, tokenizer)?
+    let (sql, first_line) = section_text(revision, direction);
+    split_tokenized(sql, first_line, tokenizer)
+        .map_err(|e| located(revision, e.line, &e.message))?
         .into_iter()
-        .map(|statement| {
-            let op = Op::parse(&statement.sql)
+        .map(|(statement, tokens)| {
+            let op = Op::parse_tokenized(&statement.sql, tokens)
                 .map_err(|e| located(revision, statement.line, &e.message))?;
             Ok((statement, op))
         })
         .collect()
+}
+
+/// The text of one section of `revision` and the line of the file it starts on.
+fn section_text(revision: &Revision, direction: Direction) -> (&str, usize) {
+    match direction {
+        Direction::Up => (revision.up_sql(), revision.up.first_line),
+        Direction::Down => (revision.down_sql(), revision.down.first_line),
+    }
 }
 
 /// The statements of one section of `revision`, as they will run.
@@ -77,12 +87,8 @@ pub fn section_statements(
     direction: Direction,
     tokenizer: Dialect,
 ) -> Result<Vec<Statement>> {
-    let (sql, section) = match direction {
-        Direction::Up => (revision.up_sql(), &revision.up),
-        Direction::Down => (revision.down_sql(), &revision.down),
-    };
-    split_statements(sql, section.first_line, tokenizer)
-        .map_err(|e| located(revision, e.line, &e.message))
+    let (sql, first_line) = section_text(revision, direction);
+    split_statements(sql, first_line, tokenizer).map_err(|e| located(revision, e.line, &e.message))
 }
 
 /// An error at `line` of `revision`'s file.

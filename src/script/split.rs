@@ -2,6 +2,9 @@
 //! `;` inside strings, quoted identifiers, comments, dollar-quoted bodies and the
 //! `BEGIN … END` of a trigger or routine never ends a statement.
 
+use std::ops::Range;
+
+use sqlparser::dialect::GenericDialect;
 use sqlparser::keywords::Keyword;
 use sqlparser::tokenizer::{Location, Token, TokenWithSpan, Tokenizer};
 
@@ -22,8 +25,67 @@ pub struct SplitError {
     pub message: String,
 }
 
+/// A statement with, when the splitter has them, its tokens as portable SQL (what
+/// `Op::parse_tokenized` reads), so that a statement is not tokenized twice.
+pub type TokenizedStatement = (Statement, Option<Vec<TokenWithSpan>>);
+
 /// Splits `text`, whose first line is line `first_line` of its file.
 pub fn split_statements(
+    text: &str,
+    first_line: usize,
+    dialect: Dialect,
+) -> Result<Vec<Statement>, SplitError> {
+    Ok(split_tokenized(text, first_line, dialect)?
+        .into_iter()
+        .map(|(statement, _)| statement)
+        .collect())
+}
+
+/// [`split_statements`], handing each statement its portable-SQL tokens when `text` is
+/// [`reads_alike_everywhere`]: then the portable tokenizer finds the same statements as
+/// `dialect`'s, and one tokenization serves both splitting and parsing. Otherwise the
+/// statements are found with `dialect`'s rules and come without tokens.
+pub fn split_tokenized(
+    text: &str,
+    first_line: usize,
+    dialect: Dialect,
+) -> Result<Vec<TokenizedStatement>, SplitError> {
+    if reads_alike_everywhere(text) {
+        // Tokenized as `Parser::parse_sql` does; a text it cannot tokenize (an unclosed
+        // string) takes the database's path, whose error is the one to report.
+        let portable = Tokenizer::new(&GenericDialect {}, text).tokenize_with_location();
+        // Only the portable rules read the lines after `COPY … FROM STDIN;` as data.
+        let copies = |tokens: &[TokenWithSpan]| {
+            tokens
+                .iter()
+                .any(|t| matches!(&t.token, Token::Word(w) if w.keyword == Keyword::COPY))
+        };
+        if let Some(tokens) = portable.ok().filter(|tokens| !copies(tokens)) {
+            let found = statements(&tokens, text, first_line)?;
+            let mut rest = tokens.into_iter();
+            let mut taken = 0;
+            return Ok(found
+                .into_iter()
+                .map(|(statement, range)| {
+                    let own: Vec<TokenWithSpan> = rest
+                        .by_ref()
+                        .skip(range.start - taken)
+                        .take(range.len())
+                        .collect();
+                    taken = range.end;
+                    (statement, Some(own))
+                })
+                .collect());
+        }
+    }
+    Ok(split_by_dialect(text, first_line, dialect)?
+        .into_iter()
+        .map(|statement| (statement, None))
+        .collect())
+}
+
+/// Splits `text` with `dialect`'s tokenizer.
+fn split_by_dialect(
     text: &str,
     first_line: usize,
     dialect: Dialect,
@@ -36,6 +98,84 @@ pub fn split_statements(
             line: e.location.line as usize + first_line - 1,
             message: e.message,
         })?;
+    Ok(statements(&tokens, text, first_line)?
+        .into_iter()
+        .map(|(statement, _)| statement)
+        .collect())
+}
+
+/// Whether every database's tokenizer finds the same statements in `text` as the
+/// portable one, and the same words. Outside quotes: ASCII words, whitespace and
+/// `( ) , ; . = < > * + -`; no quote right after a word character (`E'…'`, `N'…'`,
+/// `X'…'`, `Q'…'` mean different things to different databases); no number that goes on
+/// with letters (MySQL reads `1e5x` as one word) and no `._` (MySQL's tokenizer stops
+/// there); `--` only between whitespace (MySQL's rule for a comment; PostgreSQL reads
+/// `>--` as an operator), and then anything but `\r` to the end of the line. Inside
+/// `'…'` and `"…"`: anything but a backslash. The property test
+/// `portable_text_splits_alike_on_every_database` holds it to that.
+fn reads_alike_everywhere(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    let is_word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+    let mut quote: Option<u8> = None;
+    let mut prev = b' ';
+    let mut number = false;
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if let Some(q) = quote {
+            match b {
+                b'\\' => return false,
+                _ if b == q => quote = None,
+                _ => {}
+            }
+        } else {
+            match b {
+                _ if is_word(b) => {
+                    // After `1.` the number goes on.
+                    let goes_on = is_word(prev) || (prev == b'.' && number);
+                    if prev == b'.' && b == b'_' {
+                        return false;
+                    }
+                    if !goes_on {
+                        number = b.is_ascii_digit();
+                    } else if number && !b.is_ascii_digit() {
+                        return false;
+                    }
+                }
+                b'\'' | b'"' if !is_word(prev) => quote = Some(b),
+                b'-' if bytes.get(i + 1) == Some(&b'-') => {
+                    let spaced = |b: Option<&u8>| matches!(b, Some(b' ' | b'\t' | b'\n'));
+                    // PostgreSQL reads `>--` as one operator.
+                    if !spaced(Some(&prev)) || !spaced(bytes.get(i + 2)) {
+                        return false;
+                    }
+                    // A comment, to the end of the line; PostgreSQL ends it at `\r` too.
+                    let end = text[i..].find('\n').map_or(bytes.len(), |end| i + end);
+                    if text[i..end].contains('\r') {
+                        return false;
+                    }
+                    i = end;
+                    prev = b'\n';
+                    continue;
+                }
+                b' ' | b'\t' | b'\n' | b'(' | b')' | b',' | b';' | b'.' | b'=' | b'<' | b'>'
+                | b'*' | b'+' | b'-' => {}
+                _ => return false,
+            }
+        }
+        prev = b;
+        i += 1;
+    }
+    true
+}
+
+/// The statements in `tokens` (tokenized from `text`), each with the range of its
+/// tokens.
+fn statements(
+    tokens: &[TokenWithSpan],
+    text: &str,
+    first_line: usize,
+) -> Result<Vec<(Statement, Range<usize>)>, SplitError> {
     let mut cursor = Cursor::new(text);
     let mut statements = Vec::new();
     let mut current = StatementTokens::default();
@@ -50,7 +190,7 @@ pub fn split_statements(
             }
             _ => {}
         }
-        current.push(token, || next_word(&tokens[i + 1..]));
+        current.push(i, token, || next_word(&tokens[i + 1..]));
         if current.is_client_delimiter_command() {
             return Err(SplitError {
                 line: token.span.start.line as usize + first_line - 1,
@@ -83,6 +223,8 @@ fn next_word(rest: &[TokenWithSpan]) -> Option<String> {
 struct StatementTokens {
     start: Location,
     end: Location,
+    /// The indices of the first and past the last significant token.
+    tokens: Range<usize>,
     /// The first few keywords, to know whether `BEGIN` opens a body or a transaction.
     leading_keywords: Vec<Keyword>,
     significant: usize,
@@ -94,6 +236,7 @@ impl Default for StatementTokens {
         StatementTokens {
             start: Location::empty(),
             end: Location::empty(),
+            tokens: 0..0,
             leading_keywords: Vec::new(),
             significant: 0,
             block_depth: 0,
@@ -104,12 +247,14 @@ impl Default for StatementTokens {
 impl StatementTokens {
     /// Adds a significant token; `next` finds the word after it, which only an `END`
     /// needs (looking it up, upper-cased, for every token was wasted work).
-    fn push(&mut self, token: &TokenWithSpan, next: impl FnOnce() -> Option<String>) {
+    fn push(&mut self, index: usize, token: &TokenWithSpan, next: impl FnOnce() -> Option<String>) {
         if self.significant == 0 {
             self.start = token.span.start;
+            self.tokens.start = index;
         }
         self.significant += 1;
         self.end = token.span.end;
+        self.tokens.end = index + 1;
         let Token::Word(word) = &token.token else {
             return;
         };
@@ -150,17 +295,22 @@ impl StatementTokens {
         self.significant == 1 && self.leading_keywords.first() == Some(&Keyword::DELIMITER)
     }
 
-    fn finish(&mut self, cursor: &mut Cursor, first_line: usize) -> Option<Statement> {
+    fn finish(
+        &mut self,
+        cursor: &mut Cursor,
+        first_line: usize,
+    ) -> Option<(Statement, Range<usize>)> {
         let taken = std::mem::take(self);
         if taken.significant == 0 {
             return None;
         }
         let start = cursor.offset_of(taken.start);
         let end = cursor.offset_of(taken.end);
-        Some(Statement {
+        let statement = Statement {
             sql: cursor.text[start..end].to_string(),
             line: taken.start.line as usize + first_line - 1,
-        })
+        };
+        Some((statement, taken.tokens))
     }
 }
 
@@ -203,6 +353,8 @@ impl<'a> Cursor<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ops::Op;
+    use proptest::prelude::*;
 
     fn split(text: &str) -> Vec<String> {
         split_statements(text, 1, Dialect::Sqlite)
@@ -288,6 +440,72 @@ mod tests {
     }
 
     #[test]
+    fn portable_text_is_tokenized_once_and_the_rest_by_the_database() {
+        let tokens = |text: &str| {
+            split_tokenized(text, 1, Dialect::Mysql)
+                .unwrap()
+                .into_iter()
+                .map(|(_, tokens)| tokens.is_some())
+                .collect::<Vec<_>>()
+        };
+        let portable = "CREATE TABLE \"t\" (\"id\" INTEGER PRIMARY KEY, \"name\" VARCHAR(40) DEFAULT 'é; -- x');\n-- a comment: ok \\ é\nINSERT INTO t VALUES (-1, 'it''s');";
+        assert!(reads_alike_everywhere(portable));
+        assert_eq!(tokens(portable), [true, true]);
+        for (text, why) in [
+            (
+                "INSERT INTO t VALUES ('a\\'; b')",
+                "a backslash escapes a quote on MySQL",
+            ),
+            ("SELECT 1 --x", "`--x` is no comment on MySQL"),
+            ("SELECT E'x'", "an escape string on PostgreSQL"),
+            ("SELECT N'x'", "a national string"),
+            ("SELECT 1e5x", "a word on MySQL"),
+            ("SELECT $$a;b$$", "dollar quoting"),
+            ("SELECT [a;b]", "a bracketed identifier on SQLite"),
+            ("SELECT `a`", "a backquoted identifier"),
+            ("SELECT 'a' # comment", "a comment on MySQL"),
+            ("SELECT 1 /* a */", "nested block comments on PostgreSQL"),
+            ("SELECT é", "a non-ASCII word"),
+            ("SELECT :BEGIN", "a placeholder"),
+        ] {
+            assert!(!reads_alike_everywhere(text), "{text}: {why}");
+            assert!(tokens(text).iter().all(|has| !has), "{text}");
+        }
+        // The portable tokenizer reads `COPY … FROM STDIN;` data that databases do not.
+        assert_eq!(tokens("COPY t FROM STDIN;\nSELECT 1"), [false, false]);
+    }
+
+    #[test]
+    fn schema_statements_read_from_shared_tokens_as_from_their_text() {
+        let section = "CREATE TABLE \"p\" (\"id\" INTEGER PRIMARY KEY, \"code\" VARCHAR(8) NOT NULL UNIQUE, CHECK (\"id\" > 0));
+CREATE TABLE c (id BIGINT, p INT REFERENCES p (id) ON DELETE CASCADE, PRIMARY KEY (id));
+CREATE UNIQUE INDEX ix ON c (p, id DESC);
+ALTER TABLE c ADD COLUMN n VARCHAR(10) DEFAULT 'it''s' NOT NULL;
+ALTER TABLE c RENAME COLUMN n TO m;
+DROP INDEX ix;
+CREATE VIEW v AS SELECT id FROM c WHERE p = 1;
+INSERT INTO c VALUES (1, 1, 'x');
+CREATE TABLE broken (a INT,;
+CREATE TEMPORARY TABLE tmp (a INT);
+DROP TABLE c";
+        let (mut ops, mut errors) = (0, 0);
+        for (statement, tokens) in split_tokenized(section, 1, Dialect::Postgres).unwrap() {
+            assert!(tokens.is_some(), "{}", statement.sql);
+            let shared = Op::parse_tokenized(&statement.sql, tokens);
+            assert_eq!(
+                format!("{shared:?}"),
+                format!("{:?}", Op::parse(&statement.sql))
+            );
+            match shared {
+                Ok(Some(_)) => ops += 1,
+                Ok(None) => {}
+                Err(_) => errors += 1,
+            }
+        }
+        assert_eq!((ops, errors), (8, 2));
+    }
+
+    #[test]
     fn errors_name_the_line() {
         let err = split_statements("SELECT 1;\nSELECT 'open", 5, Dialect::Sqlite).unwrap_err();
         assert_eq!(err.line, 6);
@@ -305,5 +523,102 @@ mod tests {
         assert_eq!(err.line, 2);
         let err = split_statements("DELIMITER //\nSELECT 1//", 1, Dialect::Mysql).unwrap_err();
         assert!(err.message.contains("DELIMITER"));
+    }
+
+    /// Pieces of SQL from which texts are made: the words the splitter looks at and the
+    /// characters on which tokenizers agree …
+    const PIECES: &[&str] = &[
+        "CREATE",
+        "TRIGGER",
+        "FUNCTION",
+        "PROCEDURE",
+        "EVENT",
+        "BEGIN",
+        "END",
+        "CASE",
+        "IF",
+        "LOOP",
+        "WHILE",
+        "COPY",
+        "FROM",
+        "STDIN",
+        "DELIMITER",
+        "TABLE",
+        "SELECT",
+        "t",
+        "e",
+        "E",
+        "N",
+        "X",
+        "B",
+        "R",
+        "Q",
+        "U",
+        "x",
+        "_",
+        "0",
+        "1",
+        "5",
+        ".",
+        ";",
+        ";",
+        "'",
+        "''",
+        "\"",
+        "--",
+        "-",
+        " ",
+        " ",
+        "\n",
+        "\t",
+        "(",
+        ")",
+        ",",
+        "=",
+        "<",
+        ">",
+        "*",
+        "+",
+    ];
+    /// … and those on which they do not (allowed inside quotes and comments).
+    const DIFFERING: &[&str] = &[
+        "\\", "$", "$$", "#", "/", "/*", "*/", "[", "]", "`", ":", "@", "?", "&", "é", "\r",
+    ];
+
+    fn texts() -> impl Strategy<Value = String> {
+        let piece = prop_oneof![
+            12 => proptest::sample::select(PIECES),
+            1 => proptest::sample::select(DIFFERING),
+        ];
+        proptest::collection::vec(piece, 0..24).prop_map(|pieces| pieces.concat())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig {
+            cases: 4096,
+            max_global_rejects: 100_000,
+            ..ProptestConfig::default()
+        })]
+
+        /// What `reads_alike_everywhere` lets through splits as each database's own
+        /// tokenizer splits it, and each statement parses from the shared tokens as it
+        /// parses from its text.
+        #[test]
+        fn portable_text_splits_alike_on_every_database(text in texts()) {
+            prop_assume!(reads_alike_everywhere(&text));
+            for dialect in [Dialect::Sqlite, Dialect::Postgres, Dialect::Mysql] {
+                let shared = split_tokenized(&text, 3, dialect);
+                let statements = shared
+                    .clone()
+                    .map(|found| found.into_iter().map(|(s, _)| s).collect::<Vec<_>>());
+                prop_assert_eq!(statements, split_by_dialect(&text, 3, dialect), "{:?}", dialect);
+                for (statement, tokens) in shared.unwrap_or_default() {
+                    prop_assert_eq!(
+                        format!("{:?}", Op::parse_tokenized(&statement.sql, tokens)),
+                        format!("{:?}", Op::parse(&statement.sql))
+                    );
+                }
+            }
+        }
     }
 }
