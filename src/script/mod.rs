@@ -6,6 +6,7 @@ pub mod revision;
 pub mod split;
 pub mod target;
 
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
 pub use graph::RevisionGraph;
@@ -69,7 +70,7 @@ impl ScriptDirectory {
     /// and builds the graph.
     pub fn load(dir: &Path) -> Result<ScriptDirectory> {
         let versions = Self::versions_dir(dir);
-        let paths = sql_files(&versions).map_err(|e| {
+        let names = sql_files(&versions).map_err(|e| {
             if e.kind() == std::io::ErrorKind::NotFound {
                 Error::script(format!(
                     "no migrations directory at {}; run `mb db init` to create it (or pass -d DIR)",
@@ -79,10 +80,10 @@ impl ScriptDirectory {
                 Error::io("read", &versions, &e)
             }
         })?;
-        let revisions = load_revisions(&versions, &paths)?;
+        let revisions = load_revisions(&versions, &names)?;
         let replaced_dir = Self::replaced_dir(dir);
         let replaced = match sql_files(&replaced_dir) {
-            Ok(paths) => load_revisions(&replaced_dir, &paths)?,
+            Ok(names) => load_revisions(&replaced_dir, &names)?,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
             Err(e) => return Err(Error::io("read", &replaced_dir, &e)),
         };
@@ -172,33 +173,37 @@ impl ScriptDirectory {
     }
 }
 
-/// The `*.sql` files in `dir`, by name.
-fn sql_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
-    let mut paths = Vec::new();
+/// The names of the `*.sql` files in `dir`, sorted.
+fn sql_files(dir: &Path) -> std::io::Result<Vec<OsString>> {
+    let mut names = Vec::new();
     for entry in std::fs::read_dir(dir)? {
         let entry = entry?;
         // The directory entry's own type avoids a stat call per file.
         let is_file = entry
             .file_type()
             .is_ok_and(|t| t.is_file() || t.is_symlink());
-        let path = entry.path();
-        if is_file && path.extension().is_some_and(|ext| ext == "sql") {
-            paths.push(path);
+        let name = entry.file_name();
+        if is_file && is_sql_name(&name) {
+            names.push(name);
         }
     }
-    // One directory: comparing the paths as bytes orders them by file name, without
-    // splitting each into components.
-    paths.sort_unstable_by(|a, b| a.as_os_str().cmp(b.as_os_str()));
-    Ok(paths)
+    names.sort_unstable();
+    Ok(names)
 }
 
-/// Reads the revision files at `paths`, all in `dir`, on every core: start-up time with
+/// Whether `Path::extension()` of `name` is `sql`, without parsing it as a path.
+fn is_sql_name(name: &std::ffi::OsStr) -> bool {
+    name.len() > ".sql".len() && name.as_encoded_bytes().ends_with(b".sql")
+}
+
+/// Reads the revision files named `names` in `dir` on every core: start-up time with
 /// thousands of revisions is dominated by file system calls. (In file-name order, not
 /// directory order: that is usually the order the files, and so their inodes, were made
-/// in, which the kernel reads faster.)
-fn load_revisions(dir: &Path, paths: &[PathBuf]) -> Result<Vec<Revision>> {
+/// in, which the kernel reads faster.) Listing the directory is serial, so it keeps
+/// names; each reading thread joins its own to the directory.
+fn load_revisions(dir: &Path, names: &[OsString]) -> Result<Vec<Revision>> {
     let dir_file = std::fs::File::open(dir).map_err(|e| Error::io("read", dir, &e))?;
-    crate::parallel::map(paths, 256, |path| Revision::load(&dir_file, path))
+    crate::parallel::map(names, 256, |name| Revision::load(&dir_file, dir, name))
         .into_iter()
         .collect()
 }
@@ -322,6 +327,30 @@ mod tests {
         assert_eq!(slug("Ünïcode ok"), "ünïcode_ok");
         assert_eq!(slug(&"x".repeat(100)).len(), 40);
         assert_eq!(slug(""), "");
+    }
+
+    #[test]
+    fn only_sql_files_are_listed_by_name_in_name_order() {
+        let dir = tempfile::tempdir().unwrap();
+        for name in [
+            "b_2.sql",
+            "a_1.sql",
+            ".sql",
+            "c.SQL",
+            "d.sql.bak",
+            "notes.txt",
+        ] {
+            std::fs::write(dir.path().join(name), "").unwrap();
+        }
+        std::fs::create_dir(dir.path().join("e.sql")).unwrap();
+        let names = sql_files(dir.path()).unwrap();
+        assert_eq!(names, ["a_1.sql", "b_2.sql"]);
+        // The same choice as the extension a path gives.
+        for name in [".sql", "c.SQL", "d.sql.bak", "x..sql", "..sql"] {
+            let by_path = Path::new(name).extension().is_some_and(|e| e == "sql");
+            let listed = is_sql_name(std::ffi::OsStr::new(name));
+            assert_eq!(listed, by_path, "{name}");
+        }
     }
 
     #[test]

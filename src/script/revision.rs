@@ -2,6 +2,7 @@
 //! then `-- migrate:up` and `-- migrate:down` sections. The header, not the file name,
 //! is the source of truth.
 
+use std::ffi::OsStr;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
@@ -66,10 +67,15 @@ impl Revision {
             .unwrap_or_default()
     }
 
-    /// Reads and parses the revision file at `path`, which is in the directory `dir` is
-    /// open on.
-    pub fn load(dir: &std::fs::File, path: &Path) -> Result<Revision> {
-        let bytes = read_file(dir, path).map_err(|e| Error::io("read", path, &e))?;
+    /// Reads and parses the revision file `name` in the directory `dir_path`, which
+    /// `dir` is open on.
+    pub fn load(dir: &std::fs::File, dir_path: &Path, name: &OsStr) -> Result<Revision> {
+        // Sized up front: `join` grows its buffer with `realloc`, which always takes the
+        // allocator's lock, and the threads reading files then wait on each other.
+        let mut path = PathBuf::with_capacity(dir_path.as_os_str().len() + 1 + name.len());
+        path.push(dir_path);
+        path.push(name);
+        let bytes = read_file(dir, name, &path).map_err(|e| Error::io("read", &path, &e))?;
         let text = crate::text::utf8_text(bytes, path.display()).map_err(Error::script)?;
         // Most files need no normalizing: keep the text read rather than copy it.
         let text = match text.contains('\r') || text.starts_with('\u{feff}') {
@@ -80,10 +86,10 @@ impl Revision {
     }
 
     pub fn parse(text: &str, path: &Path) -> Result<Revision> {
-        Revision::parse_normalized(normalize_line_endings(text), path)
+        Revision::parse_normalized(normalize_line_endings(text), path.to_path_buf())
     }
 
-    fn parse_normalized(text: String, path: &Path) -> Result<Revision> {
+    fn parse_normalized(text: String, path: PathBuf) -> Result<Revision> {
         if text.trim().is_empty() {
             return Err(Error::script(format!(
                 "{}: the file is empty; a revision needs a header with '-- Revision ID:' and the sections '{UP_MARKER}' and '{DOWN_MARKER}' (`mb db revision` writes one)",
@@ -176,7 +182,7 @@ impl Revision {
             message: header.message.join(" "),
             create_date: header.create_date,
             no_transaction: header.no_transaction,
-            path: path.to_path_buf(),
+            path,
             up: Section {
                 range: up_offset..down_marker_offset,
                 first_line: up_line,
@@ -336,13 +342,13 @@ pub fn normalize_line_endings(text: &str) -> String {
 /// and position (statx, lseek: two system calls per file, which count with 10,000
 /// revisions); through `Take` it just reads into the spare capacity of a buffer each
 /// thread reuses, and the result is one allocation of the file's exact size.
-fn read_file(dir: &std::fs::File, path: &Path) -> std::io::Result<Vec<u8>> {
+fn read_file(dir: &std::fs::File, name: &OsStr, path: &Path) -> std::io::Result<Vec<u8>> {
     use std::io::Read;
     thread_local! {
         static BUFFER: std::cell::RefCell<Vec<u8>> =
             std::cell::RefCell::new(Vec::with_capacity(64 * 1024));
     }
-    let file = open_in(dir, path)?;
+    let file = open_in(dir, name, path)?;
     BUFFER.with_borrow_mut(|buffer| {
         buffer.clear();
         file.take(u64::MAX).read_to_end(buffer)?;
@@ -350,21 +356,18 @@ fn read_file(dir: &std::fs::File, path: &Path) -> std::io::Result<Vec<u8>> {
     })
 }
 
-/// Opens `path` by its name relative to `dir` (`openat`): the kernel then looks up one
-/// path component per file instead of every component of the full path, which counts
-/// with 10,000 revision files.
+/// Opens the file `name` relative to `dir` (`openat`): the kernel then looks up one path
+/// component per file instead of every component of the full `path`, which counts with
+/// 10,000 revision files.
 #[cfg(unix)]
-fn open_in(dir: &std::fs::File, path: &Path) -> std::io::Result<std::fs::File> {
+fn open_in(dir: &std::fs::File, name: &OsStr, _path: &Path) -> std::io::Result<std::fs::File> {
     use rustix::fs::{Mode, OFlags};
-    let Some(name) = path.file_name() else {
-        return std::fs::File::open(path);
-    };
     let fd = rustix::fs::openat(dir, name, OFlags::RDONLY | OFlags::CLOEXEC, Mode::empty())?;
     Ok(std::fs::File::from(fd))
 }
 
 #[cfg(not(unix))]
-fn open_in(_dir: &std::fs::File, path: &Path) -> std::io::Result<std::fs::File> {
+fn open_in(_dir: &std::fs::File, _name: &OsStr, path: &Path) -> std::io::Result<std::fs::File> {
     std::fs::File::open(path)
 }
 
