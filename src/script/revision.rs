@@ -78,7 +78,8 @@ impl Revision {
         let bytes = read_file(dir, name, &path).map_err(|e| Error::io("read", &path, &e))?;
         let text = crate::text::utf8_text(bytes, path.display()).map_err(Error::script)?;
         // Most files need no normalizing: keep the text read rather than copy it.
-        let text = match text.contains('\r') || text.starts_with('\u{feff}') {
+        let has_cr = memchr::memchr(b'\r', text.as_bytes()).is_some();
+        let text = match has_cr || text.starts_with('\u{feff}') {
             true => normalize_line_endings(&text),
             false => text,
         };
@@ -103,10 +104,14 @@ impl Revision {
         let mut down_start: Option<(usize, usize, usize)> = None;
         let mut allows_data_loss = [false; 2];
         let mut offset = 0;
-        for (index, line) in text.split_inclusive('\n').enumerate() {
+        for (index, line) in lines_inclusive(&text).enumerate() {
             let number = index + 1;
             let next_offset = offset + line.len();
-            let trimmed = line.trim();
+            if up_start.is_some() && !may_be_a_marker(line) {
+                offset = next_offset;
+                continue;
+            }
+            let trimmed = trim(line);
             if trimmed == UP_MARKER {
                 if up_start.is_some() {
                     return Err(at(
@@ -179,7 +184,7 @@ impl Revision {
             branch_labels: header.branch_labels,
             depends_on: header.depends_on,
             replaces: header.replaces,
-            message: header.message.join(" "),
+            message: header.message,
             create_date: header.create_date,
             no_transaction: header.no_transaction,
             path,
@@ -198,9 +203,42 @@ impl Revision {
     }
 }
 
+/// `text.split_inclusive('\n')`, found with `memchr`: a revision's lines are short,
+/// and 10,000 files' worth of them are split at every start-up.
+fn lines_inclusive(text: &str) -> impl Iterator<Item = &str> {
+    let mut rest = text;
+    std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
+        }
+        let end = memchr::memchr(b'\n', rest.as_bytes()).map_or(rest.len(), |i| i + 1);
+        let (line, tail) = rest.split_at(end);
+        rest = tail;
+        Some(line)
+    })
+}
+
+/// `s.trim()`: ASCII whitespace is trimmed byte by byte first, which leaves `trim` one
+/// character to look at on each side instead of decoding every one it removes.
+fn trim(s: &str) -> &str {
+    s.trim_ascii().trim()
+}
+
+/// Whether a section's `line` can be a marker or directive once trimmed: those start
+/// with `-`. False only when the first character that is not ASCII whitespace is some
+/// other ASCII character that is not whitespace either (U+000B is whitespace to `trim`
+/// and not to `trim_ascii`), so statements are passed over without trimming them.
+fn may_be_a_marker(line: &str) -> bool {
+    match line.trim_ascii_start().as_bytes().first() {
+        Some(&b) => b == b'-' || b == 0x0B || !b.is_ascii(),
+        None => true,
+    }
+}
+
 #[derive(Default)]
 struct Header {
-    message: Vec<String>,
+    /// The message's lines, joined by spaces.
+    message: String,
     message_done: bool,
     id: Option<String>,
     parents: Vec<String>,
@@ -214,6 +252,13 @@ struct Header {
 }
 
 impl Header {
+    fn add_to_message(&mut self, line: &str) {
+        if !self.message.is_empty() {
+            self.message.push(' ');
+        }
+        self.message.push_str(line);
+    }
+
     fn read_line(&mut self, line: &str) -> std::result::Result<(), String> {
         if line.is_empty() {
             return Ok(());
@@ -235,19 +280,19 @@ impl Header {
                 "SQL before '{UP_MARKER}'; the header holds only '--' comments, statements go below '{UP_MARKER}' or '{DOWN_MARKER}'"
             ));
         };
-        let comment = comment.trim();
+        let comment = trim(comment);
         if comment.is_empty() {
             self.message_done = !self.message.is_empty() || self.message_done;
             return Ok(());
         }
         let Some((key, value)) = comment.split_once(':') else {
             if !self.message_done {
-                self.message.push(comment.to_string());
+                self.add_to_message(comment);
             }
             return Ok(());
         };
-        let value = value.trim();
-        match key.trim() {
+        let value = trim(value);
+        match trim(key) {
             "Revision ID" => {
                 if self.id.is_some() {
                     return Err("a second 'Revision ID' line".into());
@@ -267,7 +312,7 @@ impl Header {
             "Depends On" => self.depends_on = parse_list("Depends On", value, parse_id)?,
             "Replaces" => self.replaces = parse_list("Replaces", value, parse_id)?,
             "Create Date" => self.create_date = Some(value.to_string()),
-            _ if !self.message_done => self.message.push(comment.to_string()),
+            _ if !self.message_done => self.add_to_message(comment),
             _ => {}
         }
         self.message_done = true;
@@ -317,8 +362,9 @@ fn parse_list(
     value: &str,
     parse: fn(&str) -> std::result::Result<String, String>,
 ) -> std::result::Result<Vec<String>, String> {
-    let mut items: Vec<String> = Vec::with_capacity(value.matches(',').count() + 1);
-    for item in value.split(',').map(str::trim).filter(|v| !v.is_empty()) {
+    let mut items: Vec<String> =
+        Vec::with_capacity(value.bytes().filter(|&b| b == b',').count() + 1);
+    for item in value.split(',').map(trim).filter(|v| !v.is_empty()) {
         let item = parse(item)?;
         if items.contains(&item) {
             return Err(format!("'{key}: {value}' lists {item} twice; list it once"));
@@ -378,6 +424,43 @@ pub fn checksum(normalized_text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// Text made of the characters the line helpers treat specially: every kind of
+    /// whitespace `trim` knows (ASCII, U+000B, Unicode), dashes, newlines.
+    fn line_text() -> impl Strategy<Value = String> {
+        let piece = proptest::sample::select(vec![
+            " ",
+            "\t",
+            "\n",
+            "\r",
+            "\u{b}",
+            "\u{c}",
+            "\u{a0}",
+            "\u{2003}",
+            "\u{85}",
+            "-",
+            "-- migrate:up",
+            "x",
+            "é",
+            ";",
+        ]);
+        proptest::collection::vec(piece, 0..16).prop_map(|pieces| pieces.concat())
+    }
+
+    proptest! {
+        #[test]
+        fn the_line_helpers_do_what_the_standard_library_does(text in line_text()) {
+            let lines: Vec<&str> = lines_inclusive(&text).collect();
+            prop_assert_eq!(&lines, &text.split_inclusive('\n').collect::<Vec<_>>());
+            for line in lines {
+                prop_assert_eq!(trim(line), line.trim());
+                if !may_be_a_marker(line) {
+                    prop_assert!(!line.trim().starts_with('-'), "{:?} was passed over", line);
+                }
+            }
+        }
+    }
 
     const FILE: &str = "-- posts table\n--\n-- Revision ID: 780739b227a7\n-- Revises: e517276bb1c2\n-- Create Date: 2026-11-24 10:32:01.123456\n--\n-- migrate:up\nCREATE TABLE \"post\" (\"id\" INTEGER PRIMARY KEY);\n\n-- migrate:down\nDROP TABLE \"post\";\n";
 
