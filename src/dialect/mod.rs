@@ -90,6 +90,19 @@ impl Dialect {
         }
     }
 
+    /// [`Dialect::render`] against `schema`, then `op` applied to it (MySQL does both in
+    /// one pass; see [`mysql::render_applying`]).
+    pub fn render_applying(self, op: &Op, schema: &mut Schema) -> crate::Result<Rendered> {
+        match self {
+            Dialect::Mysql => mysql::render_applying(op, schema),
+            Dialect::Sqlite | Dialect::Postgres => {
+                let rendered = self.render(op, schema)?;
+                op.apply(schema)?;
+                Ok(rendered)
+            }
+        }
+    }
+
     /// The sqlparser dialect used to tokenize and parse SQL meant for this database.
     pub fn parser_dialect(self) -> Box<dyn sqlparser::dialect::Dialect> {
         match self {

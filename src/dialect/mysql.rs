@@ -71,16 +71,42 @@ pub const UNBOUNDED_NUMERIC: &str = "DECIMAL(65,30)";
 /// MySQL stores the result as it stored the schema before (a type change that maps to
 /// the same MySQL type).
 pub fn render(op: &Op, before: &Schema) -> Result<Rendered> {
+    render_applying(op, &mut before.clone())
+}
+
+/// [`render`], applying `op` to `schema` on the way. MySQL's statements are worked out
+/// from the changed table before and after the op, so only that table is copied, not
+/// the schema: a copy of the schema for each op made an upgrade of N one-table
+/// revisions quadratic (3,000 revisions: 8 s of copying).
+pub fn render_applying(op: &Op, schema: &mut Schema) -> Result<Rendered> {
     let fail = |reason: String| {
         let statement = op.to_sql();
         let first_line = statement.lines().next().unwrap_or_default();
         Error::script(format!("cannot run `{first_line}` on MySQL: {reason}"))
     };
-    let mut after = before.clone();
-    op.apply(&mut after)?;
+    let changed_table = match op {
+        Op::RenameColumn { table, .. }
+        | Op::AlterColumn { table, .. }
+        | Op::AddColumn { table, .. }
+        | Op::DropColumn { table, .. }
+        | Op::CreateIndex { table, .. }
+        | Op::AddConstraint { table, .. }
+        | Op::DropConstraint { table, .. } => Some(table.clone()),
+        Op::DropIndex { name, .. } => schema.index_table(name).map(|t| t.name.clone()),
+        Op::CreateTable(_)
+        | Op::CreateView(_)
+        | Op::DropTable { .. }
+        | Op::RenameTable { .. }
+        | Op::DropView { .. } => None,
+    };
+    let old = changed_table
+        .as_ref()
+        .and_then(|name| schema.tables.get(name).cloned());
+    op.apply(schema)?;
+    let after = &*schema;
     let statement = match op {
         Op::CreateTable(table) => match after.tables.get(&table.name) {
-            Some(created) => Some(create_table(&after, created).map_err(fail)?),
+            Some(created) => Some(create_table(after, created).map_err(fail)?),
             None => None,
         },
         Op::CreateView(view) => Some(format!(
@@ -91,33 +117,35 @@ pub fn render(op: &Op, before: &Schema) -> Result<Rendered> {
         Op::DropTable { .. } | Op::RenameTable { .. } | Op::DropView { .. } => {
             standard_sql(MYSQL, op)
         }
-        Op::RenameColumn { table, from, to } => {
-            match (before.tables.get(table), after.tables.get(table)) {
-                (Some(old), Some(new)) => Some(rename_column(old, new, from, to).map_err(fail)?),
-                _ => None,
-            }
-        }
+        Op::RenameColumn { table, from, to } => match (&old, after.tables.get(table)) {
+            (Some(old), Some(new)) => Some(rename_column(old, new, from, to).map_err(fail)?),
+            _ => None,
+        },
         Op::AlterColumn {
             table,
             column,
             change,
         } => {
-            let mysql_type = |s: &Schema| {
-                let column = s.tables.get(table).and_then(|t| t.column(column));
+            let mysql_type = |t: Option<&Table>| {
+                let column = t.and_then(|t| t.column(column));
                 column.map(|c| column_type(&c.ty))
             };
-            if change.ty.is_some() && mysql_type(before) != mysql_type(&after) {
-                refuse_type_change_under_foreign_key(before, table, column).map_err(fail)?;
+            if change.ty.is_some()
+                && mysql_type(old.as_ref()) != mysql_type(after.tables.get(table))
+            {
+                // The op changes no foreign key, so the schema after it has the ones
+                // before.
+                refuse_type_change_under_foreign_key(after, table, column).map_err(fail)?;
             }
-            alter(before, &after, table).map_err(fail)?
+            alter(old.as_ref(), after, table).map_err(fail)?
         }
-        Op::AddColumn { table, .. }
-        | Op::DropColumn { table, .. }
-        | Op::CreateIndex { table, .. }
-        | Op::AddConstraint { table, .. }
-        | Op::DropConstraint { table, .. } => alter(before, &after, table).map_err(fail)?,
-        Op::DropIndex { name, .. } => match before.index_table(name) {
-            Some(table) => alter(before, &after, &table.name).map_err(fail)?,
+        Op::AddColumn { .. }
+        | Op::DropColumn { .. }
+        | Op::CreateIndex { .. }
+        | Op::AddConstraint { .. }
+        | Op::DropConstraint { .. }
+        | Op::DropIndex { .. } => match &changed_table {
+            Some(name) => alter(old.as_ref(), after, name).map_err(fail)?,
             None => None,
         },
     };
@@ -374,13 +402,13 @@ fn rename_column(
     ))
 }
 
-/// The statement that turns table `name` of `before` into the one of `after`.
+/// The statement that turns `old`, table `name` before the op, into the one of `after`.
 fn alter(
-    before: &Schema,
+    old: Option<&Table>,
     after: &Schema,
     name: &str,
 ) -> std::result::Result<Option<String>, String> {
-    match (before.tables.get(name), after.tables.get(name)) {
+    match (old, after.tables.get(name)) {
         (Some(old), Some(new)) => alter_table(after, old, new),
         _ => Ok(None),
     }
@@ -731,7 +759,7 @@ fn check_keyable(table: &Table, columns: &[String]) -> std::result::Result<(), S
 
 /// MySQL refuses to change the type of a column that a foreign key uses, on either side.
 fn refuse_type_change_under_foreign_key(
-    before: &Schema,
+    schema: &Schema,
     table: &str,
     column: &str,
 ) -> std::result::Result<(), String> {
@@ -739,7 +767,7 @@ fn refuse_type_change_under_foreign_key(
         (owner.name == table && fk.columns.iter().any(|c| c == column))
             || (fk.ref_table == table && fk.ref_columns.iter().any(|c| c == column))
     };
-    for owner in before.tables.values() {
+    for owner in schema.tables.values() {
         if let Some(fk) = owner.foreign_keys.iter().find(|fk| uses(owner, fk)) {
             return Err(format!(
                 "MySQL cannot change the type of {} while foreign key {} uses it — drop the foreign key before this statement and add it back after",

@@ -141,15 +141,12 @@ pub fn parsed_actions(
             actions.push(Action::Verbatim(statement));
             continue;
         };
-        let rendered = match render_for {
-            Some(dialect) => dialect
-                .render(&op, schema)
-                .map_err(|e| located(statement.line, &e.message))?,
-            None => Rendered::default(),
-        };
         let at_risk = op.data_at_risk(schema);
-        op.apply(schema)
-            .map_err(|e| located(statement.line, &e.message))?;
+        let rendered = match render_for {
+            Some(dialect) => dialect.render_applying(&op, schema),
+            None => op.apply(schema).map(|()| Rendered::default()),
+        };
+        let rendered = rendered.map_err(|e| located(statement.line, &e.message))?;
         actions.push(Action::Schema {
             source: statement,
             op: Box::new(op),
