@@ -28,13 +28,37 @@ pub fn draw(entries: &[Entry]) -> String {
         });
         return lines.collect::<Vec<_>>().join("\n");
     }
-    let mut rows: Vec<(String, Option<&str>)> = Vec::new();
+    // Whether anything is drawn is known only at the end (a second lane anywhere), so the
+    // lanes are walked twice, once to find out and once to write; the walk allocates
+    // nothing per row, which is cheaper than keeping 10,000 rows for the one pass.
+    let drawn = walk(entries, |_, _| {});
+    let mut out = String::new();
+    let mut first = true;
+    walk(entries, |gutter, text| {
+        let line = match (drawn, text) {
+            (false, Some(text)) => [text, ""],
+            (false, None) => return,
+            (true, None | Some("")) => [gutter.trim_end(), ""],
+            (true, Some(text)) => [gutter, text],
+        };
+        if !std::mem::take(&mut first) {
+            out.push('\n');
+        }
+        out.extend(line);
+    });
+    out
+}
+
+/// Tracks the lanes of `entries`, handing each row's gutter and text (none for a row
+/// that only draws lines) to `row`; returns whether any row had a second lane.
+fn walk<'e>(entries: &'e [Entry], mut row: impl FnMut(&str, Option<&'e str>)) -> bool {
     let mut lanes: Vec<Option<usize>> = Vec::new();
+    let mut gutter = Gutter::default();
+    let mut waiting: Vec<usize> = Vec::new();
     let mut drawn = false;
     for entry in entries {
-        let mut waiting: Vec<usize> = (0..lanes.len())
-            .filter(|&k| lanes[k] == Some(entry.node))
-            .collect();
+        waiting.clear();
+        waiting.extend((0..lanes.len()).filter(|&k| lanes[k] == Some(entry.node)));
         if waiting.is_empty() {
             let free = lanes
                 .iter()
@@ -52,7 +76,7 @@ pub fn draw(entries: &[Entry]) -> String {
         // Children met in other lanes join this one, each into its neighbour on the
         // left, the rightmost first.
         for pair in (1..waiting.len()).rev() {
-            rows.push((join_row(&lanes, waiting[pair - 1], waiting[pair]), None));
+            row(gutter.join(&lanes, waiting[pair - 1], waiting[pair]), None);
             lanes[waiting[pair]] = None;
         }
         while lanes.last() == Some(&None) {
@@ -64,15 +88,15 @@ pub fn draw(entries: &[Entry]) -> String {
             entry.lines.is_empty().then_some(""),
         ) {
             if first {
-                rows.push((commit_row(&lanes, col), Some(line)));
+                row(gutter.commit(&lanes, col), Some(line));
                 first = false;
                 let mut parents = entry.parents.iter().copied();
                 lanes[col] = parents.next();
                 for parent in parents.rev() {
-                    rows.push((branch_row(&mut lanes, col, parent), None));
+                    row(gutter.branch(&mut lanes, col, parent), None);
                 }
             } else {
-                rows.push((straight_row(&lanes), Some(line)));
+                row(gutter.straight(&lanes), Some(line));
             }
         }
         while lanes.last() == Some(&None) {
@@ -80,82 +104,77 @@ pub fn draw(entries: &[Entry]) -> String {
         }
         drawn |= lanes.len() > 1;
     }
-    let mut out = String::new();
-    let mut first = true;
-    for (gutter, text) in &rows {
-        let line = match (drawn, *text) {
-            (false, Some(text)) => [text, ""],
-            (false, None) => continue,
-            (true, None | Some("")) => [gutter.trim_end(), ""],
-            (true, Some(text)) => [gutter.as_str(), text],
-        };
-        if !std::mem::take(&mut first) {
-            out.push('\n');
-        }
-        out.extend(line);
-    }
-    out
+    drawn
 }
 
-/// Two characters per lane: the lane itself and the gap to its right.
-fn blank(lanes: &[Option<usize>]) -> Vec<char> {
-    let mut chars = vec![' '; lanes.len() * 2];
-    for (k, lane) in lanes.iter().enumerate() {
-        if lane.is_some() {
-            chars[2 * k] = '|';
+/// The drawing left of one row's text, rewritten in place for each row.
+#[derive(Default)]
+struct Gutter(Vec<u8>);
+
+impl Gutter {
+    /// Two characters per lane: the lane itself and the gap to its right.
+    fn blank(&mut self, lanes: &[Option<usize>]) {
+        self.0.clear();
+        for lane in lanes {
+            self.0.push(if lane.is_some() { b'|' } else { b' ' });
+            self.0.push(b' ');
         }
     }
-    chars
-}
 
-fn straight_row(lanes: &[Option<usize>]) -> String {
-    blank(lanes).into_iter().collect()
-}
-
-fn commit_row(lanes: &[Option<usize>], col: usize) -> String {
-    let mut chars = blank(lanes);
-    chars[2 * col] = '*';
-    chars.into_iter().collect()
-}
-
-/// Lane `from` joins lane `to` (to its left): `|/`, or `|_|/` across lanes in between.
-fn join_row(lanes: &[Option<usize>], to: usize, from: usize) -> String {
-    let mut chars = blank(lanes);
-    chars[2 * from] = ' ';
-    for c in &mut chars[(2 * to + 1)..(2 * from - 1)] {
-        if *c == ' ' {
-            *c = '_';
-        }
+    fn text(&self) -> &str {
+        std::str::from_utf8(&self.0).expect("a gutter is ASCII")
     }
-    chars[2 * from - 1] = '/';
-    chars.into_iter().collect()
-}
 
-/// A merge's further parent gets a lane right of the merge: `|\`, shifting the lanes to
-/// the right of it one place on (`|\ \`) when the place is taken.
-fn branch_row(lanes: &mut Vec<Option<usize>>, col: usize, parent: usize) -> String {
-    let at = col + 1;
-    if lanes.get(at).is_none_or(Option::is_none) {
-        if at == lanes.len() {
-            lanes.push(None);
-        }
-        lanes[at] = Some(parent);
-        let mut chars = blank(lanes);
-        chars[2 * at] = ' ';
-        chars[2 * col + 1] = '\\';
-        return chars.into_iter().collect();
+    fn straight(&mut self, lanes: &[Option<usize>]) -> &str {
+        self.blank(lanes);
+        self.text()
     }
-    let before = lanes.clone();
-    lanes.insert(at, Some(parent));
-    let mut chars = blank(lanes);
-    chars[2 * col + 1] = '\\';
-    for k in at..before.len() {
-        chars[2 * (k + 1)] = ' ';
-        if before[k].is_some() {
-            chars[2 * k + 1] = '\\';
-        }
+
+    fn commit(&mut self, lanes: &[Option<usize>], col: usize) -> &str {
+        self.blank(lanes);
+        self.0[2 * col] = b'*';
+        self.text()
     }
-    chars.into_iter().collect()
+
+    /// Lane `from` joins lane `to` (to its left): `|/`, or `|_|/` across lanes in between.
+    fn join(&mut self, lanes: &[Option<usize>], to: usize, from: usize) -> &str {
+        self.blank(lanes);
+        self.0[2 * from] = b' ';
+        for c in &mut self.0[(2 * to + 1)..(2 * from - 1)] {
+            if *c == b' ' {
+                *c = b'_';
+            }
+        }
+        self.0[2 * from - 1] = b'/';
+        self.text()
+    }
+
+    /// A merge's further parent gets a lane right of the merge: `|\`, shifting the lanes
+    /// to the right of it one place on (`|\ \`) when the place is taken.
+    fn branch(&mut self, lanes: &mut Vec<Option<usize>>, col: usize, parent: usize) -> &str {
+        let at = col + 1;
+        if lanes.get(at).is_none_or(Option::is_none) {
+            if at == lanes.len() {
+                lanes.push(None);
+            }
+            lanes[at] = Some(parent);
+            self.blank(lanes);
+            self.0[2 * at] = b' ';
+            self.0[2 * col + 1] = b'\\';
+            return self.text();
+        }
+        let before = lanes.clone();
+        lanes.insert(at, Some(parent));
+        self.blank(lanes);
+        self.0[2 * col + 1] = b'\\';
+        for (k, lane) in before.iter().enumerate().skip(at) {
+            self.0[2 * (k + 1)] = b' ';
+            if lane.is_some() {
+                self.0[2 * k + 1] = b'\\';
+            }
+        }
+        self.text()
+    }
 }
 
 #[cfg(test)]
