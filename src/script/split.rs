@@ -29,16 +29,14 @@ pub struct SplitError {
 /// `Op::parse_tokenized` reads), so that a statement is not tokenized twice.
 pub type TokenizedStatement = (Statement, Option<Vec<TokenWithSpan>>);
 
-/// Splits `text`, whose first line is line `first_line` of its file.
+/// Splits `text`, whose first line is line `first_line` of its file, by `dialect`'s
+/// rules. (Without tokens to hand on, one tokenization is all it takes either way.)
 pub fn split_statements(
     text: &str,
     first_line: usize,
     dialect: Dialect,
 ) -> Result<Vec<Statement>, SplitError> {
-    Ok(split_tokenized(text, first_line, dialect)?
-        .into_iter()
-        .map(|(statement, _)| statement)
-        .collect())
+    split_by_dialect(text, first_line, dialect)
 }
 
 /// [`split_statements`], handing each statement its portable-SQL tokens when `text` is
