@@ -9,8 +9,8 @@ pub struct Entry {
     pub node: usize,
     /// The parents that are drawn too (a parent outside a `-r` range ends the lane).
     pub parents: Vec<usize>,
-    /// The text; the first line goes beside the `*`.
-    pub lines: Vec<String>,
+    /// The text, one line or more joined by newlines; the first goes beside the `*`.
+    pub text: String,
 }
 
 /// The text to print for `entries`, given newest first (every child before its
@@ -22,11 +22,14 @@ pub fn draw(entries: &[Entry]) -> String {
     let one_line = entries.windows(2).all(|w| w[0].parents == [w[1].node])
         && entries.last().is_none_or(|last| last.parents.is_empty());
     if one_line {
-        let lines = entries.iter().flat_map(|entry| {
-            let lines = entry.lines.iter().map(String::as_str);
-            lines.chain(entry.lines.is_empty().then_some(""))
-        });
-        return lines.collect::<Vec<_>>().join("\n");
+        let mut out = String::new();
+        for (k, entry) in entries.iter().enumerate() {
+            if k > 0 {
+                out.push('\n');
+            }
+            out.push_str(&entry.text);
+        }
+        return out;
     }
     // Whether anything is drawn is known only at the end (a second lane anywhere), so the
     // lanes are walked twice, once to find out and once to write; the walk allocates
@@ -83,10 +86,8 @@ fn walk<'e>(entries: &'e [Entry], mut row: impl FnMut(&str, Option<&'e str>)) ->
             lanes.pop();
         }
         let mut first = true;
-        for line in entry.lines.iter().map(String::as_str).chain(
-            // An entry without text still gets its `*`.
-            entry.lines.is_empty().then_some(""),
-        ) {
+        // An entry without text still gets its `*`: splitting "" gives one empty line.
+        for line in entry.text.split('\n') {
             if first {
                 row(gutter.commit(&lanes, col), Some(line));
                 first = false;
@@ -188,7 +189,7 @@ mod tests {
             .map(|(node, parents)| Entry {
                 node: *node,
                 parents: parents.to_vec(),
-                lines: vec![format!("r{node}")],
+                text: format!("r{node}"),
             })
             .collect();
         let text = draw(&entries);
@@ -246,12 +247,12 @@ mod tests {
             Entry {
                 node: 1,
                 parents: vec![],
-                lines: vec!["Rev: 1".into(), "".into()],
+                text: "Rev: 1\n".into(),
             },
             Entry {
                 node: 0,
                 parents: vec![],
-                lines: vec!["Rev: 0".into()],
+                text: "Rev: 0".into(),
             },
         ];
         // Two roots one after the other reuse the first lane: a line, not drawn.

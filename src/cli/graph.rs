@@ -325,8 +325,9 @@ impl Context {
             .rev()
             .filter(|&i| in_range[i])
             .map(|i| {
-                let lines = if self.out.verbose() {
+                let text = if self.out.verbose() {
                     self.details(graph, i, &graph_heads, &current_heads, records)
+                        .join("\n")
                 } else {
                     // `from -> id marks, message`, pieced together: `format!` for
                     // each of 10,000 lines shows in the start-up time.
@@ -352,7 +353,7 @@ impl Context {
                     }
                     line.push_str(", ");
                     line.push_str(&revision.message);
-                    vec![line]
+                    line
                 };
                 Entry {
                     node: i,
@@ -362,7 +363,7 @@ impl Context {
                         .copied()
                         .filter(|&p| in_range[p])
                         .collect(),
-                    lines,
+                    text,
                 }
             })
             .collect();
