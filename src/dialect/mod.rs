@@ -91,7 +91,8 @@ impl Dialect {
     }
 
     /// [`Dialect::render`] against `schema`, then `op` applied to it (MySQL does both in
-    /// one pass; see [`mysql::render_applying`]).
+    /// one pass; see [`mysql::render_applying`]). After an error `schema` may or may not
+    /// have the op applied: it is for a plan that stops there.
     pub fn render_applying(self, op: &Op, schema: &mut Schema) -> crate::Result<Rendered> {
         match self {
             Dialect::Mysql => mysql::render_applying(op, schema),

@@ -84,24 +84,23 @@ pub fn render_applying(op: &Op, schema: &mut Schema) -> Result<Rendered> {
         let first_line = statement.lines().next().unwrap_or_default();
         Error::script(format!("cannot run `{first_line}` on MySQL: {reason}"))
     };
-    let changed_table = match op {
+    // The table the op changes, as it was: the statement is worked out from it and the
+    // same table after the op.
+    let old = match op {
         Op::RenameColumn { table, .. }
         | Op::AlterColumn { table, .. }
         | Op::AddColumn { table, .. }
         | Op::DropColumn { table, .. }
         | Op::CreateIndex { table, .. }
         | Op::AddConstraint { table, .. }
-        | Op::DropConstraint { table, .. } => Some(table.clone()),
-        Op::DropIndex { name, .. } => schema.index_table(name).map(|t| t.name.clone()),
+        | Op::DropConstraint { table, .. } => schema.tables.get(table).cloned(),
+        Op::DropIndex { name, .. } => schema.index_table(name).cloned(),
         Op::CreateTable(_)
         | Op::CreateView(_)
         | Op::DropTable { .. }
         | Op::RenameTable { .. }
         | Op::DropView { .. } => None,
     };
-    let old = changed_table
-        .as_ref()
-        .and_then(|name| schema.tables.get(name).cloned());
     op.apply(schema)?;
     let after = &*schema;
     let statement = match op {
@@ -137,17 +136,14 @@ pub fn render_applying(op: &Op, schema: &mut Schema) -> Result<Rendered> {
                 // before.
                 refuse_type_change_under_foreign_key(after, table, column).map_err(fail)?;
             }
-            alter(old.as_ref(), after, table).map_err(fail)?
+            alter(old.as_ref(), after).map_err(fail)?
         }
         Op::AddColumn { .. }
         | Op::DropColumn { .. }
         | Op::CreateIndex { .. }
         | Op::AddConstraint { .. }
         | Op::DropConstraint { .. }
-        | Op::DropIndex { .. } => match &changed_table {
-            Some(name) => alter(old.as_ref(), after, name).map_err(fail)?,
-            None => None,
-        },
+        | Op::DropIndex { .. } => alter(old.as_ref(), after).map_err(fail)?,
     };
     Ok(Rendered {
         statements: statement.into_iter().collect(),
@@ -402,15 +398,12 @@ fn rename_column(
     ))
 }
 
-/// The statement that turns `old`, table `name` before the op, into the one of `after`.
-fn alter(
-    old: Option<&Table>,
-    after: &Schema,
-    name: &str,
-) -> std::result::Result<Option<String>, String> {
-    match (old, after.tables.get(name)) {
-        (Some(old), Some(new)) => alter_table(after, old, new),
-        _ => Ok(None),
+/// The statement that turns `old`, a table before the op, into the same table in
+/// `after`.
+fn alter(old: Option<&Table>, after: &Schema) -> std::result::Result<Option<String>, String> {
+    match old.and_then(|old| Some((old, after.tables.get(&old.name)?))) {
+        Some((old, new)) => alter_table(after, old, new),
+        None => Ok(None),
     }
 }
 
