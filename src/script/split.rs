@@ -29,16 +29,6 @@ pub struct SplitError {
 /// `Op::parse_tokenized` reads), so that a statement is not tokenized twice.
 pub type TokenizedStatement = (Statement, Option<Vec<TokenWithSpan>>);
 
-/// Splits `text`, whose first line is line `first_line` of its file, by `dialect`'s
-/// rules. (Without tokens to hand on, one tokenization is all it takes either way.)
-pub fn split_statements(
-    text: &str,
-    first_line: usize,
-    dialect: Dialect,
-) -> Result<Vec<Statement>, SplitError> {
-    split_by_dialect(text, first_line, dialect)
-}
-
 /// [`split_statements`], handing each statement its portable-SQL tokens when `text` is
 /// [`reads_alike_everywhere`]: then the portable tokenizer finds the same statements as
 /// `dialect`'s, and one tokenization serves both splitting and parsing. Otherwise the
@@ -76,14 +66,15 @@ pub fn split_tokenized(
                 .collect());
         }
     }
-    Ok(split_by_dialect(text, first_line, dialect)?
+    Ok(split_statements(text, first_line, dialect)?
         .into_iter()
         .map(|statement| (statement, None))
         .collect())
 }
 
-/// Splits `text` with `dialect`'s tokenizer.
-fn split_by_dialect(
+/// Splits `text`, whose first line is line `first_line` of its file, with `dialect`'s
+/// tokenizer.
+pub fn split_statements(
     text: &str,
     first_line: usize,
     dialect: Dialect,
@@ -609,7 +600,7 @@ DROP TABLE c";
                 let statements = shared
                     .clone()
                     .map(|found| found.into_iter().map(|(s, _)| s).collect::<Vec<_>>());
-                prop_assert_eq!(statements, split_by_dialect(&text, 3, dialect), "{:?}", dialect);
+                prop_assert_eq!(statements, split_statements(&text, 3, dialect), "{:?}", dialect);
                 for (statement, tokens) in shared.unwrap_or_default() {
                     prop_assert_eq!(
                         format!("{:?}", Op::parse_tokenized(&statement.sql, tokens)),
