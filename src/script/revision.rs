@@ -70,8 +70,9 @@ impl Revision {
     /// Reads and parses the revision file `name` in the directory `dir_path`, which
     /// `dir` is open on.
     pub fn load(dir: &std::fs::File, dir_path: &Path, name: &OsStr) -> Result<Revision> {
-        // Sized up front: `join` grows its buffer with `realloc`, which always takes the
-        // allocator's lock, and the threads reading files then wait on each other.
+        // Sized up front: `join` grows its buffer with `realloc`, which in glibc always
+        // takes the allocator's lock, and the threads reading files then wait on each
+        // other.
         let mut path = PathBuf::with_capacity(dir_path.as_os_str().len() + 1 + name.len());
         path.push(dir_path);
         path.push(name);
