@@ -46,7 +46,8 @@ struct Row {
     /// before.
     ratio: Option<f64>,
     target: String,
-    pass: bool,
+    /// `None` for a row that is reported, with no target of its own.
+    pass: Option<bool>,
     rss_kib: u64,
 }
 
@@ -67,7 +68,7 @@ impl Row {
             floor: Some(floor),
             ratio: Some(ratio),
             target: format!("≤ {limit}× floor"),
-            pass: ratio <= limit,
+            pass: Some(ratio <= limit),
             rss_kib: mb.1,
         }
     }
@@ -124,7 +125,11 @@ fn print_table(scale: Scale, rows: &[Row]) {
             row.floor.map_or("—".into(), millis),
             row.ratio.map_or("—".into(), |r| format!("{r:.2}×")),
             row.target,
-            if row.pass { "yes" } else { "**no**" },
+            match row.pass {
+                Some(true) => "yes",
+                Some(false) => "**no**",
+                None => "—",
+            },
             row.rss_kib as f64 / 1024.0,
         );
     }

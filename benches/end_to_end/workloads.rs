@@ -254,7 +254,10 @@ impl Shape {
 }
 
 /// `current`, `heads` and `history` with 10,000 revision files, the database stamped
-/// half way (at a merge, for the branched shape). Target: under 50 ms each.
+/// half way (at a merge, for the branched shape). Target: under 50 ms each. These run as
+/// every run after the first does, with the files' text cached (`migrations/.mb_cache`);
+/// `heads` also runs with no cache before each run, as after a fresh checkout, where it
+/// reads every file and writes the cache.
 pub fn startup(scale: Scale, rows: &mut Vec<Row>) {
     let count = 10_000;
     let shapes: &[Shape] = if scale.quick {
@@ -283,12 +286,15 @@ pub fn startup(scale: Scale, rows: &mut Vec<Row>) {
         // compete with the timed runs.
         let synced = std::process::Command::new("sync").status();
         assert!(synced.is_ok_and(|s| s.success()), "sync runs");
+        // mb caches a file only once it last changed 3 s before the run (SETTLED in
+        // src/script/cache.rs); the warm-up runs then fill the cache.
+        std::thread::sleep(Duration::from_millis(3_500));
         // Runs of 50 ms are cheap: many of them steady the median.
         let runs = if scale.quick { 5 } else { 20 };
+        let limit = Duration::from_millis(50);
         for verb in ["current", "heads", "history"] {
             let timed = mb(dir, &url, &["db", verb]);
             let (time, rss_kib) = time_mb(&timed, runs, 3);
-            let limit = Duration::from_millis(50);
             rows.push(Row {
                 workload: format!("{verb} ({} graph)", shape.name()),
                 size: thousands(count),
@@ -296,10 +302,27 @@ pub fn startup(scale: Scale, rows: &mut Vec<Row>) {
                 floor: None,
                 ratio: None,
                 target: "< 50 ms".into(),
-                pass: time < limit,
+                pass: Some(time < limit),
                 rss_kib,
             });
         }
+        let mut first_run = mb(dir, &url, &["db", "heads"]);
+        first_run.prepare = Some(
+            ["rm", "-rf", "migrations/.mb_cache"]
+                .map(String::from)
+                .to_vec(),
+        );
+        let (time, rss_kib) = time_mb(&first_run, runs, 3);
+        rows.push(Row {
+            workload: format!("heads, first run: no cache ({} graph)", shape.name()),
+            size: thousands(count),
+            mb: time,
+            floor: None,
+            ratio: None,
+            target: "reported".into(),
+            pass: None,
+            rss_kib,
+        });
     }
 }
 
@@ -350,7 +373,7 @@ pub fn migrate(scale: Scale, rows: &mut Vec<Row>) {
             floor: None,
             ratio,
             target: "linear: per table ≤ 1.5× of N/10".into(),
-            pass: ratio.is_none_or(|r| r <= 1.5),
+            pass: Some(ratio.is_none_or(|r| r <= 1.5)),
             rss_kib,
         });
     }

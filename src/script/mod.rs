@@ -1,6 +1,7 @@
 //! The migrations directory: `versions/` with one file per revision, the template new
 //! revisions are made from, and the revision graph they form.
 
+pub mod cache;
 pub mod graph;
 pub mod revision;
 pub mod split;
@@ -8,7 +9,9 @@ pub mod target;
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
+use std::time::SystemTime;
 
+use cache::{Cache, FileStamp, LoadedFile, Subdir};
 pub use graph::RevisionGraph;
 pub use revision::Revision;
 
@@ -67,10 +70,20 @@ impl ScriptDirectory {
     }
 
     /// Reads every `*.sql` file in `versions/` (and in `replaced/`, when there is one)
-    /// and builds the graph.
+    /// and builds the graph. Files unchanged since a run cached them are not read (see
+    /// `cache.rs`).
     pub fn load(dir: &Path) -> Result<ScriptDirectory> {
+        let started = SystemTime::now();
         let versions = Self::versions_dir(dir);
-        let names = sql_files(&versions).map_err(|e| {
+        let caching = cache::enabled();
+        // The cache is read while the directory is listed: both are a few milliseconds
+        // with thousands of revisions, and listing is one system call after another.
+        let (names, cache) = std::thread::scope(|scope| {
+            let cache = caching.then(|| scope.spawn(|| Cache::read(dir)));
+            let names = sql_files(&versions);
+            (names, cache.and_then(|cache| cache.join().ok().flatten()))
+        });
+        let names = names.map_err(|e| {
             if e.kind() == std::io::ErrorKind::NotFound {
                 Error::script(format!(
                     "no migrations directory at {}; run `mb db init` to create it (or pass -d DIR)",
@@ -80,13 +93,37 @@ impl ScriptDirectory {
                 Error::io("read", &versions, &e)
             }
         })?;
-        let revisions = load_revisions(&versions, &names)?;
+        let loader = Loader {
+            cache: cache.as_ref(),
+            stamps: caching,
+        };
+        let revisions = loader.load(&versions, Subdir::Versions, &names)?;
         let replaced_dir = Self::replaced_dir(dir);
-        let replaced = match sql_files(&replaced_dir) {
-            Ok(names) => load_revisions(&replaced_dir, &names)?,
+        let replaced_names = match sql_files(&replaced_dir) {
+            Ok(names) => names,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
             Err(e) => return Err(Error::io("read", &replaced_dir, &e)),
         };
+        let replaced = loader.load(&replaced_dir, Subdir::Replaced, &replaced_names)?;
+        let loaded = || revisions.iter().chain(&replaced);
+        let origins = loaded().map(|file| (file.stamp, file.from_cache));
+        if caching && !cache::is_current(cache.as_ref(), started, origins) {
+            let names = names.iter().map(|name| (Subdir::Versions, name));
+            let replaced_names = replaced_names.iter().map(|name| (Subdir::Replaced, name));
+            let files: Vec<LoadedFile> = names
+                .chain(replaced_names)
+                .zip(loaded())
+                .map(|((subdir, name), file)| LoadedFile {
+                    subdir,
+                    name,
+                    stamp: file.stamp,
+                    text: &file.revision.text,
+                })
+                .collect();
+            cache::update(dir, started, &files);
+        }
+        let revisions = revisions.into_iter().map(|l| l.revision).collect();
+        let replaced: Vec<Revision> = replaced.into_iter().map(|l| l.revision).collect();
         Ok(ScriptDirectory {
             dir: dir.to_path_buf(),
             graph: RevisionGraph::with_replaced(revisions, &replaced)?,
@@ -196,16 +233,65 @@ fn is_sql_name(name: &std::ffi::OsStr) -> bool {
     name.len() > ".sql".len() && name.as_encoded_bytes().ends_with(b".sql")
 }
 
-/// Reads the revision files named `names` in `dir` on every core: start-up time with
-/// thousands of revisions is dominated by file system calls. (In file-name order, not
-/// directory order: that is usually the order the files, and so their inodes, were made
-/// in, which the kernel reads faster.) Listing the directory is serial, so it keeps
-/// names; each reading thread joins its own to the directory.
-fn load_revisions(dir: &Path, names: &[OsString]) -> Result<Vec<Revision>> {
-    let dir_file = std::fs::File::open(dir).map_err(|e| Error::io("read", dir, &e))?;
-    crate::parallel::map(names, 256, |name| Revision::load(&dir_file, dir, name))
+/// How a run loads revision files: through the cache when there is one, taking each
+/// file's stamp when the cache is on.
+struct Loader<'a> {
+    cache: Option<&'a Cache>,
+    stamps: bool,
+}
+
+/// A revision and what the cache needs to know about its file.
+struct Loaded {
+    revision: Revision,
+    stamp: Option<FileStamp>,
+    from_cache: bool,
+}
+
+impl Loader<'_> {
+    /// Loads the revision files named `names` in `dir` on every core: start-up time
+    /// with thousands of revisions is dominated by file system calls. (In file-name
+    /// order, not directory order: that is usually the order the files, and so their
+    /// inodes, were made in, which the kernel reads faster.) Listing the directory is
+    /// serial, so it keeps names; each thread joins its own to the directory.
+    fn load(&self, dir: &Path, subdir: Subdir, names: &[OsString]) -> Result<Vec<Loaded>> {
+        if names.is_empty() {
+            return Ok(Vec::new());
+        }
+        let dir_file = std::fs::File::open(dir).map_err(|e| Error::io("read", dir, &e))?;
+        let positions = match self.cache {
+            Some(cache) => cache.positions(subdir, names),
+            None => vec![None; names.len()],
+        };
+        let files: Vec<(&OsString, Option<usize>)> = names.iter().zip(positions).collect();
+        crate::parallel::map(&files, 256, |&(name, position)| {
+            let Some(cache) = self.cache else {
+                let (revision, stamp) = Revision::load(&dir_file, dir, name, self.stamps)?;
+                return Ok(Loaded {
+                    revision,
+                    stamp,
+                    from_cache: false,
+                });
+            };
+            // A stat, and the file is read only when the cache does not have it as it is.
+            let stamp = FileStamp::at(&dir_file, name);
+            let cached = position.zip(stamp);
+            if let Some(text) = cached.and_then(|(position, stamp)| cache.text(position, &stamp)) {
+                return Ok(Loaded {
+                    revision: Revision::from_cached(text, dir, name)?,
+                    stamp,
+                    from_cache: true,
+                });
+            }
+            let (revision, _) = Revision::load(&dir_file, dir, name, false)?;
+            Ok(Loaded {
+                revision,
+                stamp,
+                from_cache: false,
+            })
+        })
         .into_iter()
         .collect()
+    }
 }
 
 /// What a new revision file says.

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
+use super::cache::FileStamp;
 use crate::{Error, Result};
 
 pub const UP_MARKER: &str = "-- migrate:up";
@@ -68,15 +69,17 @@ impl Revision {
     }
 
     /// Reads and parses the revision file `name` in the directory `dir_path`, which
-    /// `dir` is open on.
-    pub fn load(dir: &std::fs::File, dir_path: &Path, name: &OsStr) -> Result<Revision> {
-        // Sized up front: `join` grows its buffer with `realloc`, which in glibc always
-        // takes the allocator's lock, and the threads reading files then wait on each
-        // other.
-        let mut path = PathBuf::with_capacity(dir_path.as_os_str().len() + 1 + name.len());
-        path.push(dir_path);
-        path.push(name);
-        let bytes = read_file(dir, name, &path).map_err(|e| Error::io("read", &path, &e))?;
+    /// `dir` is open on; with the open file's stamp when `stamp` is asked for (for the
+    /// cache, see `cache.rs`).
+    pub fn load(
+        dir: &std::fs::File,
+        dir_path: &Path,
+        name: &OsStr,
+        stamp: bool,
+    ) -> Result<(Revision, Option<FileStamp>)> {
+        let path = path_in(dir_path, name);
+        let (bytes, stamp) =
+            read_file(dir, name, &path, stamp).map_err(|e| Error::io("read", &path, &e))?;
         let text = crate::text::utf8_text(bytes, path.display()).map_err(Error::script)?;
         // Most files need no normalizing: keep the text read rather than copy it.
         let has_cr = memchr::memchr(b'\r', text.as_bytes()).is_some();
@@ -84,7 +87,13 @@ impl Revision {
             true => normalize_line_endings(&text),
             false => text,
         };
-        Revision::parse_normalized(text, path)
+        Ok((Revision::parse_normalized(text, path)?, stamp))
+    }
+
+    /// Parses `text`, the cached text of the file `name` in `dir_path` (line endings
+    /// already normalized).
+    pub fn from_cached(text: &str, dir_path: &Path, name: &OsStr) -> Result<Revision> {
+        Revision::parse_normalized(text.to_owned(), path_in(dir_path, name))
     }
 
     pub fn parse(text: &str, path: &Path) -> Result<Revision> {
@@ -202,6 +211,16 @@ impl Revision {
             text,
         })
     }
+}
+
+/// `dir_path` joined with `name`. Sized up front: `join` grows its buffer with `realloc`,
+/// which in glibc always takes the allocator's lock, and the threads loading files then
+/// wait on each other.
+fn path_in(dir_path: &Path, name: &OsStr) -> PathBuf {
+    let mut path = PathBuf::with_capacity(dir_path.as_os_str().len() + 1 + name.len());
+    path.push(dir_path);
+    path.push(name);
+    path
 }
 
 /// `text.split_inclusive('\n')`, found with `memchr`: a revision's lines are short,
@@ -389,17 +408,25 @@ pub fn normalize_line_endings(text: &str) -> String {
 /// and position (statx, lseek: two system calls per file, which count with 10,000
 /// revisions); through `Take` it just reads into the spare capacity of a buffer each
 /// thread reuses, and the result is one allocation of the file's exact size.
-fn read_file(dir: &std::fs::File, name: &OsStr, path: &Path) -> std::io::Result<Vec<u8>> {
+fn read_file(
+    dir: &std::fs::File,
+    name: &OsStr,
+    path: &Path,
+    stamp: bool,
+) -> std::io::Result<(Vec<u8>, Option<FileStamp>)> {
     use std::io::Read;
     thread_local! {
         static BUFFER: std::cell::RefCell<Vec<u8>> =
             std::cell::RefCell::new(Vec::with_capacity(64 * 1024));
     }
     let file = open_in(dir, name, path)?;
+    // Taken before reading: a write in between changes the stamp, so the text read is
+    // never cached under a stamp newer than it.
+    let stamp = if stamp { FileStamp::of(&file) } else { None };
     BUFFER.with_borrow_mut(|buffer| {
         buffer.clear();
         file.take(u64::MAX).read_to_end(buffer)?;
-        Ok(buffer.as_slice().to_vec())
+        Ok((buffer.as_slice().to_vec(), stamp))
     })
 }
 
