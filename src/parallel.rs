@@ -38,7 +38,9 @@ pub fn map<T: Sync, R: Send>(
     };
     std::thread::scope(|scope| {
         for _ in 1..threads {
-            scope.spawn(work);
+            // A thread the system refuses (a process or memory limit) is one fewer
+            // worker, not a failure: the calling thread takes whatever is left.
+            let _ = std::thread::Builder::new().spawn_scoped(scope, work);
         }
         work();
     });

@@ -79,9 +79,16 @@ impl ScriptDirectory {
         // The cache is read while the directory is listed: both are a few milliseconds
         // with thousands of revisions, and listing is one system call after another.
         let (names, cache) = std::thread::scope(|scope| {
-            let cache = caching.then(|| scope.spawn(|| Cache::read(dir)));
+            let reader = caching
+                .then(|| std::thread::Builder::new().spawn_scoped(scope, || Cache::read(dir)));
             let names = sql_files(&versions);
-            (names, cache.and_then(|cache| cache.join().ok().flatten()))
+            let cache = match reader {
+                None => None,
+                Some(Ok(reader)) => reader.join().ok().flatten(),
+                // No thread to be had: read it here.
+                Some(Err(_)) => Cache::read(dir),
+            };
+            (names, cache)
         });
         let names = names.map_err(|e| {
             if e.kind() == std::io::ErrorKind::NotFound {
