@@ -18,17 +18,17 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
-pub const CACHE_DIR: &str = ".mb_cache";
+const CACHE_DIR: &str = ".mb_cache";
 const CACHE_FILE: &str = "revisions";
 /// The environment variable that turns the cache off when set to anything but empty.
-pub const NO_CACHE_VAR: &str = "MB_NO_CACHE";
+const NO_CACHE_VAR: &str = "MB_NO_CACHE";
 /// Changed on any change to the layout below, or to what a cached text is (it is the
 /// file's text with line endings normalized, see `Revision::load`).
 const MAGIC: &[u8] = b"mb revision cache 1\n";
 const END: &[u8] = b"end\n";
 /// How long before the run a file must have last changed to be cached: longer than any
 /// file system's time stamp resolution (FAT's 2 s is the coarsest).
-pub const SETTLED: Duration = Duration::from_secs(3);
+const SETTLED: Duration = Duration::from_secs(3);
 
 /// The directory of the migrations directory a file is in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
