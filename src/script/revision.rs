@@ -69,17 +69,17 @@ impl Revision {
     }
 
     /// Reads and parses the revision file `name` in the directory `dir_path`, which
-    /// `dir` is open on; with the open file's stamp when `stamp` is asked for (for the
-    /// cache, see `cache.rs`).
+    /// `dir` is open on; `with_stamp`, with the open file's stamp (for the cache, see
+    /// `cache.rs`).
     pub fn load(
         dir: &std::fs::File,
         dir_path: &Path,
         name: &OsStr,
-        stamp: bool,
+        with_stamp: bool,
     ) -> Result<(Revision, Option<FileStamp>)> {
         let path = path_in(dir_path, name);
         let (bytes, stamp) =
-            read_file(dir, name, &path, stamp).map_err(|e| Error::io("read", &path, &e))?;
+            read_file(dir, name, &path, with_stamp).map_err(|e| Error::io("read", &path, &e))?;
         let text = crate::text::utf8_text(bytes, path.display()).map_err(Error::script)?;
         // Most files need no normalizing: keep the text read rather than copy it.
         let has_cr = memchr::memchr(b'\r', text.as_bytes()).is_some();
@@ -412,7 +412,7 @@ fn read_file(
     dir: &std::fs::File,
     name: &OsStr,
     path: &Path,
-    stamp: bool,
+    with_stamp: bool,
 ) -> std::io::Result<(Vec<u8>, Option<FileStamp>)> {
     use std::io::Read;
     thread_local! {
@@ -422,7 +422,11 @@ fn read_file(
     let file = open_in(dir, name, path)?;
     // Taken before reading: a write in between changes the stamp, so the text read is
     // never cached under a stamp newer than it.
-    let stamp = if stamp { FileStamp::of(&file) } else { None };
+    let stamp = if with_stamp {
+        FileStamp::of(&file)
+    } else {
+        None
+    };
     BUFFER.with_borrow_mut(|buffer| {
         buffer.clear();
         file.take(u64::MAX).read_to_end(buffer)?;
