@@ -149,22 +149,23 @@ impl Cache {
     /// For each of `names` (sorted, in `subdir`), where its entry is, if it has one.
     /// One walk through both sorted lists: looking each name up would compare names
     /// about 14 times each with 10,000 revisions.
-    pub fn positions(&self, subdir: Subdir, names: &[std::ffi::OsString]) -> Vec<Option<usize>> {
+    pub fn positions<'a>(
+        &'a self,
+        subdir: Subdir,
+        names: &'a [std::ffi::OsString],
+    ) -> impl Iterator<Item = Option<usize>> + 'a {
         let mut entries = self.entries.iter().enumerate().peekable();
-        names
-            .iter()
-            .map(|name| {
-                let name = (subdir, name.as_encoded_bytes());
-                while let Some((index, entry)) = entries.peek() {
-                    match (entry.subdir, &self.bytes[entry.name.clone()]).cmp(&name) {
-                        std::cmp::Ordering::Less => entries.next(),
-                        std::cmp::Ordering::Equal => return Some(*index),
-                        std::cmp::Ordering::Greater => return None,
-                    };
-                }
-                None
-            })
-            .collect()
+        names.iter().map(move |name| {
+            let name = (subdir, name.as_encoded_bytes());
+            while let Some((index, entry)) = entries.peek() {
+                match (entry.subdir, &self.bytes[entry.name.clone()]).cmp(&name) {
+                    std::cmp::Ordering::Less => entries.next(),
+                    std::cmp::Ordering::Equal => return Some(*index),
+                    std::cmp::Ordering::Greater => return None,
+                };
+            }
+            None
+        })
     }
 
     /// The cached text of the entry at `position`, if it is cached with `stamp`.
@@ -178,42 +179,37 @@ impl Cache {
 }
 
 /// A revision file as one run loaded it.
+#[derive(Clone, Copy)]
 pub struct LoadedFile<'a> {
     pub subdir: Subdir,
     pub name: &'a OsStr,
     /// `None` where the file's stamp is not known: such a file is not cached.
     pub stamp: Option<FileStamp>,
+    /// Whether the text came from the cache.
+    pub from_cache: bool,
     /// The text as `Revision` keeps it (line endings normalized).
     pub text: &'a str,
 }
 
-/// Whether the cache `old` holds exactly the settled files among `files` (each file's
-/// stamp, and whether its text came from the cache), so that it need not be written
-/// again. `started` is when the run began looking at the files.
-pub fn is_current(
+/// Writes the cache of `migrations_dir` again, with the settled files of `files`, unless
+/// the cache `old` holds exactly those already. `started` is when the run began looking
+/// at the files. Failing to write is not an error: the next run reads the files again.
+pub fn update<'a>(
+    migrations_dir: &Path,
     old: Option<&Cache>,
     started: SystemTime,
-    files: impl Iterator<Item = (Option<FileStamp>, bool)>,
-) -> bool {
-    let mut hits = 0;
-    for (stamp, from_cache) in files {
-        if from_cache {
-            hits += 1;
-        } else if stamp.is_some_and(|stamp| stamp.is_settled(started)) {
-            return false;
-        }
+    files: impl Iterator<Item = LoadedFile<'a>> + Clone,
+) {
+    if is_current(old, started, files.clone()) {
+        return;
     }
-    old.map_or(0, Cache::entry_count) == hits
-}
-
-/// Writes the cache of `migrations_dir` with the settled files of `files`. Failing to
-/// write is not an error: the next run reads the files again.
-pub fn update(migrations_dir: &Path, started: SystemTime, files: &[LoadedFile]) {
     // (A text over 4 GiB does not fit the layout's length field, and is not cached.)
-    let mut settled: Vec<(&LoadedFile, FileStamp)> = files
-        .iter()
+    let mut settled: Vec<(LoadedFile, FileStamp)> = files
         .filter(|file| u32::try_from(file.text.len()).is_ok())
-        .filter_map(|file| Some((file, file.stamp.filter(|s| s.is_settled(started))?)))
+        .filter_map(|file| {
+            let stamp = file.stamp.filter(|s| s.is_settled(started))?;
+            Some((file, stamp))
+        })
         .collect();
     settled.sort_unstable_by(|(a, _), (b, _)| {
         (a.subdir, a.name.as_encoded_bytes()).cmp(&(b.subdir, b.name.as_encoded_bytes()))
@@ -221,20 +217,46 @@ pub fn update(migrations_dir: &Path, started: SystemTime, files: &[LoadedFile]) 
     let _ = write(migrations_dir, &settled);
 }
 
-fn write(migrations_dir: &Path, files: &[(&LoadedFile, FileStamp)]) -> std::io::Result<()> {
+/// Whether `old` holds exactly the settled files among `files`: every settled file came
+/// from it, and it has no other entries. Decided without collecting anything, as it is
+/// on every run.
+fn is_current<'a>(
+    old: Option<&Cache>,
+    started: SystemTime,
+    files: impl Iterator<Item = LoadedFile<'a>>,
+) -> bool {
+    let mut hits = 0;
+    for file in files {
+        if file.from_cache {
+            hits += 1;
+        } else if file.stamp.is_some_and(|stamp| stamp.is_settled(started)) {
+            return false;
+        }
+    }
+    old.map_or(0, Cache::entry_count) == hits
+}
+
+fn write(migrations_dir: &Path, files: &[(LoadedFile, FileStamp)]) -> std::io::Result<()> {
     let dir = migrations_dir.join(CACHE_DIR);
     match std::fs::create_dir(&dir) {
         Ok(()) => {
             // Like pytest's and ruff's caches: the directory keeps itself out of Git
-            // and out of backups that honour the tag.
-            std::fs::write(
+            // and out of backups that honour the tag. A directory left without them
+            // would stay so (it is only made once): it goes again.
+            let marked = std::fs::write(
                 dir.join(".gitignore"),
                 "# Made by mb: a cache of the revision files, safe to delete.\n*\n",
-            )?;
-            std::fs::write(
-                dir.join("CACHEDIR.TAG"),
-                "Signature: 8a477f597d28d172789f06886806bc55\n# This file is a cache directory tag created by mb.\n",
-            )?;
+            )
+            .and_then(|()| {
+                std::fs::write(
+                    dir.join("CACHEDIR.TAG"),
+                    "Signature: 8a477f597d28d172789f06886806bc55\n# This file is a cache directory tag created by mb.\n",
+                )
+            });
+            if let Err(e) = marked {
+                let _ = std::fs::remove_dir_all(&dir);
+                return Err(e);
+            }
         }
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
         Err(e) => return Err(e),
@@ -257,7 +279,7 @@ fn write(migrations_dir: &Path, files: &[(&LoadedFile, FileStamp)]) -> std::io::
 // ino, size as u64; mtime and ctime as i64 seconds and i64 nanoseconds), its text's
 // length (u32) and bytes.
 
-fn serialize(files: &[(&LoadedFile, FileStamp)]) -> Vec<u8> {
+fn serialize(files: &[(LoadedFile, FileStamp)]) -> Vec<u8> {
     let size: usize = files
         .iter()
         .map(|(file, _)| 64 + file.name.len() + file.text.len())
@@ -380,7 +402,17 @@ mod tests {
             subdir,
             name: OsStr::new(name),
             stamp: Some(stamp),
+            from_cache: false,
             text,
+        }
+    }
+
+    /// A file as `is_current` sees it: its stamp, and whether it came from the cache.
+    fn seen(stamp: Option<FileStamp>, from_cache: bool) -> LoadedFile<'static> {
+        LoadedFile {
+            stamp,
+            from_cache,
+            ..loaded(Subdir::Versions, "x.sql", self::stamp(0), "")
         }
     }
 
@@ -395,11 +427,12 @@ mod tests {
             loaded(Subdir::Versions, "c.sql", stamp(1_000), "-- c\n"),
         ];
         let started = SystemTime::UNIX_EPOCH + Duration::from_secs(1_001);
-        update(dir.path(), started, &files);
+        update(dir.path(), None, started, files.iter().copied());
         let cache = Cache::read(dir.path()).expect("the cache was written");
         assert_eq!(cache.entry_count(), 3);
         let text = |subdir, name: &str, stamp| {
-            let position = cache.positions(subdir, &[name.into()])[0]?;
+            let names = [name.into()];
+            let position = cache.positions(subdir, &names).next().flatten()?;
             cache.text(position, &stamp)
         };
         assert_eq!(
@@ -416,11 +449,15 @@ mod tests {
         assert_eq!(text(Subdir::Versions, "d.sql", stamp(100)), None);
         let names = ["0.sql", "a.sql", "aa.sql", "b.sql", "c.sql"].map(std::ffi::OsString::from);
         assert_eq!(
-            cache.positions(Subdir::Versions, &names),
+            cache
+                .positions(Subdir::Versions, &names)
+                .collect::<Vec<_>>(),
             [None, Some(0), None, Some(1), None]
         );
         assert_eq!(
-            cache.positions(Subdir::Replaced, &names),
+            cache
+                .positions(Subdir::Replaced, &names)
+                .collect::<Vec<_>>(),
             [None, Some(2), None, None, None]
         );
         let ignore = std::fs::read_to_string(dir.path().join(".mb_cache/.gitignore")).unwrap();
@@ -439,17 +476,14 @@ mod tests {
         assert!(!is_current(
             None,
             started,
-            [(Some(stamp(100)), false)].into_iter()
+            [seen(Some(stamp(100)), false)].into_iter()
         ));
         // Not settled, or no stamp: nothing to cache.
-        assert!(is_current(
-            None,
-            started,
-            [(Some(stamp(999)), false), (None, false)].into_iter()
-        ));
-        update(dir.path(), started, &files);
+        let unsettled = [seen(Some(stamp(999)), false), seen(None, false)];
+        assert!(is_current(None, started, unsettled.into_iter()));
+        update(dir.path(), None, started, files.iter().copied());
         let cache = Cache::read(dir.path()).unwrap();
-        let both = [(Some(stamp(100)), true), (Some(stamp(100)), true)];
+        let both = [seen(Some(stamp(100)), true), seen(Some(stamp(100)), true)];
         assert!(is_current(Some(&cache), started, both.into_iter()));
         // A file gone, or one read from its file again.
         assert!(!is_current(
@@ -457,13 +491,21 @@ mod tests {
             started,
             both[..1].iter().copied()
         ));
-        assert!(!is_current(
-            Some(&cache),
-            started,
-            [both[0], (Some(stamp(200)), false)].into_iter()
-        ));
-        update(dir.path(), started, &[]);
+        let reread = [both[0], seen(Some(stamp(200)), false)];
+        assert!(!is_current(Some(&cache), started, reread.into_iter()));
+        // Both gone: the cache is written again, empty.
+        update(dir.path(), Some(&cache), started, std::iter::empty());
         assert_eq!(Cache::read(dir.path()).unwrap().entry_count(), 0);
+        // And a current cache is left as it is.
+        let empty = Cache::read(dir.path()).unwrap();
+        // (Replaced, not written in place: `empty` maps the old file.)
+        std::fs::remove_file(cache_file(dir.path())).unwrap();
+        std::fs::write(cache_file(dir.path()), b"left as it is").unwrap();
+        update(dir.path(), Some(&empty), started, std::iter::empty());
+        assert_eq!(
+            std::fs::read(cache_file(dir.path())).unwrap(),
+            b"left as it is"
+        );
         std::fs::write(cache_file(dir.path()), b"damaged").unwrap();
         assert!(
             Cache::read(dir.path()).is_none(),
@@ -477,7 +519,7 @@ mod tests {
             loaded(Subdir::Versions, "a.sql", stamp(100), "-- a\n"),
             loaded(Subdir::Versions, "b.sql", stamp(100), "-- b\n"),
         ];
-        let settled: Vec<_> = files.iter().map(|f| (f, stamp(100))).collect();
+        let settled: Vec<_> = files.iter().map(|f| (*f, stamp(100))).collect();
         let bytes = serialize(&settled);
         assert_eq!(parse(&bytes).map(|e| e.len()), Some(2));
         for cut in 0..bytes.len() {

@@ -112,22 +112,20 @@ impl ScriptDirectory {
             Err(e) => return Err(Error::io("read", &replaced_dir, &e)),
         };
         let replaced = loader.load(&replaced_dir, Subdir::Replaced, &replaced_names)?;
-        let loaded = || revisions.iter().chain(&replaced);
-        let origins = loaded().map(|file| (file.stamp, file.from_cache));
-        if caching && !cache::is_current(cache.as_ref(), started, origins) {
+        if caching {
             let names = names.iter().map(|name| (Subdir::Versions, name));
             let replaced_names = replaced_names.iter().map(|name| (Subdir::Replaced, name));
-            let files: Vec<LoadedFile> = names
+            let files = names
                 .chain(replaced_names)
-                .zip(loaded())
-                .map(|((subdir, name), file)| LoadedFile {
-                    subdir,
-                    name,
-                    stamp: file.stamp,
-                    text: &file.revision.text,
-                })
-                .collect();
-            cache::update(dir, started, &files);
+                .zip(revisions.iter().chain(&replaced));
+            let files = files.map(|((subdir, name), loaded)| LoadedFile {
+                subdir,
+                name,
+                stamp: loaded.stamp,
+                from_cache: loaded.from_cache,
+                text: &loaded.revision.text,
+            });
+            cache::update(dir, cache.as_ref(), started, files);
         }
         let revisions = revisions.into_iter().map(|l| l.revision).collect();
         let replaced: Vec<Revision> = replaced.into_iter().map(|l| l.revision).collect();
@@ -265,11 +263,10 @@ impl Loader<'_> {
             return Ok(Vec::new());
         }
         let dir_file = std::fs::File::open(dir).map_err(|e| Error::io("read", dir, &e))?;
-        let positions = match self.cache {
-            Some(cache) => cache.positions(subdir, names),
-            None => vec![None; names.len()],
+        let files: Vec<(&OsString, Option<usize>)> = match self.cache {
+            Some(cache) => names.iter().zip(cache.positions(subdir, names)).collect(),
+            None => names.iter().map(|name| (name, None)).collect(),
         };
-        let files: Vec<(&OsString, Option<usize>)> = names.iter().zip(positions).collect();
         crate::parallel::map(&files, 256, |&(name, position)| {
             let Some(cache) = self.cache else {
                 let (revision, stamp) = Revision::load(&dir_file, dir, name, self.stamps)?;
@@ -281,19 +278,17 @@ impl Loader<'_> {
             };
             // A stat, and the file is read only when the cache does not have it as it is.
             let stamp = FileStamp::at(&dir_file, name);
-            let cached = position.zip(stamp);
-            if let Some(text) = cached.and_then(|(position, stamp)| cache.text(position, &stamp)) {
-                return Ok(Loaded {
-                    revision: Revision::from_cached(text, dir, name)?,
-                    stamp,
-                    from_cache: true,
-                });
-            }
-            let (revision, _) = Revision::load(&dir_file, dir, name, false)?;
+            let cached = position
+                .zip(stamp)
+                .and_then(|(at, stamp)| cache.text(at, &stamp));
+            let revision = match cached {
+                Some(text) => Revision::from_cached(text, dir, name)?,
+                None => Revision::load(&dir_file, dir, name, false)?.0,
+            };
             Ok(Loaded {
                 revision,
                 stamp,
-                from_cache: false,
+                from_cache: cached.is_some(),
             })
         })
         .into_iter()
