@@ -69,6 +69,44 @@ fn a_literal_never_ends_early_and_runs_as_sql(db: Db) {
     assert_eq!(victim_rows(&p), "3", "{}", db.name());
 }
 
+/// A data statement written by hand runs as written, with its literals read as portable
+/// SQL on every database: on MySQL, whose own rules read `\'` as an escaped quote, the
+/// backslashes are doubled (and `upgrade --sql` prints them so).
+fn a_literal_in_a_data_statement_is_read_as_written(db: Db) {
+    let p = TestProject::on(db);
+    let values = ["x\\'); DELETE FROM \"victim\"; --", "\\", "a''b\\n"];
+    let inserts: String = values
+        .iter()
+        .enumerate()
+        .map(|(i, v)| format!("INSERT INTO \"note\" VALUES ({}, {});\n", i + 1, literal(v)))
+        .collect();
+    p.write_revision(
+        "dd1",
+        "",
+        "notes",
+        &format!(
+            "CREATE TABLE \"victim\" (\"id\" INTEGER PRIMARY KEY);\n\
+             INSERT INTO \"victim\" (\"id\") VALUES (1), (2), (3);\n\
+             CREATE TABLE \"note\" (\"id\" INTEGER PRIMARY KEY, \"s\" VARCHAR(100));\n{inserts}"
+        ),
+        "-- mb:allow-data-loss\nDROP TABLE \"note\";\nDROP TABLE \"victim\";\n",
+    );
+    let offline = p.ok(&["db", "upgrade", "--sql"]).stdout;
+    let doubled = match db {
+        Db::Mysql => "'x\\\\''); DELETE FROM \"victim\"; --'",
+        Db::Sqlite | Db::Postgres => "'x\\''); DELETE FROM \"victim\"; --'",
+    };
+    assert!(offline.contains(doubled), "{}: {offline}", db.name());
+    p.ok(&["-q", "db", "upgrade"]);
+    assert_eq!(victim_rows(&p), "3", "{}", db.name());
+    assert_eq!(
+        p.first_column("SELECT \"s\" FROM \"note\" ORDER BY \"id\""),
+        values,
+        "{}",
+        db.name()
+    );
+}
+
 /// A NUL character cannot be stored in text on PostgreSQL: refused where it is written,
 /// before anything is generated, on every database alike.
 fn a_nul_in_a_literal_is_refused_where_it_is_written(db: Db) {
@@ -145,6 +183,7 @@ fn generated_literals_are_stored_exactly(db: Db) {
 
 on_each_database!(
     a_literal_never_ends_early_and_runs_as_sql,
+    a_literal_in_a_data_statement_is_read_as_written,
     a_nul_in_a_literal_is_refused_where_it_is_written,
     generated_literals_are_stored_exactly,
 );
