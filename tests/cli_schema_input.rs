@@ -37,7 +37,7 @@ fn a_nul_byte_in_schema_sql_is_refused_where_it_is() {
     ] {
         assert_eq!(
             p.fails(verb, 5),
-            "schema.sql:2:10: a NUL character (byte 0) is not SQL text, and no database mb writes for keeps one in a string (PostgreSQL cannot store it in text) — remove it"
+            "schema.sql:2:10: a NUL character (byte 0) is not SQL text (PostgreSQL cannot store one in a string, so a revision holding it would fail there) — remove it"
         );
     }
     assert!(p.revision_files().is_empty());

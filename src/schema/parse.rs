@@ -162,11 +162,11 @@ fn refuse_nul(text: &str) -> std::result::Result<(), Problem> {
     );
     Err(Problem::new(
         at,
-        "a NUL character (byte 0) is not SQL text, and no database mb writes for keeps one in a string (PostgreSQL cannot store it in text) — remove it",
+        "a NUL character (byte 0) is not SQL text (PostgreSQL cannot store one in a string, so a revision holding it would fail there) — remove it",
     ))
 }
 
-/// A literal that spells a NUL character with an escape (`E'\0'`, `U&'\0000'`).
+/// A literal that spells a NUL character with an escape (`U&'\0000'`).
 fn refuse_nul_in_literals(statement: &Statement) -> std::result::Result<(), Problem> {
     let found = visit_values(statement, |value| {
         let text = match &value.value {
