@@ -37,7 +37,6 @@ use ::mysql::prelude::Queryable;
 use ::mysql::{Conn, Params, Value};
 use sqlparser::ast::{Expr, ObjectNamePart, Statement, visit_expressions_mut, visit_relations_mut};
 use sqlparser::dialect::MySqlDialect;
-use sqlparser::parser::Parser;
 use sqlparser::tokenizer::{Token, Tokenizer};
 
 use super::mysql::text;
@@ -46,6 +45,7 @@ use crate::dialect::mysql::{
     PRIMARY_KEY_NAME_COMMENT, UNBOUNDED_NUMERIC, UNIQUE_INDEX_COMMENT, column_definition,
     mysql_text,
 };
+use crate::nesting;
 use crate::schema::expr::{normalize_expr, normalize_query};
 use crate::schema::parse::column_type;
 use crate::schema::{
@@ -381,7 +381,9 @@ impl<'a> Catalog<'a> {
     /// A view's query as MySQL stores it (names qualified with the database), as portable
     /// SQL without the database's name.
     fn view_query(&self, raw: &str) -> std::result::Result<String, String> {
-        let statements = Parser::parse_sql(&CatalogDialect, raw).map_err(|e| e.to_string())?;
+        let statements = nesting::parser(&CatalogDialect, raw)
+            .and_then(|mut parser| parser.parse_statements())
+            .map_err(|e| e.to_string())?;
         let [Statement::Query(query)] = statements.as_slice() else {
             return Err("its query is not a single SELECT".into());
         };
@@ -680,9 +682,8 @@ fn portable_type(column_type_text: &str, charset: Option<&str>) -> ColumnType {
             text = format!("{integer}{}", &rest[end + 1..]);
         }
     }
-    let parsed = Parser::new(&MySqlDialect {})
-        .try_with_sql(&text)
-        .and_then(|mut parser| parser.parse_data_type());
+    let parsed =
+        nesting::parser(&MySqlDialect {}, &text).and_then(|mut parser| parser.parse_data_type());
     match parsed {
         Ok(data_type) => column_type(&data_type),
         Err(_) => ColumnType::Other(text.to_uppercase()),
@@ -734,9 +735,7 @@ fn current_time_alias(text: &str) -> Option<&'static str> {
 /// A check, default or index expression as MySQL reports it, as canonical portable SQL.
 fn expression(raw: &str) -> std::result::Result<String, String> {
     let cleaned = without_introducers(raw);
-    let mut parser = Parser::new(&CatalogDialect)
-        .try_with_sql(&cleaned)
-        .map_err(|e| e.to_string())?;
+    let mut parser = nesting::parser(&CatalogDialect, &cleaned).map_err(|e| e.to_string())?;
     let expr = parser.parse_expr().map_err(|e| e.to_string())?;
     match parser.peek_token().token {
         Token::EOF => Ok(normalize_expr(expr)),
