@@ -8,7 +8,7 @@
 use std::path::Path;
 
 use mb::config::DatabaseUrl;
-use mb::config::url::mask_password;
+use mb::config::mask::mask_passwords;
 use mb::dialect::Dialect;
 use mb::runtime::plan::Direction;
 use mb::runtime::simulate::section_actions;
@@ -40,7 +40,7 @@ fn schema_sql(text: &str) {
 }
 
 fn database_url(raw: &str) {
-    let _ = mask_password(raw);
+    let _ = mask_passwords(raw, Some(raw));
     if let Ok(url) = DatabaseUrl::parse(raw, Path::new("/project")) {
         let _ = url.to_string();
     }
