@@ -68,6 +68,42 @@ fn inputs_that_once_broke_a_parser() {
     }
 }
 
+/// Inputs of the attack on mb (issue 17) that aborted it with a stack overflow: a CHECK of
+/// 10,000 `AND`ed terms, and the other ways to build a deep tree. On the test's own
+/// small stack they are refused before they are parsed.
+#[test]
+fn deep_inputs_that_once_overflowed_the_stack() {
+    let deep = [
+        format!("CHECK ({})", vec!["\"a\" > 0"; 10_000].join(" AND ")),
+        format!(
+            "CHECK (\"a\" > {}1{})",
+            "(".repeat(10_000),
+            ")".repeat(10_000)
+        ),
+    ];
+    let views = [
+        format!(
+            "CREATE VIEW \"v\" AS SELECT {} AS \"s\"",
+            vec!["1"; 20_000].join(" + ")
+        ),
+        format!(
+            "CREATE VIEW \"u\" AS {}",
+            vec!["SELECT 1"; 10_000].join(" UNION ")
+        ),
+    ];
+    let statements = deep
+        .iter()
+        .map(|check| format!("CREATE TABLE \"t\" (\"a\" INTEGER, {check})"))
+        .chain(views);
+    for statement in statements {
+        schema_sql(&statement);
+        split(&statement);
+        revision(&format!(
+            "-- Revision ID: a1\n-- migrate:up\n{statement};\n-- migrate:down\n"
+        ));
+    }
+}
+
 /// Text made of SQL pieces (keywords, quotes, comments, section markers), so random
 /// input reaches past the tokenizer.
 fn sql_like() -> impl Strategy<Value = String> {
