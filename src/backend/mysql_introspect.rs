@@ -36,7 +36,6 @@ use ::mysql::prelude::Queryable;
 use ::mysql::{Conn, Params, Value};
 use sqlparser::ast::{Expr, ObjectNamePart, Statement, visit_expressions_mut, visit_relations_mut};
 use sqlparser::dialect::MySqlDialect;
-use sqlparser::parser::Parser;
 use sqlparser::tokenizer::{Token, Tokenizer};
 
 use super::mysql::text;
@@ -45,6 +44,7 @@ use crate::dialect::mysql::{
     mysql_text,
 };
 use crate::dialect::{Dialect, MysqlTokens};
+use crate::nesting;
 use crate::schema::expr::{normalize_expr, normalize_query};
 use crate::schema::parse::column_type;
 use crate::schema::{
@@ -380,7 +380,9 @@ impl<'a> Catalog<'a> {
     /// A view's query as MySQL stores it (names qualified with the database), as portable
     /// SQL without the database's name.
     fn view_query(&self, raw: &str) -> std::result::Result<String, String> {
-        let statements = Parser::parse_sql(&CATALOG, raw).map_err(|e| e.to_string())?;
+        let statements = nesting::parser(&CATALOG, raw)
+            .and_then(|mut parser| parser.parse_statements())
+            .map_err(|e| e.to_string())?;
         let [Statement::Query(query)] = statements.as_slice() else {
             return Err("its query is not a single SELECT".into());
         };
@@ -679,9 +681,8 @@ fn portable_type(column_type_text: &str, charset: Option<&str>) -> ColumnType {
             text = format!("{integer}{}", &rest[end + 1..]);
         }
     }
-    let parsed = Parser::new(&MySqlDialect {})
-        .try_with_sql(&text)
-        .and_then(|mut parser| parser.parse_data_type());
+    let parsed =
+        nesting::parser(&MySqlDialect {}, &text).and_then(|mut parser| parser.parse_data_type());
     match parsed {
         Ok(data_type) => column_type(&data_type),
         Err(_) => ColumnType::Other(text.to_uppercase()),
@@ -733,9 +734,7 @@ fn current_time_alias(text: &str) -> Option<&'static str> {
 /// A check, default or index expression as MySQL reports it, as canonical portable SQL.
 fn expression(raw: &str) -> std::result::Result<String, String> {
     let cleaned = without_introducers(raw);
-    let mut parser = Parser::new(&CATALOG)
-        .try_with_sql(&cleaned)
-        .map_err(|e| e.to_string())?;
+    let mut parser = nesting::parser(&CATALOG, &cleaned).map_err(|e| e.to_string())?;
     let expr = parser.parse_expr().map_err(|e| e.to_string())?;
     match parser.peek_token().token {
         Token::EOF => Ok(normalize_expr(expr)),

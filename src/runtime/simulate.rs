@@ -11,6 +11,7 @@ use crate::ops::{DataAtRisk, Op};
 use crate::schema::Schema;
 use crate::script::graph::Marks;
 use crate::script::split::{Statement, split_statements, split_tokenized};
+use crate::script::transaction_control::{is_transaction_control, refusal};
 use crate::script::{Revision, RevisionGraph};
 use crate::{Error, Result};
 
@@ -69,6 +70,9 @@ pub fn parsed_section(
         .map_err(|e| located(revision, e.line, &e.message))?
         .into_iter()
         .map(|(statement, tokens)| {
+            if is_transaction_control(&statement.sql, tokenizer) {
+                return Err(located(revision, statement.line, &refusal(&statement.sql)));
+            }
             let op = Op::parse_tokenized(&statement.sql, tokens)
                 .map_err(|e| located(revision, statement.line, &e.message))?;
             Ok((statement, op))

@@ -22,7 +22,6 @@ use sqlparser::ast::{
     visit_relations_mut,
 };
 use sqlparser::dialect::GenericDialect;
-use sqlparser::parser::Parser;
 use sqlparser::tokenizer::Token;
 
 use crate::dialect::Dialect;
@@ -156,9 +155,7 @@ fn quote_folded(ident: &mut Ident) {
 /// Parses one expression written in portable SQL.
 pub fn parse_expr(text: &str) -> Result<Expr, String> {
     let dialect = GenericDialect {};
-    let mut parser = Parser::new(&dialect)
-        .try_with_sql(text)
-        .map_err(|e| e.to_string())?;
+    let mut parser = crate::nesting::parser(&dialect, text).map_err(|e| e.to_string())?;
     let expr = parser.parse_expr().map_err(|e| e.to_string())?;
     match parser.peek_token().token {
         Token::EOF => Ok(expr),
@@ -212,7 +209,9 @@ pub fn rename_column_in(text: &str, from: &str, to: &str) -> String {
 /// The tables and views a canonical query reads (CTE names included, harmlessly).
 pub fn relations_in_query(definition: &str) -> BTreeSet<String> {
     let mut names = BTreeSet::new();
-    if let Ok(statements) = Parser::parse_sql(&GenericDialect {}, definition) {
+    let parsed = crate::nesting::parser(&GenericDialect {}, definition)
+        .and_then(|mut parser| parser.parse_statements());
+    if let Ok(statements) = parsed {
         let _ = visit_relations(&statements, |name: &ObjectName| {
             if let Some(ObjectNamePart::Identifier(ident)) = name.0.last() {
                 names.insert(ident_name(ident));

@@ -18,7 +18,7 @@ use sqlparser::ast::{
 };
 use sqlparser::dialect::GenericDialect;
 use sqlparser::keywords::Keyword;
-use sqlparser::parser::{Parser, ParserError};
+use sqlparser::parser::ParserError;
 use sqlparser::tokenizer::{Location, Token};
 
 use super::declaration::{self, Declaration, Declared};
@@ -284,7 +284,7 @@ fn statements_with_locations(
     text: &str,
 ) -> std::result::Result<Vec<(Location, Statement)>, ParserError> {
     let dialect = GenericDialect {};
-    let mut parser = Parser::new(&dialect).try_with_sql(text)?;
+    let mut parser = crate::nesting::parser(&dialect, text)?;
     let mut statements = Vec::new();
     loop {
         while parser.consume_token(&Token::SemiColon) {}
