@@ -790,6 +790,7 @@ fn unreadable(what: &str, why: &str) -> Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use sqlparser::parser::Parser;
 
     #[test]
     fn types_read_back_as_mb_writes_them() {

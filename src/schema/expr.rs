@@ -263,6 +263,7 @@ pub fn default_sql(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use sqlparser::parser::Parser;
 
     fn norm(text: &str) -> String {
         normalize_expr(parse_expr(text).unwrap())
