@@ -279,3 +279,55 @@ fn check_and_resume_in_parts(
 }
 
 on_each_database!(crash_at_every_point);
+
+/// MySQL: mb killed right after statement 1 of d1 (a `CREATE TABLE`, which commits by
+/// itself) ran, before it could record it. The statement is in doubt: `--resume` runs
+/// it again, which fails, and the progress record stays exactly as it was (never "rolled
+/// back, still at base" while the table exists); `current` says the revision is partly
+/// applied; finishing it by hand and `mb db resolve done` settles it.
+#[test]
+fn an_in_doubt_statement_stays_in_doubt_until_resolved() {
+    if !Db::Mysql.available("an_in_doubt_statement_stays_in_doubt_until_resolved") {
+        return;
+    }
+    let p = TestProject::on(Db::Mysql);
+    p.write_revision(
+        "d1",
+        "",
+        "d1",
+        "CREATE TABLE \"d1\" (\"id\" INTEGER PRIMARY KEY);\nINSERT INTO \"d1\" (\"id\") VALUES (1);\n",
+        "DROP TABLE \"d1\";\n",
+    );
+    let place = upgrade_killed_at(&p, 1).expect("crash point 1");
+    assert!(place.starts_with("after CREATE TABLE"), "{place}");
+    assert_eq!(p.tables(), ["d1"], "the DDL took effect");
+    let record = || p.query("SELECT revision, statements_done, error FROM mb_progress");
+    let in_doubt = vec![vec!["d1".to_string(), "0".into(), "NULL".into()]];
+    assert_eq!(record(), in_doubt);
+
+    let (_, resumed) = fails_after_progress(p.mb().args(["db", "upgrade", "--resume"]), 6);
+    assert!(
+        resumed.contains(
+            "an earlier attempt was stopped while statement 1 ran, so it may have taken effect then"
+        ),
+        "{resumed}"
+    );
+    assert!(!resumed.contains("rolled back"), "{resumed}");
+    assert_eq!(record(), in_doubt, "the record is kept as it was");
+    let current = p.ok(&["db", "current"]);
+    let said = format!("{}{}", current.stdout, current.stderr);
+    assert!(
+        said.contains("revision d1 (d1) is partly applied"),
+        "{said}"
+    );
+    let (_, refusal) = fails_after_progress(p.mb().args(["db", "upgrade"]), 8);
+    assert!(
+        refusal.contains("mb stopped while statement 1"),
+        "{refusal}"
+    );
+
+    p.execute("INSERT INTO \"d1\" (\"id\") VALUES (1)");
+    p.ok(&["-q", "db", "resolve", "done"]);
+    assert_eq!(p.version_rows(), ["d1"]);
+    assert!(record().is_empty());
+}

@@ -471,6 +471,16 @@ impl TestProject {
         cmd
     }
 
+    /// Starts `mb ARGS` in the root in the background, its stdout and stderr piped.
+    pub fn spawn(&self, args: &[&str]) -> std::process::Child {
+        self.mb_process(".")
+            .args(args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("start mb")
+    }
+
     /// Runs `mb ARGS` in the root and asserts that it succeeds.
     pub fn ok(&self, args: &[&str]) -> Run {
         ok(self.mb().args(args))
