@@ -18,6 +18,7 @@ use std::time::{Duration, Instant};
 
 use crate::backend::Backend;
 use crate::dialect::Dialect;
+use crate::ops::Op;
 use crate::script::graph::Marks;
 use crate::script::split::Statement;
 use crate::script::target::Target;
@@ -915,12 +916,38 @@ impl Migrator<'_> {
             next,
             line,
         } = parts;
-        let from = resumed.map_or(0, |p| p.statements_done);
+        let mut from = resumed.map_or(0, |p| p.statements_done);
         let rows = match claimed {
             Some(rows) => rows,
             None => self.claim_step(step, revision, actions.len(), from)?,
         };
         self.reporter.info(line);
+        // The statement an interrupted attempt was running when it stopped is in doubt,
+        // unless the catalog shows which way it went.
+        let mut in_doubt = resumed
+            .filter(|p| p.error.is_none() && p.statements_done < actions.len())
+            .map(|p| p.statements_done);
+        if let Some(index) = in_doubt {
+            match self.took_effect(&actions[index])? {
+                Some((true, evidence)) => {
+                    self.backend.begin()?;
+                    let done =
+                        progress::statements_checksum(actions[..=index].iter().map(Action::source));
+                    let advanced = progress::advance(self.backend, &revision.id, index + 1, &done);
+                    finish(self.backend, advanced)?;
+                    self.reporter.info(&format!(
+                        "Statement {} ({}:{}) took effect before mb was stopped ({evidence}); going on after it.",
+                        index + 1,
+                        revision.path.display(),
+                        actions[index].source().line
+                    ));
+                    from = index + 1;
+                    in_doubt = None;
+                }
+                Some((false, _)) => in_doubt = None,
+                None => {}
+            }
+        }
         // Each statement commits together with its progress record (a DDL statement on
         // MySQL commits by itself just before), so the record is exact after a failure.
         // A no-transaction revision's statements must run outside any transaction.
@@ -942,16 +969,14 @@ impl Migrator<'_> {
                     done: index,
                     total: actions.len(),
                 };
-                // The statement an interrupted attempt was running when it stopped may
-                // have taken effect then, whatever running it again says now.
-                let in_doubt =
-                    resumed.is_some_and(|p| p.error.is_none() && index == p.statements_done);
+                // An in-doubt statement may have taken effect before, whatever running it
+                // again says now.
                 return Err(self.stop_part_way(
                     step,
                     revision,
                     failed,
                     resumed.is_some(),
-                    in_doubt,
+                    in_doubt == Some(index),
                 ));
             }
             let done = progress::statements_checksum(actions[..=index].iter().map(Action::source));
@@ -1100,6 +1125,40 @@ impl Migrator<'_> {
             failed.message,
             &where_it_is,
         )
+    }
+
+    /// Whether the catalog shows that `action`, a statement in doubt, took effect, and
+    /// what shows it; `None` when it cannot tell. It can for a schema operation that is
+    /// one statement and whose effect is whether a table exists.
+    fn took_effect(&mut self, action: &Action) -> Result<Option<(bool, String)>> {
+        let Action::Schema { op, rendered, .. } = action else {
+            return Ok(None);
+        };
+        if rendered.statements.len() != 1 || !rendered.rebuilt_tables.is_empty() {
+            return Ok(None);
+        }
+        let said = |name: &str, exists: bool| match exists {
+            true => format!("table \"{name}\" exists"),
+            false => format!("table \"{name}\" does not exist"),
+        };
+        Ok(match op.as_ref() {
+            Op::CreateTable(table) => {
+                let exists = self.backend.table_exists(&table.name)?;
+                Some((exists, said(&table.name, exists)))
+            }
+            Op::DropTable { name } => {
+                let exists = self.backend.table_exists(name)?;
+                Some((!exists, said(name, exists)))
+            }
+            Op::RenameTable { from, to } => {
+                let (old, new) = (
+                    self.backend.table_exists(from)?,
+                    self.backend.table_exists(to)?,
+                );
+                (old != new).then(|| (new, format!("{} and {}", said(to, new), said(from, old))))
+            }
+            _ => None,
+        })
     }
 
     fn why_in_parts(&self, revision: &Revision) -> String {
