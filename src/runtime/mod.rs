@@ -1404,7 +1404,7 @@ fn finish<T, E: From<Error> + Unrolled>(
 /// A failure after which mb could not roll back.
 trait Unrolled {
     /// The failure, saying that the rollback failed with `rollback` (the connection is
-    /// gone) and that the database rolled back on its own.
+    /// gone, most likely) and that the database does not commit what was not committed.
     fn unrolled(self, rollback: &Error) -> Self;
 }
 
@@ -1413,7 +1413,7 @@ impl Unrolled for Error {
         Error::new(
             self.kind,
             format!(
-                "{}; the database rolled it back itself: mb lost the connection ({}), and a transaction whose connection ends is never committed",
+                "{}; mb could not roll back ({}), but nothing of it was committed: the database ends a transaction whose connection is gone without committing it",
                 self.message, rollback.message
             ),
         )
