@@ -492,6 +492,20 @@ impl TestProject {
         fails(self.mb().args(args), code)
     }
 
+    /// Runs `mb ARGS` in the root, which refuses (exit 8) under the migration lock, after
+    /// naming the database it connected to: returns the lines between that one and the
+    /// error (the findings), and the message after `error: `.
+    pub fn refused(&self, args: &[&str]) -> (Vec<String>, String) {
+        let (mut progress, message) = fails_after_progress(self.mb().args(args), 8);
+        assert_eq!(
+            progress.first(),
+            Some(&self.using_line(false)),
+            "{progress:?} {message}"
+        );
+        progress.remove(0);
+        (progress, message)
+    }
+
     /// The id of the revision `mb db revision ARGS` wrote, from the file name it printed.
     pub fn new_revision(&self, args: &[&str]) -> String {
         let mut all = vec!["db", "revision"];
