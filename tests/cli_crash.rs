@@ -279,3 +279,98 @@ fn check_and_resume_in_parts(
 }
 
 on_each_database!(crash_at_every_point);
+
+/// MySQL: mb killed right after statement `point` ran (DDL, which commits by itself),
+/// before it could record it: the statement is in doubt. Returns the project.
+fn killed_in_doubt(test: &str, up: &str, point: usize, statement: &str) -> Option<TestProject> {
+    if !Db::Mysql.available(test) {
+        return None;
+    }
+    let p = TestProject::on(Db::Mysql);
+    p.write_revision("d1", "", "d1", up, "DROP TABLE \"d1\";\n");
+    let place = upgrade_killed_at(&p, point).expect("the crash point");
+    assert!(place.starts_with(&format!("after {statement}")), "{place}");
+    Some(p)
+}
+
+/// The progress record: revision, statements done, error.
+fn progress_record(p: &TestProject) -> Vec<Vec<String>> {
+    p.query("SELECT revision, statements_done, error FROM mb_progress")
+}
+
+/// A `CREATE TABLE` in doubt is settled from the catalog: the table exists, so
+/// `--resume` counts it as run and goes on after it.
+#[test]
+fn an_in_doubt_create_table_is_settled_from_the_catalog() {
+    let Some(p) = killed_in_doubt(
+        "an_in_doubt_create_table_is_settled_from_the_catalog",
+        "CREATE TABLE \"d1\" (\"id\" INTEGER PRIMARY KEY);\nINSERT INTO \"d1\" (\"id\") VALUES (1);\n",
+        1,
+        "CREATE TABLE",
+    ) else {
+        return;
+    };
+    assert_eq!(p.tables(), ["d1"], "the DDL took effect");
+    assert_eq!(progress_record(&p), [["d1", "0", "NULL"]]);
+    let resumed = p.ok(&["db", "upgrade", "--resume"]);
+    assert!(
+        resumed.stderr.contains("Statement 1 (migrations/versions/d1_d1.sql:8) took effect before mb was stopped (table \"d1\" exists); going on after it."),
+        "{}",
+        resumed.stderr
+    );
+    assert_eq!(p.version_rows(), ["d1"]);
+    assert_eq!(p.scalar("SELECT COUNT(*) FROM \"d1\""), "1");
+    assert!(progress_record(&p).is_empty());
+}
+
+/// A statement in doubt that the catalog cannot settle (an index) stays in doubt:
+/// `--resume` runs it again, which fails, and the progress record stays exactly as it
+/// was (never "rolled back, still at base" while the change is there); `current` says
+/// the revision is partly applied; finishing it by hand and `mb db resolve done`
+/// settles it.
+#[test]
+fn an_in_doubt_statement_stays_in_doubt_until_resolved() {
+    let Some(p) = killed_in_doubt(
+        "an_in_doubt_statement_stays_in_doubt_until_resolved",
+        "CREATE TABLE \"d1\" (\"id\" INTEGER PRIMARY KEY, \"v\" INTEGER);\nCREATE INDEX \"ix_d1_v\" ON \"d1\" (\"v\");\nINSERT INTO \"d1\" (\"id\") VALUES (1);\n",
+        3,
+        "CREATE INDEX",
+    ) else {
+        return;
+    };
+    assert_eq!(p.indexes("d1"), ["ix_d1_v"], "the DDL took effect");
+    let in_doubt = [["d1", "1", "NULL"]];
+    assert_eq!(progress_record(&p), in_doubt);
+
+    let (_, resumed) = fails_after_progress(p.mb().args(["db", "upgrade", "--resume"]), 6);
+    assert!(
+        resumed.contains(
+            "an earlier attempt was stopped while statement 2 ran, so it may have taken effect then"
+        ),
+        "{resumed}"
+    );
+    assert!(!resumed.contains("rolled back"), "{resumed}");
+    assert_eq!(
+        progress_record(&p),
+        in_doubt,
+        "the record is kept as it was"
+    );
+    let current = p.ok(&["db", "current"]);
+    assert!(
+        current
+            .stderr
+            .contains("revision d1 (d1) is partly applied"),
+        "{}",
+        current.stderr
+    );
+    let (_, refusal) = fails_after_progress(p.mb().args(["db", "upgrade"]), 8);
+    assert!(
+        refusal.contains("mb stopped while statement 2"),
+        "{refusal}"
+    );
+
+    p.execute("INSERT INTO \"d1\" (\"id\") VALUES (1)");
+    p.ok(&["-q", "db", "resolve", "done"]);
+    assert_eq!(p.version_rows(), ["d1"]);
+    assert!(progress_record(&p).is_empty());
+}

@@ -360,3 +360,22 @@ fn revisions_that_form_a_cycle() {
         "{message}"
     );
 }
+
+/// SQLite quotes the SQL of a statement it cannot parse, over as many lines as the
+/// statement has; mb's error stays one line and quotes the statement itself, folded.
+#[test]
+fn a_statement_sqlite_cannot_parse_is_one_line() {
+    let p = TestProject::new();
+    p.write_revision(
+        "ml1",
+        "",
+        "multi",
+        "INSERT INTO \"nowhere\"\n  (\"a\",\n   \"b\")\n  VALUES (1, 2) oops;\n",
+        "",
+    );
+    let (_, message) = common::fails_after_progress(p.mb().args(["db", "upgrade"]), 6);
+    assert_eq!(
+        message,
+        "migrations/versions/ml1_multi.sql:8: near \"oops\": syntax error; the statement was: INSERT INTO \"nowhere\" (\"a\", \"b\") VALUES (1, 2) oops; revision ml1 was rolled back, the database is still at base (no revision applied)"
+    );
+}

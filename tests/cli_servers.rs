@@ -262,13 +262,7 @@ fn sleeping_project(db: Db, seconds: u32) -> TestProject {
 
 /// Starts `mb db upgrade` in the background and returns once its revision is running.
 fn start_sleeping_upgrade(p: &TestProject) -> std::process::Child {
-    let child = p
-        .mb_process(".")
-        .args(["db", "upgrade"])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("spawn mb");
+    let child = p.spawn(&["db", "upgrade"]);
     let server = p.server.as_ref().expect("a server database");
     let sql = match p.db {
         Db::Postgres => format!(

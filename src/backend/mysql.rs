@@ -222,10 +222,37 @@ pub(super) fn text(value: Value) -> Option<String> {
 }
 
 /// The server's own message for a statement error, or the driver's for anything else.
+/// The driver shows its causes wrapped (`IoError { server disconnected }`) and does not
+/// give them as `source`, so each is unwrapped here.
 pub(super) fn message(e: &::mysql::Error) -> String {
+    use ::mysql::Error::{CodecError, DriverError, IoError, MySqlError, UrlError};
     match e {
-        ::mysql::Error::MySqlError(e) => e.message.clone(),
+        MySqlError(e) => e.message.clone(),
+        IoError(e) => io_message(e),
+        CodecError(e) => match std::error::Error::source(e)
+            .and_then(|source| source.downcast_ref::<std::io::Error>())
+        {
+            Some(io) => io_message(io),
+            None => server::plain(&e.to_string()),
+        },
+        DriverError(e) => server::root_cause(e),
+        UrlError(e) => server::root_cause(e),
         other => server::root_cause(other),
+    }
+}
+
+/// An input/output failure: a connection the server ended or that broke says so, other
+/// failures (refused, unreachable) are the system's reason.
+fn io_message(e: &std::io::Error) -> String {
+    use std::io::ErrorKind::{
+        BrokenPipe, ConnectionAborted, ConnectionReset, NotConnected, UnexpectedEof,
+    };
+    match e.kind() {
+        kind
+        @ (BrokenPipe | ConnectionAborted | ConnectionReset | NotConnected | UnexpectedEof) => {
+            format!("the connection to the server was lost ({kind})")
+        }
+        _ => server::root_cause(e),
     }
 }
 

@@ -121,14 +121,19 @@ fn is_busy(e: &rusqlite::Error) -> bool {
     e.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseBusy)
 }
 
-/// SQLite's message, with what to check when writing the file failed.
+/// SQLite's message, with what to check when writing the file failed. A syntax error
+/// comes without the SQL SQLite quotes (over several lines): the message that reports it
+/// quotes the statement itself, on one line.
 fn message(e: rusqlite::Error) -> String {
     use rusqlite::ErrorCode::{DiskFull, SystemIoFailure};
-    match e.sqlite_error_code() {
-        Some(DiskFull | SystemIoFailure) => {
-            format!("{e} (check that the disk has room and the file can grow)")
-        }
-        _ => e.to_string(),
+    match e {
+        rusqlite::Error::SqlInputError { msg, .. } => msg,
+        e => match e.sqlite_error_code() {
+            Some(DiskFull | SystemIoFailure) => {
+                format!("{e} (check that the disk has room and the file can grow)")
+            }
+            _ => e.to_string(),
+        },
     }
 }
 

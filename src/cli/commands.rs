@@ -14,7 +14,7 @@ use crate::ops::Op;
 use crate::runtime::offline_script;
 use crate::runtime::plan::{self, Direction, State};
 use crate::runtime::simulate::schema_after;
-use crate::runtime::{Migrator, Reporter, describe_heads};
+use crate::runtime::{Migrator, Reporter, Request, describe_heads};
 use crate::schema::Schema;
 use crate::schema::declaration::Declaration;
 use crate::schema::limits::refuse_names_not_kept;
@@ -367,31 +367,22 @@ impl Context {
         // A database part way through revisions a squash replaced runs the rest of them
         // first; one resumed among them needs no resuming afterwards.
         let finished = match direction {
-            Direction::Up => self.finish_replaced_part_way(&project, scripts, resume)?,
+            Direction::Up => self.finish_replaced_part_way(&project, scripts, resume, allow)?,
             Direction::Down => false,
         };
-        let resume = resume && !finished;
-        let mut connected = self.connect_to_read(&project)?;
-        let plan = {
-            let mut migrator = self.migrator(&mut connected, graph);
-            let plan = match (resume, direction) {
-                (true, _) => migrator.plan_resume(direction, target)?,
-                (false, Direction::Up) => migrator.plan_upgrade(target)?,
-                (false, Direction::Down) => migrator.plan_downgrade(target)?,
-            };
-            let plan = match single_transaction {
-                true => migrator.in_one_transaction(plan)?,
-                false => plan,
-            };
-            // Nothing to run builds on no edited file and loses no data: the common
-            // deploy that finds the database up to date checksums nothing.
-            if !plan.is_empty() {
-                migrator.check_changed_scripts(&plan, allow.allow_changed)?;
-                migrator.check_data_loss(&plan, allow.allow_data_loss)?;
-            }
-            plan
+        let request = Request {
+            direction,
+            target,
+            resume: resume && !finished,
+            single_transaction,
+            allow_changed: allow.allow_changed,
+            allow_data_loss: allow.allow_data_loss,
         };
-        if plan.is_empty() {
+        let mut connected = self.connect_to_read(&project)?;
+        // A bad target or script is reported before a database is created; the plan
+        // that runs is made again, and checked, under the migration lock.
+        let preview = self.migrator(&mut connected, graph).preview(&request)?;
+        if preview.is_empty() {
             self.announce(&connected);
             let at = self.migrator(&mut connected, graph).describe_state()?;
             self.out
@@ -400,7 +391,7 @@ impl Context {
         }
         let mut connected = self.connect_to_write(&project, connected)?;
         let mut migrator = self.migrator(&mut connected, graph);
-        let count = migrator.run(plan)?;
+        let count = migrator.run(&request, &preview)?;
         if count > 0 {
             let at = migrator.describe_state()?;
             self.out.info(&format!(

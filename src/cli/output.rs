@@ -142,13 +142,24 @@ impl Reporter for Output {
     }
 }
 
+/// Prints `error` as the one line every error is: text from elsewhere (a database's
+/// message quoting SQL) that spans lines is folded onto it.
 pub fn report_error(error: &Error) -> i32 {
     let _ = writeln!(
         anstream::stderr().lock(),
         "{ERROR}error:{ERROR:#} {}",
-        error.message
+        one_line(&error.message)
     );
     error.exit_code()
+}
+
+/// `text` with its line breaks (and the indentation after them) folded into spaces.
+fn one_line(text: &str) -> String {
+    text.lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// A bug must still read as one line, not a backtrace.

@@ -3,12 +3,13 @@
 
 use std::path::Path;
 
+use super::Allow;
 use super::commands::{Context, now};
 use crate::config::Project;
-use crate::runtime::Reporter;
 use crate::runtime::plan::Direction;
 use crate::runtime::simulate::schema_after;
 use crate::runtime::squash::{linear_run, run_start, squash};
+use crate::runtime::{Reporter, Request};
 use crate::script::revision::parse_id;
 use crate::script::target::Target;
 use crate::script::{NewRevision, RevisionGraph, ScriptDirectory, new_revision_id};
@@ -104,6 +105,7 @@ impl Context {
         project: &Project,
         scripts: &ScriptDirectory,
         resume: bool,
+        allow: Allow,
     ) -> Result<bool> {
         if !scripts.graph.has_squashes() {
             return Ok(false);
@@ -133,13 +135,20 @@ impl Context {
             self.path(&ScriptDirectory::replaced_dir(&scripts.dir))
         ));
         let target = Target::parse(last)?;
-        let mut migrator = self.migrator(&mut connected, &unsquashed);
-        let plan = match resume {
-            true => migrator.plan_resume(Direction::Up, &target)?,
-            false => migrator.plan_upgrade(&target)?,
+        let request = Request {
+            direction: Direction::Up,
+            target: &target,
+            resume,
+            single_transaction: false,
+            allow_changed: allow.allow_changed,
+            allow_data_loss: allow.allow_data_loss,
         };
+        let preview = self
+            .migrator(&mut connected, &unsquashed)
+            .preview(&request)?;
         let mut connected = self.connect_to_write(project, connected)?;
-        self.migrator(&mut connected, &unsquashed).run(plan)?;
+        self.migrator(&mut connected, &unsquashed)
+            .run(&request, &preview)?;
         Ok(true)
     }
 }

@@ -4,8 +4,8 @@
 //! its first statement, unless the revision's section says the loss is intended
 //! (`-- mb:allow-data-loss`) or the command does (`--allow-data-loss`).
 //!
-//! The rule (docs/safety.md#policies): rows are counted before the run, in the database as
-//! it is then. Renames earlier in the run are followed back to the live names; a table or
+//! The rule (docs/safety.md#policies): rows are counted under the migration lock, just
+//! before the run, in the database as it is then. Renames earlier in the run are followed back to the live names; a table or
 //! column that an earlier step of the run creates starts empty and is not counted.
 //! Statements that are not schema operations (`DELETE`, `TRUNCATE`, anything run
 //! verbatim) are not checked.
@@ -214,7 +214,7 @@ impl LiveNames {
 impl Migrator<'_> {
     /// Counts what `plan` would destroy and refuses to run it when a step loses data
     /// that neither its section's marker nor `allow` accepts.
-    pub fn check_data_loss(&mut self, plan: &Plan, allow: bool) -> Result<()> {
+    pub(super) fn check_data_loss(&mut self, plan: &Plan, allow: bool) -> Result<()> {
         let graph = self.graph;
         let mut live = LiveNames::default();
         let mut findings = Vec::new();

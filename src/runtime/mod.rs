@@ -18,6 +18,7 @@ use std::time::{Duration, Instant};
 
 use crate::backend::Backend;
 use crate::dialect::Dialect;
+use crate::ops::Op;
 use crate::script::graph::Marks;
 use crate::script::split::Statement;
 use crate::script::target::Target;
@@ -76,19 +77,58 @@ pub struct Migrator<'a> {
     pub lock_timeout: Duration,
 }
 
-/// What a command will do, computed before anything is written: the steps and every
-/// step's statements. Planning may use a read-only connection; running needs one that
-/// can write.
+/// What `upgrade` or `downgrade` asks for. The plan that runs is made from it under the
+/// migration lock, from the database as the lock finds it, and every check runs on that
+/// plan (see [`Migrator::run`]).
+#[derive(Debug, Clone, Copy)]
+pub struct Request<'t> {
+    pub direction: Direction,
+    pub target: &'t Target,
+    /// Finish the partly applied revision first (`--resume`).
+    pub resume: bool,
+    /// `--single-transaction`: every step in one transaction, all applied or none.
+    pub single_transaction: bool,
+    /// `--allow-changed`: run although an applied revision's file changed since.
+    pub allow_changed: bool,
+    /// `--allow-data-loss`: run although a step destroys data the database holds.
+    pub allow_data_loss: bool,
+}
+
+/// What a request would do, planned before the lock is taken and before a database is
+/// created, so that a bad target or script is reported first and a database already at
+/// its target is left alone. It is never run: [`Migrator::run`] plans again under the
+/// lock.
 #[derive(Debug)]
-pub struct Plan {
+pub struct Preview {
+    plan: Plan,
+    /// The heads it was planned from.
+    heads: BTreeSet<usize>,
+}
+
+impl Preview {
+    pub fn is_empty(&self) -> bool {
+        self.plan.steps.is_empty()
+    }
+}
+
+/// The steps of a request and every step's statements, as planned from one state of the
+/// database.
+#[derive(Debug)]
+struct Plan {
     kind: PlanKind,
-    pub steps: Vec<Step>,
+    steps: Vec<Step>,
     actions: Vec<Vec<Action>>,
     /// For `--resume`: the partly applied revision (the first step) as planning found it.
     resume: Option<Progress>,
     /// `--single-transaction`: every step in one transaction, all applied or none.
     single_transaction: bool,
 }
+
+/// A plan that passed every check (the target, `--single-transaction`, changed files,
+/// data loss) on the database state it was planned from. Only
+/// [`Migrator::checked_plan`] makes one, and only a checked plan runs.
+#[derive(Debug)]
+struct CheckedPlan(Plan);
 
 #[derive(Debug)]
 enum PlanKind {
@@ -97,12 +137,6 @@ enum PlanKind {
         targets: Vec<usize>,
     },
     Downgrade,
-}
-
-impl Plan {
-    pub fn is_empty(&self) -> bool {
-        self.steps.is_empty()
-    }
 }
 
 impl Migrator<'_> {
@@ -138,7 +172,7 @@ impl Migrator<'_> {
     /// ran; with `allow`, warns and goes on. A revision that `--resume` finishes is left
     /// out: fixing its file is how it is resumed, and the statements that ran are checked
     /// on their own.
-    pub fn check_changed_scripts(&mut self, plan: &Plan, allow: bool) -> Result<()> {
+    fn check_changed_scripts(&mut self, plan: &Plan, allow: bool) -> Result<()> {
         let graph = self.graph;
         let resumed = plan.resume.as_ref().map(|p| p.revision.as_str());
         let revisions: Vec<&Revision> = self
@@ -180,36 +214,73 @@ impl Migrator<'_> {
         )))
     }
 
-    pub fn plan_upgrade(&mut self, target: &Target) -> Result<Plan> {
+    /// Plans `request` from the database as it is now, without the checks that depend on
+    /// what the database holds, and without writing: for reporting a bad target or script
+    /// before a database is created, and for finding that there is nothing to do.
+    pub fn preview(&mut self, request: &Request) -> Result<Preview> {
+        let (plan, heads) = self.plan(request, None)?;
+        Ok(Preview { plan, heads })
+    }
+
+    /// Plans `request` from the database as it is now. An upgrade that plans again after
+    /// another process migrated passes the `targets` it resolved the first time.
+    fn plan(
+        &mut self,
+        request: &Request,
+        targets: Option<&[usize]>,
+    ) -> Result<(Plan, BTreeSet<usize>)> {
         let rows = version::read_heads(self.backend)?;
         let state = State::from_rows(self.graph, &rows)?;
-        let targets = plan::upgrade_targets(&state, target)?;
-        let steps = plan::upgrade_plan(&state, &targets);
-        self.prepare(PlanKind::Upgrade { targets }, &state.applied, steps)
+        let mut plan = match (request.resume, request.direction) {
+            (true, direction) => self.plan_resume(&state, direction, request.target)?,
+            (false, Direction::Up) => {
+                let targets = match targets {
+                    Some(targets) => targets.to_vec(),
+                    None => plan::upgrade_targets(&state, request.target)?,
+                };
+                let steps = plan::upgrade_plan(&state, &targets);
+                self.prepare(PlanKind::Upgrade { targets }, &state.applied, steps)?
+            }
+            (false, Direction::Down) => {
+                let steps = plan::downgrade_plan(&state, request.target)?;
+                self.prepare(PlanKind::Downgrade, &state.applied, steps)?
+            }
+        };
+        if request.single_transaction {
+            check_one_transaction(self.graph, self.backend.dialect(), &plan.steps)?;
+            plan.single_transaction = true;
+        }
+        Ok((plan, state.heads))
     }
 
-    pub fn plan_downgrade(&mut self, target: &Target) -> Result<Plan> {
-        let rows = version::read_heads(self.backend)?;
-        let state = State::from_rows(self.graph, &rows)?;
-        let steps = plan::downgrade_plan(&state, target)?;
-        self.prepare(PlanKind::Downgrade, &state.applied, steps)
+    /// Plans `request` and runs every check on that plan, against the database as it is
+    /// now: the only way to a plan that runs. Called with the migration lock held, so
+    /// nobody else changes what was checked before the plan runs (on SQLite, whose lock
+    /// is taken by each transaction, every step's transaction verifies the version rows
+    /// the plan started from; a difference plans and checks again).
+    fn checked_plan(
+        &mut self,
+        request: &Request,
+        targets: Option<&[usize]>,
+    ) -> Result<(CheckedPlan, BTreeSet<usize>)> {
+        let (plan, heads) = self.plan(request, targets)?;
+        // Nothing to run builds on no edited file and loses no data.
+        if !plan.steps.is_empty() {
+            self.check_changed_scripts(&plan, request.allow_changed)?;
+            self.check_data_loss(&plan, request.allow_data_loss)?;
+        }
+        Ok((CheckedPlan(plan), heads))
     }
 
-    /// Makes `plan` run all its steps in one transaction (`--single-transaction`), so that
-    /// either every revision applies or none does.
-    pub fn in_one_transaction(&self, mut plan: Plan) -> Result<Plan> {
-        check_one_transaction(self.graph, self.backend.dialect(), &plan.steps)?;
-        plan.single_transaction = true;
-        Ok(plan)
-    }
-
-    /// Runs a plan, each step in its own transaction, holding the migration lock. Returns
-    /// how many steps this process ran.
-    pub fn run(&mut self, plan: Plan) -> Result<usize> {
-        if plan.is_empty() {
+    /// Runs `request` holding the migration lock: plans it again from the database as the
+    /// lock finds it (another process may have migrated since `preview`), checks that
+    /// plan, and runs it, each step in its own transaction. Returns how many steps this
+    /// process ran.
+    pub fn run(&mut self, request: &Request, preview: &Preview) -> Result<usize> {
+        if preview.is_empty() {
             return Ok(0);
         }
-        self.locked(|m| m.run_locked(plan))
+        self.locked(|m| m.run_locked(request, preview))
     }
 
     /// Runs `work` while holding the database's migration lock, saying so when another
@@ -231,12 +302,12 @@ impl Migrator<'_> {
         Ok(value)
     }
 
-    fn run_locked(&mut self, mut plan: Plan) -> Result<usize> {
+    fn run_locked(&mut self, request: &Request, preview: &Preview) -> Result<usize> {
         version::ensure_tables_in_transaction(self.backend)?;
         let found = progress::read(self.backend)?;
-        match (&plan.resume, found) {
+        match (&preview.plan.resume, &found) {
             (None, None) => {}
-            (None, Some(found)) => return Err(self.interrupted(&found)),
+            (None, Some(found)) => return Err(self.interrupted(found)),
             (Some(planned), Some(found))
                 if planned.revision == found.revision
                     && planned.statements_done == found.statements_done => {}
@@ -250,42 +321,83 @@ impl Migrator<'_> {
                 ));
             }
         }
+        // A refusal or a target that no longer fits says why the database is not where
+        // the command found it.
+        let (mut plan, heads) = match self.checked_plan(request, None) {
+            Ok(planned) => planned,
+            Err(e) => {
+                return Err(
+                    match self.heads().map(|now| self.moved(&preview.heads, &now)) {
+                        Ok(Some(moved)) => Error::new(e.kind, format!("{moved}; {}", e.message)),
+                        _ => e,
+                    },
+                );
+            }
+        };
+        if let Some(moved) = self.moved(&preview.heads, &heads) {
+            self.reporter.info(&format!(
+                "{}; planned again from there.",
+                capitalized(&moved)
+            ));
+        }
         let mut ran = 0;
         loop {
+            if plan.0.steps.is_empty() {
+                let at = describe_heads(self.graph, &self.heads()?);
+                self.reporter.info(&format!(
+                    "Nothing left to {}: the database is at {at}.",
+                    verb(request.direction)
+                ));
+                return Ok(ran);
+            }
             let outcome = self.run_steps(&plan);
             self.reporter.status(RunStatus::Finished);
             match outcome {
                 Ok(count) => return Ok(ran + count),
                 Err(StepError::Conflict { done }) => {
                     ran += done;
-                    let PlanKind::Upgrade { targets } = &plan.kind else {
+                    let PlanKind::Upgrade { targets } = &plan.0.kind else {
                         return Err(Error::new(
                             ErrorKind::Lock,
                             "the database was migrated by another process during the downgrade; check `mb db current` and run the downgrade again",
                         ));
                     };
-                    // Another process migrated in between: plan again from what it did,
-                    // towards the same revisions.
+                    // Another process migrated in between (SQLite, whose lock is each
+                    // transaction's): plan again from what it did, with every check again.
+                    // Before this process ran anything, that is planning the request anew
+                    // (`+1` counts from there); after, it goes on towards the same revisions.
                     self.reporter.info(
                         "The database was migrated by another process meanwhile; planning again.",
                     );
-                    let rows = version::read_heads(self.backend)?;
-                    let state = State::from_rows(self.graph, &rows)?;
                     let targets = targets.clone();
-                    let steps = plan::upgrade_plan(&state, &targets);
-                    if steps.is_empty() {
-                        let at = describe_heads(self.graph, &state.heads);
-                        self.reporter.info(&format!(
-                            "Nothing left to upgrade: the database is at {at}."
-                        ));
-                    }
-                    let single_transaction = plan.single_transaction;
-                    plan = self.prepare(PlanKind::Upgrade { targets }, &state.applied, steps)?;
-                    plan.single_transaction = single_transaction;
+                    let again = Request {
+                        resume: request.resume && ran == 0,
+                        ..*request
+                    };
+                    let targets = (ran > 0).then_some(&targets[..]);
+                    plan = self.checked_plan(&again, targets)?.0;
                 }
                 Err(StepError::Failed(e)) => return Err(e),
             }
         }
+    }
+
+    /// The heads the version table records now.
+    fn heads(&mut self) -> Result<BTreeSet<usize>> {
+        let rows = version::read_heads(self.backend)?;
+        Ok(State::from_rows(self.graph, &rows)?.heads)
+    }
+
+    /// `another process migrated the database (from X to Y) while this one waited for
+    /// the migration lock`, when the heads `before` the lock are not those `now`.
+    fn moved(&self, before: &BTreeSet<usize>, now: &BTreeSet<usize>) -> Option<String> {
+        (before != now).then(|| {
+            format!(
+                "another process migrated the database (from {} to {}) while this one waited for the migration lock",
+                describe_heads(self.graph, before),
+                describe_heads(self.graph, now)
+            )
+        })
     }
 
     /// Records `targets` as applied without running anything. `purge` ignores (and
@@ -456,7 +568,12 @@ impl Migrator<'_> {
 
     /// A plan that first finishes the partly applied revision (from the statement after
     /// the last one that ran), then goes on towards `target`.
-    pub fn plan_resume(&mut self, direction: Direction, target: &Target) -> Result<Plan> {
+    fn plan_resume(
+        &mut self,
+        state: &State,
+        direction: Direction,
+        target: &Target,
+    ) -> Result<Plan> {
         let graph = self.graph;
         let found = progress::read(self.backend)?.ok_or_else(|| {
             Error::script(format!(
@@ -489,8 +606,6 @@ impl Migrator<'_> {
                 found.revision
             )));
         }
-        let rows = version::read_heads(self.backend)?;
-        let state = State::from_rows(graph, &rows)?;
         let off_course = || {
             Error::script(format!(
                 "the partly applied revision {} is not the first {} towards that target; resume with `mb db {} --resume {}`",
@@ -505,8 +620,8 @@ impl Migrator<'_> {
         };
         let (kind, steps) = match direction {
             Direction::Up => {
-                let targets = plan::upgrade_targets(&state, target)?;
-                if !plan::upgrade_plan(&state, &targets)
+                let targets = plan::upgrade_targets(state, target)?;
+                if !plan::upgrade_plan(state, &targets)
                     .iter()
                     .any(|s| s.revision == index)
                 {
@@ -518,7 +633,7 @@ impl Migrator<'_> {
                 (PlanKind::Upgrade { targets }, steps)
             }
             Direction::Down => {
-                let steps = plan::downgrade_plan(&state, target)?;
+                let steps = plan::downgrade_plan(state, target)?;
                 if steps.first().map(|s| s.revision) != Some(index) {
                     return Err(off_course());
                 }
@@ -598,7 +713,8 @@ impl Migrator<'_> {
         simulate::section_statements(revision, direction, self.backend.dialect())
     }
 
-    fn run_steps(&mut self, plan: &Plan) -> Result<usize, StepError> {
+    fn run_steps(&mut self, plan: &CheckedPlan) -> Result<usize, StepError> {
+        let CheckedPlan(plan) = plan;
         if plan.single_transaction {
             return self.run_in_one_transaction(plan);
         }
@@ -625,7 +741,9 @@ impl Migrator<'_> {
                     None => RunStatus::Step { done, total },
                 },
             );
-            self.reporter.info(&match resume {
+            // Said once the step's transaction found the database where the step starts:
+            // a process that waited for the lock may find the step done by another.
+            let line = match resume {
                 Some(p) => format!(
                     "{} (resuming after statement {} of {})",
                     running_line(self.graph, step),
@@ -633,7 +751,7 @@ impl Migrator<'_> {
                     actions.len()
                 ),
                 None => running_line(self.graph, step),
-            });
+            };
             let started = Instant::now();
             // Where DDL commits by itself (MySQL) the migration lock is held for the whole
             // run, so this step's last transaction may also claim the next step: one
@@ -644,13 +762,13 @@ impl Migrator<'_> {
                 })
                 .map(|next| (next, plan.actions[done + 1].len()));
             let outcome = if !in_parts(done, revision) {
-                self.run_step(step, revision, actions, started)
+                self.run_step(step, revision, actions, &line, started)
             } else {
-                let from = resume.map_or(0, |p| p.statements_done);
                 let parts = Parts {
-                    from,
+                    resumed: resume,
                     claimed: claimed.take(),
                     next,
+                    line: &line,
                 };
                 self.run_step_in_parts(step, revision, actions, parts, started)
             };
@@ -674,11 +792,13 @@ impl Migrator<'_> {
         step: &Step,
         revision: &Revision,
         actions: &[Action],
+        line: &str,
         started: Instant,
     ) -> Result<(), StepError> {
         let foreign_keys_off = actions.iter().any(Action::foreign_keys_off);
         self.in_transaction(foreign_keys_off, |m| {
             let rows = m.check_heads(step)?;
+            m.reporter.info(line);
             let undone = std::slice::from_ref(step);
             m.step_actions(revision, actions, foreign_keys_off, undone)?;
             m.finish_step(step, started.elapsed(), &rows)?;
@@ -791,14 +911,43 @@ impl Migrator<'_> {
         started: Instant,
     ) -> Result<(), StepError> {
         let Parts {
-            from,
+            resumed,
             claimed,
             next,
+            line,
         } = parts;
+        let mut from = resumed.map_or(0, |p| p.statements_done);
         let rows = match claimed {
             Some(rows) => rows,
             None => self.claim_step(step, revision, actions.len(), from)?,
         };
+        self.reporter.info(line);
+        // The statement an interrupted attempt was running when it stopped is in doubt,
+        // unless the catalog shows which way it went.
+        let mut in_doubt = resumed
+            .filter(|p| p.error.is_none() && p.statements_done < actions.len())
+            .map(|p| p.statements_done);
+        if let Some(index) = in_doubt {
+            match self.took_effect(&actions[index])? {
+                Some((true, evidence)) => {
+                    self.backend.begin()?;
+                    let done =
+                        progress::statements_checksum(actions[..=index].iter().map(Action::source));
+                    let advanced = progress::advance(self.backend, &revision.id, index + 1, &done);
+                    finish(self.backend, advanced)?;
+                    self.reporter.info(&format!(
+                        "Statement {} ({}:{}) took effect before mb was stopped ({evidence}); going on after it.",
+                        index + 1,
+                        revision.path.display(),
+                        actions[index].source().line
+                    ));
+                    from = index + 1;
+                    in_doubt = None;
+                }
+                Some((false, _)) => in_doubt = None,
+                None => {}
+            }
+        }
         // Each statement commits together with its progress record (a DDL statement on
         // MySQL commits by itself just before), so the record is exact after a failure.
         // A no-transaction revision's statements must run outside any transaction.
@@ -808,11 +957,27 @@ impl Migrator<'_> {
                 self.backend.begin()?;
             }
             if let Err((sql, message)) = self.execute(action)? {
+                // A rollback that fails (the connection is gone) is told by recording
+                // the failure, which fails the same way.
                 if wrap {
-                    self.backend.rollback()?;
+                    let _ = self.backend.rollback();
                 }
-                let failed = (action.source().line, sql.as_str(), index, actions.len());
-                return Err(self.stop_part_way(step, revision, failed, &message));
+                let failed = Failed {
+                    line: action.source().line,
+                    sql: &sql,
+                    message: &message,
+                    done: index,
+                    total: actions.len(),
+                };
+                // An in-doubt statement may have taken effect before, whatever running it
+                // again says now.
+                return Err(self.stop_part_way(
+                    step,
+                    revision,
+                    failed,
+                    resumed.is_some(),
+                    in_doubt == Some(index),
+                ));
             }
             let done = progress::statements_checksum(actions[..=index].iter().map(Action::source));
             progress::advance(self.backend, &revision.id, index + 1, &done)?;
@@ -892,37 +1057,108 @@ impl Migrator<'_> {
         finish(self.backend, claimed)
     }
 
-    /// After statement `done + 1` of a step in parts failed: records the failure (or
-    /// forgets the attempt when nothing ran) and says where the database is.
+    /// After statement `done + 1` of a step in parts failed: records the failure, or,
+    /// when this run started the step and nothing of it ran, forgets the attempt; says
+    /// where the database is. A record that an earlier run made (`resumed`) is never
+    /// deleted by a failure: what it stands for is only settled by a statement that
+    /// runs, or by `mb db resolve`.
     fn stop_part_way(
         &mut self,
         step: &Step,
         revision: &Revision,
-        (line, sql, done, total): (usize, &str, usize, usize),
-        message: &str,
+        failed: Failed,
+        resumed: bool,
+        in_doubt: bool,
     ) -> StepError {
-        let outcome = (|| -> Result<StepError> {
+        let Failed { done, total, .. } = failed;
+        let forget = done == 0 && !resumed;
+        let recorded = (|| -> Result<()> {
+            // An in-doubt statement stays recorded as one: its failure now does not say
+            // what the interrupted attempt did.
+            if in_doubt {
+                return Ok(());
+            }
             self.backend.begin()?;
-            let where_it_is = if done == 0 {
-                progress::clear(self.backend, &revision.id)?;
-                self.rolled_back(std::slice::from_ref(step))
-            } else {
-                progress::record_error(self.backend, &revision.id, message)?;
-                format!(
-                    "{}, so revision {} is partly applied on top of {}: {} ran and {} applied (recorded in {}); fix the statement and run `mb db {} --resume`, or undo them by hand and run `mb db resolve undone`",
-                    self.why_in_parts(revision),
-                    revision.id,
-                    describe_heads(self.graph, &step.heads_before),
-                    statement_range(done, total),
-                    if done == 1 { "stays" } else { "stay" },
-                    progress::PROGRESS_TABLE,
-                    verb(step.direction),
-                )
-            };
-            self.backend.commit()?;
-            Ok(self.statement_error(revision, line, sql, message, &where_it_is))
+            match forget {
+                true => progress::clear(self.backend, &revision.id)?,
+                false => progress::record_error(self.backend, &revision.id, failed.message)?,
+            }
+            self.backend.commit()
         })();
-        outcome.unwrap_or_else(StepError::Failed)
+        let verb = verb(step.direction);
+        let partly = format!(
+            "revision {} is partly applied on top of {}",
+            revision.id,
+            describe_heads(self.graph, &step.heads_before)
+        );
+        let next = done + 1;
+        let where_it_is = match (recorded, forget) {
+            (Ok(()), true) => self.rolled_back(std::slice::from_ref(step)),
+            (Ok(()), false) if in_doubt => format!(
+                "{}, so {partly}, as {} records: an earlier attempt was stopped while statement {next} ran, so it may have taken effect then (its failure now can mean it did); if it did, run the statements after it by hand and `mb db resolve done`; if it did not, fix it and run `mb db {verb} --resume`; or undo the revision by hand and run `mb db resolve undone`",
+                self.why_in_parts(revision),
+                progress::PROGRESS_TABLE,
+            ),
+            (Ok(()), false) if done == 0 => format!(
+                "{partly} as {} records, although none of its statements ran; fix the statement and run `mb db {verb} --resume`, or run `mb db resolve undone` to forget the attempt",
+                progress::PROGRESS_TABLE,
+            ),
+            (Ok(()), false) => format!(
+                "{}, so {partly}: {} ran and {} applied (recorded in {}); fix the statement and run `mb db {verb} --resume`, or undo them by hand and run `mb db resolve undone`",
+                self.why_in_parts(revision),
+                statement_range(done, total),
+                if done == 1 { "stays" } else { "stay" },
+                progress::PROGRESS_TABLE,
+            ),
+            // The connection is gone (the statement's failure was that, most likely).
+            (Err(lost), _) => format!(
+                "mb could not record the failure ({}), so {partly}: {} says {} ran, and statement {next} may or may not have taken effect; run `mb db current` to see the record, then `mb db {verb} --resume` if the statement did not take effect, or finish the revision by hand and run `mb db resolve done`",
+                lost.message,
+                progress::PROGRESS_TABLE,
+                statement_range(done, total),
+            ),
+        };
+        self.statement_error(
+            revision,
+            failed.line,
+            failed.sql,
+            failed.message,
+            &where_it_is,
+        )
+    }
+
+    /// Whether the catalog shows that `action`, a statement in doubt, took effect, and
+    /// what shows it; `None` when it cannot tell. It can for a schema operation that is
+    /// one statement and whose effect is whether a table exists.
+    fn took_effect(&mut self, action: &Action) -> Result<Option<(bool, String)>> {
+        let Action::Schema { op, rendered, .. } = action else {
+            return Ok(None);
+        };
+        if rendered.statements.len() != 1 || !rendered.rebuilt_tables.is_empty() {
+            return Ok(None);
+        }
+        let said = |name: &str, exists: bool| match exists {
+            true => format!("table \"{name}\" exists"),
+            false => format!("table \"{name}\" does not exist"),
+        };
+        Ok(match op.as_ref() {
+            Op::CreateTable(table) => {
+                let exists = self.backend.table_exists(&table.name)?;
+                Some((exists, said(&table.name, exists)))
+            }
+            Op::DropTable { name } => {
+                let exists = self.backend.table_exists(name)?;
+                Some((!exists, said(name, exists)))
+            }
+            Op::RenameTable { from, to } => {
+                let (old, new) = (
+                    self.backend.table_exists(from)?,
+                    self.backend.table_exists(to)?,
+                );
+                (old != new).then(|| (new, format!("{} and {}", said(to, new), said(from, old))))
+            }
+            _ => None,
+        })
     }
 
     fn why_in_parts(&self, revision: &Revision) -> String {
@@ -1147,16 +1383,48 @@ fn version_rows(graph: &RevisionGraph, heads: &BTreeSet<usize>) -> Vec<String> {
     rows
 }
 
-/// Commits on success, rolls back on failure, and returns `result`.
-fn finish<T, E: From<Error>>(backend: &mut dyn Backend, result: Result<T, E>) -> Result<T, E> {
+/// Commits on success, rolls back on failure, and returns `result`. A rollback that
+/// fails (the connection to the server was lost) does not hide the failure it follows.
+fn finish<T, E: From<Error> + Unrolled>(
+    backend: &mut dyn Backend,
+    result: Result<T, E>,
+) -> Result<T, E> {
     match result {
         Ok(value) => {
             backend.commit()?;
             Ok(value)
         }
-        Err(e) => {
-            backend.rollback()?;
-            Err(e)
+        Err(e) => match backend.rollback() {
+            Ok(()) => Err(e),
+            Err(rollback) => Err(e.unrolled(&rollback)),
+        },
+    }
+}
+
+/// A failure after which mb could not roll back.
+trait Unrolled {
+    /// The failure, saying that the rollback failed with `rollback` (the connection is
+    /// gone, most likely) and that the database does not commit what was not committed.
+    fn unrolled(self, rollback: &Error) -> Self;
+}
+
+impl Unrolled for Error {
+    fn unrolled(self, rollback: &Error) -> Self {
+        Error::new(
+            self.kind,
+            format!(
+                "{}; mb could not roll back ({}), but nothing of it was committed: the database ends a transaction whose connection is gone without committing it",
+                self.message, rollback.message
+            ),
+        )
+    }
+}
+
+impl Unrolled for StepError {
+    fn unrolled(self, rollback: &Error) -> Self {
+        match self {
+            StepError::Failed(e) => StepError::Failed(e.unrolled(rollback)),
+            conflict => conflict,
         }
     }
 }
@@ -1178,15 +1446,27 @@ fn verb(direction: Direction) -> &'static str {
     }
 }
 
+/// A statement of a step in parts that the database refused: statement `done + 1` of
+/// `total`, at `line` of the revision file.
+struct Failed<'a> {
+    line: usize,
+    sql: &'a str,
+    message: &'a str,
+    done: usize,
+    total: usize,
+}
+
 /// How [`Migrator::run_step_in_parts`] runs a step.
 struct Parts<'a> {
-    /// Statements before this one ran before (`--resume`).
-    from: usize,
+    /// The progress record the step resumes from (`--resume`): its statements ran before.
+    resumed: Option<&'a Progress>,
     /// The version rows, when the step before recorded that this one starts.
     claimed: Option<Vec<String>>,
     /// The next step and its statement count, to record as started in the same
     /// transaction that finishes this one.
     next: Option<(&'a Step, usize)>,
+    /// The progress line, said once the step is claimed.
+    line: &'a str,
 }
 
 /// The progress record of a step that is about to run its first statement.
@@ -1220,6 +1500,15 @@ fn running_line(graph: &RevisionGraph, step: &Step) -> String {
             revision.id, revision.message
         ),
     }
+}
+
+/// `text` with its first letter upper case, to start a line.
+fn capitalized(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|first| first.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
 }
 
 /// `780739b227a7 (posts table)`, several joined, or `base`.

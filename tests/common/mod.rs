@@ -473,6 +473,16 @@ impl TestProject {
         cmd
     }
 
+    /// Starts `mb ARGS` in the root in the background, its stdout and stderr piped.
+    pub fn spawn(&self, args: &[&str]) -> std::process::Child {
+        self.mb_process(".")
+            .args(args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("start mb")
+    }
+
     /// Runs `mb ARGS` in the root and asserts that it succeeds.
     pub fn ok(&self, args: &[&str]) -> Run {
         ok(self.mb().args(args))
@@ -482,6 +492,20 @@ impl TestProject {
     /// one-line error, and returns the message after `error: `.
     pub fn fails(&self, args: &[&str], code: i32) -> String {
         fails(self.mb().args(args), code)
+    }
+
+    /// Runs `mb ARGS` in the root, which refuses (exit 8) under the migration lock, after
+    /// naming the database it connected to: returns the lines between that one and the
+    /// error (the findings), and the message after `error: `.
+    pub fn refused(&self, args: &[&str]) -> (Vec<String>, String) {
+        let (mut progress, message) = fails_after_progress(self.mb().args(args), 8);
+        assert_eq!(
+            progress.first(),
+            Some(&self.using_line(false)),
+            "{progress:?} {message}"
+        );
+        progress.remove(0);
+        (progress, message)
     }
 
     /// The id of the revision `mb db revision ARGS` wrote, from the file name it printed.
