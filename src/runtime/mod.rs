@@ -7,6 +7,7 @@
 
 pub mod crash_point;
 mod data_loss;
+pub mod drift;
 pub mod plan;
 pub mod progress;
 pub mod simulate;
