@@ -8,7 +8,7 @@
 use super::data_loss::{loss_text, rows_at_risk};
 use super::plan::State;
 use super::simulate::{self, Action};
-use super::{Migrator, Plan, finish, version};
+use super::{Migrator, Plan, finish, progress, version};
 use crate::autogenerate;
 use crate::dialect::Dialect;
 use crate::ops::Op;
@@ -189,7 +189,12 @@ impl Migrator<'_> {
     /// read it against (the declared one).
     pub fn drift(&mut self, known: &[&Schema]) -> Result<Drift> {
         let rows = version::read_heads(self.backend)?;
-        let state = State::from_rows(self.graph, &rows)?;
+        self.drift_at(&rows, known)
+    }
+
+    /// [`Migrator::drift`] for a database whose version rows are `rows`.
+    fn drift_at(&mut self, rows: &[String], known: &[&Schema]) -> Result<Drift> {
+        let state = State::from_rows(self.graph, rows)?;
         let expected = simulate::schema_after(self.graph, &state.applied, self.backend.dialect())?;
         let mut against = vec![&expected];
         against.extend_from_slice(known);
@@ -205,14 +210,29 @@ impl Migrator<'_> {
     /// Before `plan` runs: with drift, applies the plan's schema operations to the live
     /// schema. One that cannot apply there (a table that already exists, a column that is
     /// missing) refuses the plan before anything runs, naming the statement, the drift
-    /// and the ways out; when all apply, the drift is a warning. A resumed plan is left
-    /// alone: the statements of its partly applied revision are drift of their own.
+    /// and the ways out; when all apply, the drift is a warning. A database with a partly
+    /// applied revision is left alone: what of it ran is drift of its own, and the run
+    /// resumes it or reports it.
     pub fn check_drift(&mut self, plan: &Plan) -> Result<()> {
-        if plan.is_empty() || plan.resume.is_some() {
+        let Some(first) = plan.steps.first() else {
+            return Ok(());
+        };
+        if plan.resume.is_some() || progress::read(self.backend)?.is_some() {
             return Ok(());
         }
-        let drift = self.drift(&[])?;
-        if drift.is_empty() {
+        // Another process migrating meanwhile commits revisions between the reads: the
+        // drift is only what the database shows at the plan's start, read with the same
+        // version rows before and after and no revision part way. Otherwise the run finds
+        // the other process's work itself and plans again.
+        let rows = version::read_heads(self.backend)?;
+        if State::from_rows(self.graph, &rows)?.heads != first.heads_before {
+            return Ok(());
+        }
+        let drift = self.drift_at(&rows, &[])?;
+        if drift.is_empty()
+            || version::read_heads(self.backend)? != rows
+            || progress::read(self.backend)?.is_some()
+        {
             return Ok(());
         }
         let database = self.backend.location();
