@@ -223,6 +223,22 @@ fn assert_drift_reported(p: &TestProject) {
         stdout.contains("+    \"about_me\" VARCHAR(140)"),
         "{stdout}"
     );
+    let json = |args: &[&str]| -> serde_json::Value {
+        let output = p.mb().args(args).assert().code(1);
+        serde_json::from_slice(&output.get_output().stdout).unwrap()
+    };
+    let drift = json(&["db", "drift", "--format", "json"]);
+    assert_eq!(drift["status"], "drift");
+    assert_eq!(drift["objects"], serde_json::json!([column, index]));
+    assert_eq!(drift["database"], p.location());
+    assert_eq!(drift["revert"].as_array().unwrap().len(), 2, "{drift}");
+    let checked = json(&["db", "check", "--format", "json"]);
+    assert_eq!(checked["status"], "drift");
+    assert_eq!(checked["drift"]["objects"], drift["objects"]);
+    assert_eq!(
+        checked["operations"][0]["summary"], "removed index \"ix_tmp\"",
+        "{checked}"
+    );
     let sql = p.ok(&["db", "drift", "--sql"]).stdout;
     assert!(
         sql.contains("DROP INDEX") && sql.contains("ix_tmp") && sql.contains("DROP COLUMN"),
@@ -283,7 +299,10 @@ fn hand_drift_is_reverted(db: Db) {
     assert_eq!(p.columns("user"), ["id", "username", "email"]);
     assert!(!p.indexes("post").contains(&"ix_tmp".to_string()));
     assert_eq!(p.scalar("SELECT username FROM \"user\""), "ada");
-    p.ok(&["db", "drift"]);
+    let clean = p.ok(&["db", "drift", "--format", "json"]).stdout;
+    let clean: serde_json::Value = serde_json::from_str(&clean).unwrap();
+    assert_eq!(clean["status"], "clean");
+    assert_eq!(clean["objects"], serde_json::json!([]));
     p.ok(&["db", "check"]);
     let run = p.ok(&["db", "drift", "--revert"]);
     assert!(run.stderr.contains("Nothing to put back"), "{}", run.stderr);
@@ -329,6 +348,16 @@ fn upgrade_refuses_a_revision_that_drift_breaks_and_warns_otherwise(db: Db) {
     }
     assert_eq!(p.version_rows(), ["b0b0b0b0b0b0"]);
     assert!(p.tables().contains(&"tag".to_string()));
+    // Downgrades are checked alike: dropping "tag" applies, so the drift is a warning.
+    let run = p.ok(&["db", "downgrade"]);
+    for line in drift_lines(&p) {
+        assert!(
+            run.stderr.contains(&format!("warning: {line}")),
+            "{}",
+            run.stderr
+        );
+    }
+    assert_eq!(p.version_rows(), [head]);
 }
 
 on_each_database!(
