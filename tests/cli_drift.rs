@@ -309,6 +309,18 @@ fn hand_drift_is_reverted(db: Db) {
     assert_migrations_build_the_same_schema(&p);
 }
 
+/// Runs `mb ARGS`, which succeeds with a warning per drifted object.
+fn assert_drift_warned(p: &TestProject, args: &[&str]) {
+    let run = p.ok(args);
+    for line in drift_lines(p) {
+        assert!(
+            run.stderr.contains(&format!("warning: {line}")),
+            "{}",
+            run.stderr
+        );
+    }
+}
+
 fn upgrade_refuses_a_revision_that_drift_breaks_and_warns_otherwise(db: Db) {
     let p = hand_drifted(db);
     let head = p.version_rows().remove(0);
@@ -338,25 +350,11 @@ fn upgrade_refuses_a_revision_that_drift_breaks_and_warns_otherwise(db: Db) {
         "CREATE TABLE \"tag\" (\"id\" INTEGER PRIMARY KEY);\n",
         "DROP TABLE \"tag\";\n",
     );
-    let run = p.ok(&["db", "upgrade"]);
-    for line in drift_lines(&p) {
-        assert!(
-            run.stderr.contains(&format!("warning: {line}")),
-            "{}",
-            run.stderr
-        );
-    }
+    assert_drift_warned(&p, &["db", "upgrade"]);
     assert_eq!(p.version_rows(), ["b0b0b0b0b0b0"]);
     assert!(p.tables().contains(&"tag".to_string()));
     // Downgrades are checked alike: dropping "tag" applies, so the drift is a warning.
-    let run = p.ok(&["db", "downgrade"]);
-    for line in drift_lines(&p) {
-        assert!(
-            run.stderr.contains(&format!("warning: {line}")),
-            "{}",
-            run.stderr
-        );
-    }
+    assert_drift_warned(&p, &["db", "downgrade"]);
     assert_eq!(p.version_rows(), [head]);
 }
 
