@@ -378,3 +378,53 @@ impl Migrator<'_> {
         )))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+    use crate::schema::parse::parse_schema_sql;
+
+    fn drift(expected: &str, live: &str) -> Drift {
+        let parse = |sql| parse_schema_sql(sql, Path::new("schema.sql")).unwrap();
+        let (expected, live) = (parse(expected), parse(live));
+        let ops = autogenerate::diff(&expected, &live);
+        Drift {
+            expected,
+            live,
+            ops,
+        }
+    }
+
+    #[test]
+    fn each_drifted_object_is_one_line_and_a_new_table_carries_its_indexes() {
+        let found = drift(
+            r#"CREATE TABLE "post" ("id" INTEGER PRIMARY KEY, "body" TEXT, "at" TEXT);
+               CREATE INDEX "ix_at" ON "post" ("at");
+               CREATE TABLE "tag" ("id" INTEGER PRIMARY KEY);"#,
+            r#"CREATE TABLE "post" ("id" INTEGER PRIMARY KEY, "body" VARCHAR(10), "extra" INTEGER, "at" TEXT);
+               CREATE INDEX "ix_body" ON "post" ("body");
+               CREATE TABLE "user" ("id" INTEGER PRIMARY KEY, "name" TEXT UNIQUE);
+               CREATE INDEX "ix_user_name" ON "user" ("name");"#,
+        );
+        let mut objects = found.objects("app.db");
+        objects.sort();
+        assert_eq!(
+            objects,
+            [
+                "column \"post\".\"body\" was changed in app.db by hand (type to VARCHAR(10))",
+                "column \"post\".\"extra\" was added to app.db by hand",
+                "index \"ix_at\" was dropped from app.db by hand",
+                "index \"ix_body\" on \"post\" was added to app.db by hand",
+                "table \"tag\" is created by a revision, but is not in app.db",
+                "table \"user\" is in app.db, but no revision creates it",
+            ]
+        );
+        let mut back = found.live.clone();
+        for op in found.revert_ops() {
+            op.apply(&mut back).unwrap();
+        }
+        assert_eq!(back, found.expected, "reverting gives the expected schema");
+    }
+}
