@@ -50,6 +50,16 @@ CREATE INDEX "legacy_lower" ON "legacy" (lower("name")) WHERE "price" > 10;
 CREATE VIEW "cheap" AS SELECT "id", "name" FROM "legacy" WHERE "price" < 5;
 "#,
     );
+    // No revision made them: adopting writes what PostgreSQL stores like the declaration
+    // in the declaration's portable words.
+    p.ok(&["db", "adopt", "-m", "legacy"]);
+    let adopted = p.read(&format!("migrations/versions/{}", p.revision_files()[0]));
+    assert!(
+        adopted.contains("CONSTRAINT \"legacy_price\" CHECK (\"price\" > 0)")
+            && adopted.contains("WHERE \"price\" < 5")
+            && !adopted.contains("::"),
+        "{adopted}"
+    );
     no_changes(&p);
     // A change is generated in portable SQL, whatever PostgreSQL's spelling.
     p.write(

@@ -13,8 +13,8 @@
 //!   CURRENT_TIMESTAMP, CURRENT_DATE and CURRENT_TIME; `1`/`0` on a BOOLEAN are TRUE and
 //!   FALSE; MySQL 8 writes literals unquoted and marks expressions `DEFAULT_GENERATED`.
 //! - A primary key is `pk_<table>` unless its comment keeps another name; a unique index
-//!   is a unique constraint unless its comment says it was made by `CREATE UNIQUE INDEX`
-//!   or it has a descending part. The indexes InnoDB keeps for foreign keys (named after
+//!   is a unique constraint unless its comment says it was made by `CREATE UNIQUE INDEX`,
+//!   it has a descending part, or a known schema declares it as a unique index. The indexes InnoDB keeps for foreign keys (named after
 //!   the foreign key, on its columns) are left out. `RESTRICT`, which MariaDB reports for
 //!   an omitted action, is `NO ACTION`: InnoDB treats them alike.
 //! - mb's own tables (`mb_*`) are skipped.
@@ -459,6 +459,27 @@ impl<'a> Catalog<'a> {
                 *fk = known.clone();
             }
         }
+        // MySQL keeps a unique constraint and a unique index alike; one made without mb's
+        // comment (by hand, by an ORM) is the unique index the candidate declares when
+        // the name and columns are the same.
+        live.uniques.retain(|unique| {
+            let declared = candidate.index(&unique.name).filter(|index| {
+                let columns = index
+                    .parts
+                    .iter()
+                    .map(|part| match (&part.key, part.descending) {
+                        (IndexKey::Column(column), false) => Some(column),
+                        _ => None,
+                    });
+                index.unique
+                    && index.where_clause.is_none()
+                    && columns.eq(unique.columns.iter().map(Some))
+            });
+            if let Some(index) = declared {
+                live.indexes.push(index.clone());
+            }
+            declared.is_none()
+        });
         let columns: Vec<&Column> = candidate
             .columns
             .iter()

@@ -124,7 +124,7 @@ impl Context {
 
     /// A connection to a database that must exist: reading a missing SQLite file would
     /// inspect an empty stand-in.
-    fn connect_existing(&self, project: &Project) -> Result<Connected> {
+    pub(super) fn connect_existing(&self, project: &Project) -> Result<Connected> {
         let connected = self.connect_to_read(project)?;
         if connected.missing {
             return Err(Error::database(format!(

@@ -3,6 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use super::drift::DriftAction;
 use super::json::{self, Format};
 use super::output::Output;
 use super::{Allow, DbCommand, GlobalArgs, NewRevisionArgs, Resolution};
@@ -11,6 +12,7 @@ use crate::autogenerate::renames::diff_renaming;
 use crate::backend::{self, Connected, OpenMode};
 use crate::config::{self, ConfigFile, Overrides, Project};
 use crate::ops::Op;
+use crate::runtime::drift::Drift;
 use crate::runtime::offline_script;
 use crate::runtime::plan::{self, Direction, State};
 use crate::runtime::simulate::schema_after;
@@ -80,6 +82,20 @@ impl Context {
         match command {
             DbCommand::Check { offline, format } => return self.check(offline, format),
             DbCommand::Shell { args } => return self.shell(&args),
+            DbCommand::Drift {
+                sql,
+                revert,
+                allow_data_loss,
+                format,
+            } => {
+                let action = match (sql, revert) {
+                    (true, _) => DriftAction::Sql,
+                    (_, true) => DriftAction::Revert { allow_data_loss },
+                    _ => DriftAction::Show,
+                };
+                return self.drift(action, format);
+            }
+            DbCommand::Adopt { message } => self.adopt(&message),
             DbCommand::Migrate { message, new } => self.migrate(&message, &new),
             DbCommand::Init {
                 from_database,
@@ -548,8 +564,19 @@ impl Context {
         let declaration = self.declaration(&project)?;
         let declared = &declaration.schema;
         let mut connected = self.connect_to_read(&project)?;
-        self.require_up_to_date(&mut self.migrator(&mut connected, graph), graph)?;
-        let live = live_schema(&mut connected, graph, declared)?;
+        let database = connected.backend.location();
+        let mut migrator = self.migrator(&mut connected, graph);
+        self.require_up_to_date(&mut migrator, graph)?;
+        // The revision must build on what the migrations build, so that it applies to
+        // every database made from them: a database that differs from that is refused.
+        let drift = migrator.drift(&[])?;
+        self.refuse_drift(
+            &drift,
+            &database,
+            graph,
+            "no revision was written: one computed from it would not apply to a database built from the migrations",
+        )?;
+        let live = read_against_declared(&mut connected, declared, &drift)?;
         let file = self.path(&project.schema_file);
         let (renames, hints) = self.decide_renames(&live, &declaration, &file)?;
         let up = diff_renaming(&live, declared, &renames.ops())?;
@@ -588,7 +615,8 @@ impl Context {
     }
 
     /// Exit 0 when schema.sql matches the database at head (or, offline, what the
-    /// migrations build), 1 with a readable diff when it does not.
+    /// migrations build), 1 with a readable diff when it does not. The database is also
+    /// compared with what its migrations build, and drift is reported first.
     fn check(&self, offline: bool, format: Format) -> Result<i32> {
         let project = self.project()?;
         let scripts = self.scripts(&project)?;
@@ -601,9 +629,21 @@ impl Context {
         } else {
             "the database"
         };
+        // The drift found (database, where it is at, drift), printed before anything
+        // else; set once the database was read.
+        let mut found: Option<(String, String, Drift)> = None;
         // One report for every outcome, as text or as the JSON of docs/json.md.
-        let report = |status: &str, message: &str, ops: &[Op], diff: Option<&str>| {
+        let report = |found: &Option<(String, String, Drift)>,
+                      status: &str,
+                      message: &str,
+                      ops: &[Op],
+                      diff: Option<&str>| {
+            let drifted = found.as_ref().filter(|(_, _, drift)| !drift.is_empty());
             if format == Format::Json {
+                let status = match drifted {
+                    Some(_) if matches!(status, "clean" | "differs") => "drift",
+                    _ => status,
+                };
                 self.print_json(&serde_json::json!({
                     "status": status,
                     "compared_with": source.trim_start_matches("the "),
@@ -611,8 +651,19 @@ impl Context {
                     "message": message.trim_end_matches(':'),
                     "operations": json::operations_json(ops),
                     "diff": diff,
+                    "drift": found.as_ref().map(|(database, _, drift)| serde_json::json!({
+                        "database": database,
+                        "objects": drift.objects(database),
+                        "operations": json::operations_json(&drift.ops),
+                    })),
                 }));
                 return;
+            }
+            if let Some((database, at, drift)) = drifted {
+                for line in self.drift_lines(drift, database, at, graph) {
+                    self.out.print(&line);
+                }
+                self.out.print("");
             }
             if status == "clean" {
                 self.out.info(message);
@@ -630,6 +681,7 @@ impl Context {
         let heads = graph.heads();
         if heads.len() > 1 {
             report(
+                &found,
                 "several_heads",
                 &format!(
                     "The migrations have {} heads ({}); every database must end at one schema, so merge them: `mb db merge heads -m \"merge\"`, then `mb db upgrade`.",
@@ -646,24 +698,33 @@ impl Context {
             schema_after(graph, &graph.ancestors(&heads), dialect)?
         } else {
             let mut connected = self.connect_to_read(&project)?;
-            if let Err(e) =
-                self.require_up_to_date(&mut self.migrator(&mut connected, graph), graph)
-            {
-                report("not_up_to_date", &e.message, &[], None);
+            let database = connected.backend.location();
+            let mut migrator = self.migrator(&mut connected, graph);
+            let drift = migrator.drift(&[])?;
+            let at = migrator.describe_state()?;
+            let up_to_date = self.require_up_to_date(&mut migrator, graph);
+            found = Some((database, at, drift));
+            if let Err(e) = up_to_date {
+                report(&found, "not_up_to_date", &e.message, &[], None);
                 return Ok(1);
             }
-            live_schema(&mut connected, graph, declared)?
+            let (_, _, drift) = found.as_ref().expect("just set");
+            read_against_declared(&mut connected, declared, drift)?
         };
+        let drifted = found
+            .as_ref()
+            .is_some_and(|(_, _, drift)| !drift.is_empty());
         let renames = crate::autogenerate::renames::hinted(&actual, &declaration, &declared_name)?;
         let ops = diff_renaming(&actual, declared, &renames.ops())?;
         if ops.is_empty() {
             report(
+                &found,
                 "clean",
                 &format!("No changes: {declared_name} matches {source}."),
                 &[],
                 None,
             );
-            return Ok(0);
+            return Ok(i32::from(drifted));
         }
         let diff = similar::TextDiff::from_lines(
             autogenerate::schema_sql(&actual),
@@ -674,6 +735,7 @@ impl Context {
         .header(source, &declared_name)
         .to_string();
         report(
+            &found,
             "differs",
             &format!(
                 "{declared_name} differs from {source}: `mb db migrate` would generate {}:",
@@ -686,16 +748,18 @@ impl Context {
     }
 }
 
-/// The schema of a database at head, compared through the database with the declared
-/// schema and the one the migrations built (see `Backend::introspect_against`).
-fn live_schema(
+/// The live schema read through the database against the declared schema first, so
+/// that objects stored like their declaration take its text (see
+/// `Backend::introspect_against`), then against what the migrations build. The drift
+/// was read against the latter first: each comparison gets the text of its own side.
+fn read_against_declared(
     connected: &mut Connected,
-    graph: &RevisionGraph,
     declared: &Schema,
+    drift: &Drift,
 ) -> Result<Schema> {
-    let backend = &mut connected.backend;
-    let built = schema_after(graph, &graph.ancestors(&graph.heads()), backend.dialect())?;
-    backend.introspect_against(&[declared, &built])
+    connected
+        .backend
+        .introspect_against(&[declared, &drift.expected])
 }
 
 /// `path` relative to `root` when it is below it, for writing into mb.toml.

@@ -4,6 +4,7 @@
 mod adopt;
 mod commands;
 mod draw;
+mod drift;
 mod graph;
 mod json;
 mod output;
@@ -149,6 +150,33 @@ enum DbCommand {
         message: String,
         #[command(flatten)]
         new: NewRevisionArgs,
+    },
+    /// Show how the database differs from what its migrations build (exit 1 when it does)
+    #[command(
+        after_help = "Drift is what was done to the database outside the migrations: tables that no revision creates\n(db.create_all()), columns and indexes added or dropped by hand. See docs/drift.md.\nExamples:\n  mb db drift                       name the drifted objects, with a diff\n  mb db drift --sql                 print the SQL that puts the database back\n  mb db drift --revert              run it (in one transaction where the database allows)\n  mb db adopt -m \"hand changes\"     keep the drift instead, as a revision"
+    )]
+    Drift {
+        /// Print the SQL that would put the database back at what the migrations build
+        #[arg(long, conflicts_with_all = ["revert", "format"])]
+        sql: bool,
+        /// Put the database back at what the migrations build (under the migration lock)
+        #[arg(long)]
+        revert: bool,
+        /// With --revert: drop hand-made tables and columns even when they hold data
+        #[arg(long, requires = "revert")]
+        allow_data_loss: bool,
+        /// Output format: text, or json (see docs/json.md)
+        #[arg(long, value_enum, default_value_t = Format::Text, conflicts_with = "revert")]
+        format: Format,
+    },
+    /// Keep the drift: a revision that records it, and the database stamped at it
+    #[command(
+        after_help = "The database must be at the head. The revision's up makes what the database has outside the migrations,\nits down undoes it; no SQL runs on the database. Without revisions it is the project's baseline. See docs/drift.md.\nExamples:\n  mb db adopt -m \"tables from create_all\"\n  mb db adopt"
+    )]
+    Adopt {
+        /// What the revision records; becomes its first header line and file name
+        #[arg(short, long, default_value = "adopt drift")]
+        message: String,
     },
     /// Replace a linear run of revisions with one revision that does the same
     #[command(
@@ -331,7 +359,7 @@ enum DbCommand {
 }
 
 /// Where `revision` and `migrate` put the new revision.
-#[derive(Args, Debug)]
+#[derive(Args, Debug, Default)]
 struct NewRevisionArgs {
     /// Use this revision id instead of a random one
     #[arg(long, value_name = "ID")]

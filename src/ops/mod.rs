@@ -90,6 +90,24 @@ impl ColumnChange {
         self.ty.is_none() && self.nullable.is_none() && self.default.is_none()
     }
 
+    /// `type to TEXT, NOT NULL, default to 0`: what the change sets.
+    pub fn describe(&self) -> String {
+        let mut what = Vec::new();
+        if let Some(ty) = &self.ty {
+            what.push(format!("type to {ty}"));
+        }
+        if let Some(nullable) = self.nullable {
+            what.push(if nullable { "nullable" } else { "NOT NULL" }.to_string());
+        }
+        if let Some(default) = &self.default {
+            what.push(match default {
+                Some(value) => format!("default to {value}"),
+                None => "no default".to_string(),
+            });
+        }
+        what.join(", ")
+    }
+
     /// Changes `column` of `table` (if it has one) and normalizes the table.
     pub fn apply_to(&self, table: &mut Table, column: &str) {
         if let Some(c) = table.columns.iter_mut().find(|c| c.name == column) {
@@ -259,26 +277,7 @@ impl Op {
                 table,
                 column: c,
                 change,
-            } => {
-                let mut what = Vec::new();
-                if let Some(ty) = &change.ty {
-                    what.push(format!("type to {ty}"));
-                }
-                if let Some(nullable) = change.nullable {
-                    what.push(if nullable {
-                        "nullable".to_string()
-                    } else {
-                        "NOT NULL".to_string()
-                    });
-                }
-                if let Some(default) = &change.default {
-                    what.push(match default {
-                        Some(value) => format!("default to {value}"),
-                        None => "no default".to_string(),
-                    });
-                }
-                format!("changed column {}: {}", column(table, c), what.join(", "))
-            }
+            } => format!("changed column {}: {}", column(table, c), change.describe()),
             Op::RenameColumn { table, from, to } => {
                 format!("renamed column {} to {}", column(table, from), q(to))
             }

@@ -17,6 +17,7 @@ use super::simulate::Action;
 use super::{Migrator, Plan, verb};
 use crate::Error;
 use crate::Result;
+use crate::backend::Backend;
 use crate::dialect::Dialect;
 use crate::ops::{DataAtRisk, Loss, Op};
 use crate::schema::ColumnType;
@@ -86,38 +87,60 @@ impl Lost {
 impl Finding<'_> {
     /// `file:line: drops table "t", which holds 3 rows`.
     fn describe(&self) -> String {
-        let target = self.at_risk.target();
-        let count = |noun: &str| plural(self.rows as usize, noun);
-        let are = if self.rows == 1 { "is" } else { "are" };
-        let what = match (&self.at_risk.loss, Lost::of(&self.at_risk)) {
-            (Loss::DropTable, _) => format!("drops table {target}, which holds {}", count("row")),
-            (Loss::DropColumn, _) => format!(
-                "drops column {target}, which holds {}",
-                count("non-NULL value")
-            ),
-            (Loss::Narrow { from, to }, lost) => {
-                let changes = format!("changes {target} from {from} to {to}");
-                match lost {
-                    Lost::LongerThan(n) => format!(
-                        "{changes}, and {} {are} longer than {n} characters",
-                        count("value")
-                    ),
-                    Lost::OutOfRange { .. } => {
-                        format!("{changes}, and {} {are} out of its range", count("value"))
-                    }
-                    Lost::Rows | Lost::Values => format!(
-                        "{changes}, which can truncate or reject its {}",
-                        count("non-NULL value")
-                    ),
-                }
-            }
-        };
-        format!("{}:{}: {what}", self.revision.path.display(), self.line)
+        format!(
+            "{}:{}: {}",
+            self.revision.path.display(),
+            self.line,
+            loss_text(&self.at_risk, self.rows)
+        )
     }
 
     fn allowed_by_marker(&self) -> bool {
         section_allows_data_loss(self.revision, self.direction)
     }
+}
+
+/// `drops table "t", which holds 3 rows`: what `at_risk` destroys when `rows` rows
+/// hold it.
+pub(super) fn loss_text(at_risk: &DataAtRisk, rows: u64) -> String {
+    let target = at_risk.target();
+    let count = |noun: &str| plural(rows as usize, noun);
+    let are = if rows == 1 { "is" } else { "are" };
+    match (&at_risk.loss, Lost::of(at_risk)) {
+        (Loss::DropTable, _) => format!("drops table {target}, which holds {}", count("row")),
+        (Loss::DropColumn, _) => format!(
+            "drops column {target}, which holds {}",
+            count("non-NULL value")
+        ),
+        (Loss::Narrow { from, to }, lost) => {
+            let changes = format!("changes {target} from {from} to {to}");
+            match lost {
+                Lost::LongerThan(n) => format!(
+                    "{changes}, and {} {are} longer than {n} characters",
+                    count("value")
+                ),
+                Lost::OutOfRange { .. } => {
+                    format!("{changes}, and {} {are} out of its range", count("value"))
+                }
+                Lost::Rows | Lost::Values => format!(
+                    "{changes}, which can truncate or reject its {}",
+                    count("non-NULL value")
+                ),
+            }
+        }
+    }
+}
+
+/// How many rows of live `table` hold what `at_risk` destroys in it (`column`: the
+/// live column it stands for).
+pub(super) fn rows_at_risk(
+    backend: &mut dyn Backend,
+    at_risk: &DataAtRisk,
+    table: &str,
+    column: Option<&str>,
+) -> Result<u64> {
+    let condition = Lost::of(at_risk).condition(backend.dialect(), column);
+    backend.count_rows(table, condition.as_deref())
 }
 
 pub(super) fn section_allows_data_loss(revision: &Revision, direction: Direction) -> bool {
@@ -239,9 +262,7 @@ impl Migrator<'_> {
                     && let Some((table, column)) = live.of(at_risk)
                     && self.backend.table_exists(&table)?
                 {
-                    let condition =
-                        Lost::of(at_risk).condition(self.backend.dialect(), column.as_deref());
-                    let rows = self.backend.count_rows(&table, condition.as_deref())?;
+                    let rows = rows_at_risk(self.backend, at_risk, &table, column.as_deref())?;
                     if rows > 0 {
                         findings.push(Finding {
                             revision,

@@ -7,6 +7,7 @@
 
 pub mod crash_point;
 mod data_loss;
+pub mod drift;
 pub mod plan;
 pub mod progress;
 pub mod simulate;
@@ -268,6 +269,7 @@ impl Migrator<'_> {
         if !plan.steps.is_empty() {
             self.check_changed_scripts(&plan, request.allow_changed)?;
             self.check_data_loss(&plan, request.allow_data_loss)?;
+            self.check_drift(&plan)?;
         }
         Ok((CheckedPlan(plan), heads))
     }
