@@ -10,6 +10,7 @@ mod output;
 mod renames;
 mod shell;
 mod squash;
+mod usage;
 
 use std::path::PathBuf;
 
@@ -368,7 +369,8 @@ pub fn main() -> i32 {
     output::install_panic_hook();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
-        Err(e) => {
+        Err(mut e) => {
+            usage::add_tip(&mut e);
             let _ = e.print();
             return e.exit_code();
         }

@@ -4,6 +4,7 @@
 pub mod mysql;
 pub mod postgres;
 pub mod sqlite;
+pub mod types;
 
 use crate::ops::Op;
 use crate::schema::Schema;

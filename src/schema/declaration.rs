@@ -32,6 +32,9 @@ pub struct Declaration {
     pub tables: BTreeMap<String, Declared>,
     /// By (table name, column name).
     pub columns: BTreeMap<(String, String), Declared>,
+    /// Where the name of each column starts, by (table name, column name): its type is
+    /// the next token (see `dialect::types::check_declared`).
+    pub column_name_starts: BTreeMap<(String, String), Location>,
 }
 
 /// Where a table or column is declared, and the name it had before, if a hint says so.
