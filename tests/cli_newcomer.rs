@@ -56,17 +56,7 @@ fn check_names_the_database_it_compared(db: Db) {
     );
     p.ok(&["db", "migrate", "-m", "t"]);
     p.ok(&["db", "upgrade"]);
-    let product = match db {
-        Db::Mysql => {
-            let version = p.scalar("SELECT VERSION()");
-            if version.contains("MariaDB") {
-                "MariaDB"
-            } else {
-                "MySQL"
-            }
-        }
-        _ => db.name(),
-    };
+    let product = p.product();
     let run = p.ok(&["db", "check"]);
     assert_eq!(
         run.stderr,

@@ -594,11 +594,20 @@ impl TestProject {
             None => format!("Using SQLite database {}", self.sqlite_path().display()),
             Some(server) => format!(
                 "Using {} database {} on {}",
-                self.db.name(),
+                self.product(),
                 server.name,
                 server.address()
             ),
         }
+    }
+
+    /// What mb calls this project's database system: the database's name, but MariaDB
+    /// when the MySQL server is a MariaDB one.
+    pub fn product(&self) -> &'static str {
+        if self.db == Db::Mysql && self.scalar("SELECT VERSION()").contains("MariaDB") {
+            return "MariaDB";
+        }
+        self.db.name()
     }
 
     /// What mb calls this project's database in messages: the SQLite path, or
