@@ -201,7 +201,8 @@ fn wrong_credentials_are_one_line_without_the_password(db: Db) {
     assert!(
         run.stderr_lines().contains(
             &format!(
-                "Using MySQL database {} on {}",
+                "Using {} database {} on {}",
+                p.product(),
                 server.name,
                 server.address()
             )

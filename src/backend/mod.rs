@@ -108,6 +108,11 @@ pub trait Backend {
     fn dialect(&self) -> Dialect;
     /// Where the database is, for messages: a file path, or the database and its host.
     fn location(&self) -> String;
+    /// The database system, for messages: the dialect's name, but MariaDB for a MariaDB
+    /// server.
+    fn product(&self) -> &'static str {
+        self.dialect().name()
+    }
     /// Runs one statement; the error is the database's own message.
     fn execute(&mut self, sql: &str) -> std::result::Result<(), String>;
     /// Runs one of mb's own statements: by default as text with its values written in.
@@ -149,7 +154,7 @@ pub trait Backend {
             Error::database(format!(
                 "cannot count the rows of {} on {} {}: {}",
                 crate::schema::quoted(table),
-                self.dialect().name(),
+                self.product(),
                 self.location(),
                 rows.err()
                     .unwrap_or_else(|| "the count is not a number".into())

@@ -28,6 +28,8 @@ pub struct MysqlBackend {
     url: ServerUrl,
     /// The name of the `GET_LOCK` lock this connection holds.
     locked: Option<String>,
+    /// "MySQL" or "MariaDB", for messages.
+    product: &'static str,
 }
 
 impl MysqlBackend {
@@ -66,11 +68,18 @@ impl MysqlBackend {
                 .map_err(|e| connect_error(&url, e))
             }
         })?;
+        // MariaDB answers the same protocol; its version string says which it is.
+        let mut conn = conn;
+        let product = match conn.query_first::<String, _>("SELECT VERSION()") {
+            Ok(Some(version)) if version.contains("MariaDB") => "MariaDB",
+            _ => "MySQL",
+        };
         Ok(Connected {
             backend: Box::new(MysqlBackend {
                 conn,
                 url: url.clone(),
                 locked: None,
+                product,
             }),
             created: false,
             missing: false,
@@ -79,7 +88,8 @@ impl MysqlBackend {
 
     fn fail(&self, action: &str, message: String) -> Error {
         Error::database(format!(
-            "cannot {action} on MySQL database {}: {message}",
+            "cannot {action} on {} database {}: {message}",
+            self.product,
             self.location()
         ))
     }
@@ -126,6 +136,10 @@ impl Backend for MysqlBackend {
 
     fn location(&self) -> String {
         self.url.location()
+    }
+
+    fn product(&self) -> &'static str {
+        self.product
     }
 
     fn execute(&mut self, sql: &str) -> Result<(), String> {

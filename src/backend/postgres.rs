@@ -330,6 +330,17 @@ fn connect_error(url: &ServerUrl, e: &::postgres::Error) -> Error {
             let cause = server::root_cause(e);
             if cause == "server does not support TLS" {
                 Refusal::TlsUnsupported
+            } else if [
+                "bytes remaining on stream",
+                "connection reset",
+                "unexpected message",
+            ]
+            .iter()
+            .any(|sign| cause.contains(sign))
+            {
+                // Connected, then a reply that is not PostgreSQL's, or a hang-up (MariaDB
+                // closes on a PostgreSQL start-up message).
+                Refusal::WrongProtocol(cause)
             } else if cause == "password missing" {
                 Refusal::Credentials("the server asks for a password and the URL has none".into())
             } else if e.to_string().starts_with("error connecting")

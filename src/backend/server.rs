@@ -56,6 +56,10 @@ pub enum Refusal {
     UnknownDatabase,
     /// The URL requires TLS and the server offers none.
     TlsUnsupported,
+    /// The connection was made, but what came back was not this database's protocol (or
+    /// the server hung up on it): the URL likely names another server's port. With the
+    /// driver's words.
+    WrongProtocol(String),
     /// Anything else, with the driver's words.
     Other(String),
 }
@@ -90,6 +94,14 @@ pub fn cannot_connect(url: &ServerUrl, refusal: Refusal) -> Error {
                     Dialect::Mysql => "ssl-mode=PREFERRED",
                     _ => "sslmode=prefer",
                 }
+            ),
+        ),
+        Refusal::WrongProtocol(reason) => (
+            reason,
+            format!(
+                "the server listening on {} does not answer in {}'s protocol (is it another database's port? PostgreSQL's default is 5432, MySQL's 3306); fix the port in the URL",
+                url.address(),
+                url.dialect.name()
             ),
         ),
         Refusal::Other(reason) => (reason, "check the database URL".to_string()),

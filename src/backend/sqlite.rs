@@ -70,8 +70,9 @@ impl SqliteBackend {
         let conn = Connection::open_with_flags(path, flags | OpenFlags::SQLITE_OPEN_NO_MUTEX)
             .map_err(|e| {
                 Error::database(format!(
-                    "cannot open SQLite database {}: {e}",
-                    path.display()
+                    "cannot open SQLite database {}: {e}{}",
+                    path.display(),
+                    open_hint(&e, path, exists)
                 ))
             })?;
         Ok(Connected {
@@ -137,6 +138,25 @@ fn message(e: rusqlite::Error) -> String {
     }
 }
 
+/// What to check when SQLite cannot open the file: it names no cause of its own.
+fn open_hint(e: &rusqlite::Error, path: &Path, exists: bool) -> String {
+    if e.sqlite_error_code() != Some(rusqlite::ErrorCode::CannotOpen) {
+        return String::new();
+    }
+    let dir = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent.display().to_string(),
+        _ => ".".to_string(),
+    };
+    match exists {
+        false => format!(
+            " (mb creates the file there, and the directory {dir} is not writable for this user); make it writable, or point the URL at a directory that is"
+        ),
+        true => format!(
+            " (the file or the directory {dir}, where SQLite keeps its journal, is not readable and writable for this user); fix their permissions, or point the URL elsewhere"
+        ),
+    }
+}
+
 fn check_parent_directory(path: &Path) -> Result<()> {
     match path.parent() {
         Some(parent) if !parent.as_os_str().is_empty() && !parent.is_dir() => {
@@ -157,7 +177,7 @@ impl Backend for SqliteBackend {
 
     fn location(&self) -> String {
         match (&self.path, self.exists) {
-            (None, _) => "in-memory SQLite database".into(),
+            (None, _) => "in memory".into(),
             (Some(p), true) => p.display().to_string(),
             (Some(p), false) => format!("{} (does not exist yet)", p.display()),
         }
@@ -261,6 +281,14 @@ impl Backend for SqliteBackend {
 
     fn introspect(&mut self) -> Result<Schema> {
         super::sqlite_introspect::introspect(&self.conn)
+    }
+
+    /// Columns SQLite stores alike under another name (`DATETIME` for `TIMESTAMP`) read
+    /// as the known schemas spell them.
+    fn introspect_against(&mut self, known: &[&Schema]) -> Result<Schema> {
+        let mut schema = self.introspect()?;
+        crate::dialect::types::take_known_spellings(&mut schema, known, Dialect::Sqlite);
+        Ok(schema)
     }
 
     fn set_foreign_keys(&mut self, on: bool) -> Result<()> {

@@ -7,11 +7,12 @@ use std::path::Path;
 use super::commands::{Context, Layout, STARTER_SCHEMA, ops_script};
 use crate::autogenerate::{self, schema_sql};
 use crate::backend::{self, Connected, OpenMode};
-use crate::config::{DatabaseUrl, Project};
+use crate::config::{DatabaseUrl, Project, Targets};
+use crate::dialect::{Dialect, types};
 use crate::runtime::Reporter;
 use crate::runtime::describe_heads;
-use crate::schema::Schema;
 use crate::schema::parse::parse_schema_sql;
+use crate::schema::{Schema, quoted};
 use crate::script::target::{Point, Target};
 use crate::script::{NewRevision, ScriptDirectory, new_revision_id};
 use crate::text::plural;
@@ -22,9 +23,11 @@ impl Context {
     pub(super) fn inspect(&self, output: Option<&Path>, force: bool) -> Result<()> {
         let project = self.project_or_default()?;
         let mut connected = self.connect_existing(&project)?;
-        let schema = connected.backend.introspect()?;
+        let mut schema = connected.backend.introspect()?;
+        let spellings = portable_spellings(&mut schema, connected.backend.dialect());
         let text = schema_file_text(&schema, &connected);
         let Some(output) = output else {
+            self.report_spellings(&spellings, &project, None);
             self.out.print(text.trim_end());
             return Ok(());
         };
@@ -36,6 +39,7 @@ impl Context {
             )));
         }
         std::fs::write(&path, text).map_err(|e| Error::io("write", &path, &e))?;
+        self.report_spellings(&spellings, &project, None);
         self.out.info(&format!(
             "Wrote {} ({}) to {}",
             counts(&schema),
@@ -59,9 +63,18 @@ impl Context {
         )?;
         let mut connected = self.connect_existing(&project)?;
         let declared = self.agreeing_declaration(&project, &mut connected)?;
-        let live = match &declared {
+        let mut live = match &declared {
             Some(declared) => connected.backend.introspect_against(&[declared])?,
             None => connected.backend.introspect()?,
+        };
+        // schema.sql, when there is one that agrees, already says how to spell each type.
+        let dialect = connected.backend.dialect();
+        let spellings = match declared {
+            Some(_) => Spellings {
+                changed: Vec::new(),
+                ..portable_spellings(&mut live.clone(), dialect)
+            },
+            None => portable_spellings(&mut live, dialect),
         };
         if live.tables.is_empty() && live.views.is_empty() {
             return Err(Error::script(format!(
@@ -77,7 +90,10 @@ impl Context {
                 self.path(&layout.migrations_dir)
             ));
         }
-        self.write_config(&layout, self.url_to_record(&project.database_url))?;
+        let targets = (layout.existing_config.is_none() && spellings.databases != Targets::ALL)
+            .then_some(spellings.databases);
+        self.write_config(&layout, self.url_to_record(&project.database_url), targets)?;
+        self.report_spellings(&spellings, &project, targets);
         if declared.is_none() {
             std::fs::write(&project.schema_file, schema_file_text(&live, &connected))
                 .map_err(|e| Error::io("write", &project.schema_file, &e))?;
@@ -167,6 +183,34 @@ impl Context {
         Ok(Some(declared))
     }
 
+    /// Says which columns adopting spelt the portable way, and which types tie the project
+    /// to some databases: mb.toml says so when `written` (what adopting wrote there),
+    /// else the user is told to, unless the project's `databases` already fit.
+    fn report_spellings(&self, spellings: &Spellings, project: &Project, written: Option<Targets>) {
+        for line in &spellings.changed {
+            self.out.info(line);
+        }
+        if spellings.tying.is_empty() {
+            return;
+        }
+        for line in &spellings.tying {
+            self.out.warn(&format!("warning: {line}"));
+        }
+        let databases = spellings.databases;
+        let tie = format!("these types tie the project to {}", databases.names());
+        if written.is_some() {
+            self.out.warn(&format!(
+                "warning: {tie}: mb.toml says so with databases = {}",
+                databases.to_toml()
+            ));
+        } else if project.targets.and(databases) != project.targets {
+            self.out.warn(&format!(
+                "warning: {tie}: set databases = {} in mb.toml (`mb db migrate` and `mb db check` refuse them otherwise), or change them to portable types",
+                databases.to_toml()
+            ));
+        }
+    }
+
     /// The URL mb.toml records: the one given with `--database-url`, unless it carries a
     /// password, which belongs in DATABASE_URL or `.env`, not in a file under version
     /// control.
@@ -204,12 +248,58 @@ fn refuse_existing_revisions(layout: &Layout, show: impl Fn(&Path) -> String) ->
     Ok(())
 }
 
+/// What adopting did with a database's column types.
+struct Spellings {
+    /// One line per column given the portable spelling.
+    changed: Vec<String>,
+    /// One line per column whose type not every database has.
+    tying: Vec<String>,
+    /// The databases that have every type of the schema.
+    databases: Targets,
+}
+
+/// Gives each column of `schema` (read from a `dialect` database) the portable spelling
+/// where the database stores it alike, and finds the databases that have the rest.
+fn portable_spellings(schema: &mut Schema, dialect: Dialect) -> Spellings {
+    let mut spellings = Spellings {
+        changed: Vec::new(),
+        tying: Vec::new(),
+        databases: Targets::ALL,
+    };
+    schema.tables.change_each(|name, table| {
+        for column in &mut table.columns {
+            let at = format!("{}.{}", quoted(name), quoted(&column.name));
+            if let Some(portable) = types::portable_spelling(&column.ty, dialect) {
+                spellings.changed.push(format!(
+                    "{at}: {} is written as the portable {portable}, which {} stores alike",
+                    column.ty,
+                    dialect.name()
+                ));
+                column.ty = portable;
+                continue;
+            }
+            // The database the type came from has it, whatever the catalogs say.
+            let knowing = Targets::of(types::databases_knowing(&column.ty)).or(dialect);
+            if knowing != Targets::ALL {
+                spellings.tying.push(format!(
+                    "{at} has type {}, which only {} {} (there is no portable type that means the same)",
+                    column.ty,
+                    knowing.names(),
+                    if knowing.iter().count() == 1 { "has" } else { "have" }
+                ));
+                spellings.databases = spellings.databases.and(knowing);
+            }
+        }
+    });
+    spellings
+}
+
 /// `schema` as a schema.sql file, with a comment that says where it came from.
 fn schema_file_text(schema: &Schema, connected: &Connected) -> String {
     let backend = &connected.backend;
     format!(
         "-- The schema of {} database {}, read by `mb db inspect`.\n\n{}",
-        backend.dialect().name(),
+        backend.product(),
         backend.location(),
         schema_sql(schema)
     )

@@ -10,7 +10,8 @@ use super::{Allow, DbCommand, GlobalArgs, NewRevisionArgs, Resolution};
 use crate::autogenerate;
 use crate::autogenerate::renames::diff_renaming;
 use crate::backend::{self, Connected, OpenMode};
-use crate::config::{self, ConfigFile, Overrides, Project};
+use crate::config::{self, ConfigFile, Overrides, Project, Targets};
+use crate::dialect::types::check_declared;
 use crate::ops::Op;
 use crate::runtime::drift::Drift;
 use crate::runtime::offline_script;
@@ -192,7 +193,7 @@ impl Context {
 
     /// Says which database a command works on, so nobody has to wonder where app.db went.
     pub(super) fn announce(&self, connected: &Connected) {
-        let name = connected.backend.dialect().name();
+        let name = connected.backend.product();
         let location = connected.backend.location();
         let verb = if connected.created {
             "Creating"
@@ -208,7 +209,7 @@ impl Context {
         self.out.detail(&|| {
             format!(
                 "Reading {} database {}",
-                connected.backend.dialect().name(),
+                connected.backend.product(),
                 connected.backend.location()
             )
         });
@@ -304,7 +305,7 @@ impl Context {
             "Created {} with versions/, README and script.sql.template",
             self.path(migrations_dir)
         ));
-        self.write_config(&layout, None)?;
+        self.write_config(&layout, None, None)?;
         let schema_file = layout.schema_file();
         if !schema_file.exists() {
             crate::script::write_new_file(&schema_file, STARTER_SCHEMA)?;
@@ -318,7 +319,13 @@ impl Context {
 
     /// Writes mb.toml when there is none (with `database_url`, else the default), or
     /// warns when the existing one names other migrations than `-d`.
-    pub(super) fn write_config(&self, layout: &Layout, database_url: Option<&str>) -> Result<()> {
+    /// `targets` is written as `databases` when given.
+    pub(super) fn write_config(
+        &self,
+        layout: &Layout,
+        database_url: Option<&str>,
+        targets: Option<Targets>,
+    ) -> Result<()> {
         match &layout.existing_config {
             Some(path) if layout.migrations_dir != layout.configured_migrations => {
                 self.out.warn(&format!(
@@ -337,6 +344,13 @@ impl Context {
                     toml_string(&relative_to(&layout.migrations_dir, &layout.root)),
                     toml_string(config::DEFAULT_SCHEMA_FILE),
                 );
+                let text = match targets {
+                    Some(targets) => format!(
+                        "{text}# The databases the project deploys to: schema.sql may use only the types they all have.\ndatabases = {}\n",
+                        targets.to_toml()
+                    ),
+                    None => text,
+                };
                 crate::script::write_new_file(&config_path, &text)?;
                 self.out.info(&format!("Created {}", self.path(&config_path)));
             }
@@ -401,8 +415,13 @@ impl Context {
         if preview.is_empty() {
             self.announce(&connected);
             let at = self.migrator(&mut connected, graph).describe_state()?;
-            self.out
-                .info(&format!("{nothing_to_do}: the database is at {at}."));
+            let what = match finished {
+                true => {
+                    "Ran the rest of the revisions the squash replaced; nothing else to upgrade"
+                }
+                false => nothing_to_do,
+            };
+            self.out.info(&format!("{what}: the database is at {at}."));
             return Ok(());
         }
         let mut connected = self.connect_to_write(&project, connected)?;
@@ -536,7 +555,8 @@ impl Context {
     }
 
     /// The declared schema, parsed from the file mb.toml names, with where each table
-    /// and column is declared and the rename hints.
+    /// and column is declared and the rename hints; a column type that one of the
+    /// project's databases lacks is refused here.
     pub(super) fn declaration(&self, project: &Project) -> Result<Declaration> {
         let path = &project.schema_file;
         let text = match std::fs::read(path) {
@@ -553,6 +573,9 @@ impl Context {
         let declaration = parse_declaration(&text, Path::new(&file))?;
         let target = [project.database_url.dialect()];
         refuse_names_not_kept(&declaration, Path::new(&file), &target)?;
+        check_declared(&declaration, &text, project.targets).map_err(|p| {
+            Error::schema(format!("{file}:{}:{}: {}", p.at.line, p.at.column, p.message))
+        })?;
         Ok(declaration)
     }
 
@@ -624,14 +647,19 @@ impl Context {
         let declaration = self.declaration(&project)?;
         let declared = &declaration.schema;
         let declared_name = self.path(&project.schema_file);
-        let source = if offline {
-            "the migrations"
-        } else {
-            "the database"
+        let mut connected = match offline {
+            true => None,
+            false => Some(self.connect_to_read(&project)?),
         };
         // The drift found (database, where it is at, drift), printed before anything
         // else; set once the database was read.
         let mut found: Option<(String, String, Drift)> = None;
+        // Named, so that nobody wonders which database was compared.
+        let source = match &connected {
+            None => "the migrations".to_string(),
+            Some(c) => format!("{} database {}", c.backend.product(), c.backend.location()),
+        };
+        let compared_with = if offline { "migrations" } else { "database" };
         // One report for every outcome, as text or as the JSON of docs/json.md.
         let report = |found: &Option<(String, String, Drift)>,
                       status: &str,
@@ -646,7 +674,7 @@ impl Context {
                 };
                 self.print_json(&serde_json::json!({
                     "status": status,
-                    "compared_with": source.trim_start_matches("the "),
+                    "compared_with": compared_with,
                     "schema_file": declared_name,
                     "message": message.trim_end_matches(':'),
                     "operations": json::operations_json(ops),
@@ -693,23 +721,25 @@ impl Context {
             );
             return Ok(1);
         }
-        let actual = if offline {
-            let dialect = project.database_url.dialect();
-            schema_after(graph, &graph.ancestors(&heads), dialect)?
-        } else {
-            let mut connected = self.connect_to_read(&project)?;
-            let database = connected.backend.location();
-            let mut migrator = self.migrator(&mut connected, graph);
-            let drift = migrator.drift(&[])?;
-            let at = migrator.describe_state()?;
-            let up_to_date = self.require_up_to_date(&mut migrator, graph);
-            found = Some((database, at, drift));
-            if let Err(e) = up_to_date {
-                report(&found, "not_up_to_date", &e.message, &[], None);
-                return Ok(1);
+        let actual = match &mut connected {
+            None => {
+                let dialect = project.database_url.dialect();
+                schema_after(graph, &graph.ancestors(&heads), dialect)?
             }
-            let (_, _, drift) = found.as_ref().expect("just set");
-            read_against_declared(&mut connected, declared, drift)?
+            Some(connected) => {
+                let database = connected.backend.location();
+                let mut migrator = self.migrator(connected, graph);
+                let drift = migrator.drift(&[])?;
+                let at = migrator.describe_state()?;
+                let up_to_date = self.require_up_to_date(&mut migrator, graph);
+                found = Some((database, at, drift));
+                if let Err(e) = up_to_date {
+                    report(&found, "not_up_to_date", &e.message, &[], None);
+                    return Ok(1);
+                }
+                let (_, _, drift) = found.as_ref().expect("just set");
+                read_against_declared(connected, declared, drift)?
+            }
         };
         let drifted = found
             .as_ref()
@@ -732,7 +762,7 @@ impl Context {
         )
         .unified_diff()
         .context_radius(3)
-        .header(source, &declared_name)
+        .header(&source, &declared_name)
         .to_string();
         report(
             &found,

@@ -11,6 +11,7 @@ mod output;
 mod renames;
 mod shell;
 mod squash;
+mod usage;
 
 use std::path::PathBuf;
 
@@ -400,7 +401,8 @@ pub fn main() -> i32 {
     output::install_panic_hook();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
-        Err(e) => {
+        Err(mut e) => {
+            usage::add_tip(&mut e);
             let _ = e.print();
             return e.exit_code();
         }

@@ -116,6 +116,11 @@ impl Reporter for Output {
     fn warn(&self, line: &str) {
         self.line_on_stderr(line);
     }
+    fn confirm(&self, question: &str) -> bool {
+        std::io::stdin().is_terminal()
+            && std::io::stderr().is_terminal()
+            && super::renames::ask(question)
+    }
     fn status(&self, status: RunStatus) {
         if !self.status_terminal {
             return;

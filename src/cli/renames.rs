@@ -75,7 +75,7 @@ fn question(candidate: &Candidate) -> String {
 }
 
 /// Asks on stderr and reads the answer from stdin; anything but yes is no.
-fn ask(question: &str) -> bool {
+pub(super) fn ask(question: &str) -> bool {
     let mut stderr = std::io::stderr().lock();
     let _ = write!(stderr, "{question}");
     let _ = stderr.flush();

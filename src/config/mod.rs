@@ -4,6 +4,7 @@
 //! `sqlite:///app.db` beside `mb.toml`.
 
 pub mod mask;
+pub mod targets;
 pub mod url;
 
 use std::path::{Path, PathBuf};
@@ -11,6 +12,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use self::mask::mask_passwords;
+pub use self::targets::Targets;
 pub use self::url::DatabaseUrl;
 use crate::{Error, Result};
 
@@ -26,6 +28,8 @@ pub struct ConfigFile {
     pub database_url: Option<String>,
     pub migrations: Option<String>,
     pub schema: Option<String>,
+    /// The databases the project deploys to (see [`Targets`]).
+    pub databases: Option<Vec<String>>,
 }
 
 /// Where the database URL in use came from, for messages.
@@ -69,6 +73,7 @@ pub struct Project {
     pub schema_file: PathBuf,
     pub database_url: DatabaseUrl,
     pub url_source: UrlSource,
+    pub targets: Targets,
 }
 
 /// Finds `mb.toml` in `start` or one of its ancestors.
@@ -94,7 +99,7 @@ pub fn read_config(path: &Path) -> Result<ConfigFile> {
         let hint = if message.contains("expected one of") {
             ""
         } else {
-            "; the keys are database_url, migrations and schema"
+            "; the keys are database_url, migrations, schema and databases"
         };
         Error::config(format!("{}{location}: {message}{hint}", path.display()))
     })
@@ -145,12 +150,15 @@ impl Project {
             ),
         };
         let schema_file = root.join(config.schema.as_deref().unwrap_or(DEFAULT_SCHEMA_FILE));
+        let targets = Targets::from_config(config.databases.as_deref())?;
+        targets.require(database_url.dialect(), url_source.describe())?;
         Ok(Project {
             root,
             migrations_dir,
             schema_file,
             database_url,
             url_source,
+            targets,
         })
     }
 

@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 
 use super::mask::mask_passwords;
 use crate::dialect::Dialect;
+use crate::text::edit_distance;
 use crate::{Error, Result};
 
 /// A parsed database URL. Its `Display` never shows a password.
@@ -420,23 +421,6 @@ fn unknown_scheme(raw: &str, scheme: &str, rest: &str) -> Error {
         &format!("invalid database URL '{raw}': unknown scheme '{scheme}'; {hint}"),
         Some(raw),
     ))
-}
-
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut diagonal = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let above = row[j + 1];
-            row[j + 1] = (diagonal + usize::from(ca != *cb))
-                .min(row[j] + 1)
-                .min(above + 1);
-            diagonal = above;
-        }
-    }
-    row[b.len()]
 }
 
 impl fmt::Display for DatabaseUrl {

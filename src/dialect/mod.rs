@@ -6,6 +6,7 @@ pub use literals::MysqlTokens;
 pub mod mysql;
 pub mod postgres;
 pub mod sqlite;
+pub mod types;
 
 use crate::ops::Op;
 use crate::schema::Schema;

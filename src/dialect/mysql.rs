@@ -179,8 +179,7 @@ pub fn column_type(ty: &ColumnType) -> std::result::Result<String, String> {
         Json => "JSON".into(),
         Uuid => "CHAR(36) CHARACTER SET ascii".into(),
         Other(text) => {
-            let base = base_type(text).to_ascii_uppercase();
-            if !MYSQL_TYPES.contains(&base.as_str()) {
+            if !super::types::has_type(Dialect::Mysql, text) {
                 return Err(format!(
                     "{text} is not a MySQL or MariaDB type — use a portable type (JSON, BLOB, VARCHAR(n), …) or one MySQL knows"
                 ));
@@ -189,62 +188,6 @@ pub fn column_type(ty: &ColumnType) -> std::result::Result<String, String> {
         }
     })
 }
-
-/// The type names MySQL 8 or MariaDB know (MariaDB's UUID, INET4 and INET6 included), so
-/// that a type only another database has is refused before anything runs.
-const MYSQL_TYPES: [&str; 51] = [
-    "BIT",
-    "TINYINT",
-    "SMALLINT",
-    "MEDIUMINT",
-    "INT",
-    "INTEGER",
-    "BIGINT",
-    "SERIAL",
-    "BOOL",
-    "BOOLEAN",
-    "DECIMAL",
-    "DEC",
-    "NUMERIC",
-    "FIXED",
-    "FLOAT",
-    "DOUBLE",
-    "REAL",
-    "DATE",
-    "DATETIME",
-    "TIMESTAMP",
-    "TIME",
-    "YEAR",
-    "CHAR",
-    "CHARACTER",
-    "NCHAR",
-    "NATIONAL",
-    "VARCHAR",
-    "NVARCHAR",
-    "VARCHARACTER",
-    "BINARY",
-    "VARBINARY",
-    "TINYBLOB",
-    "BLOB",
-    "MEDIUMBLOB",
-    "LONGBLOB",
-    "TINYTEXT",
-    "TEXT",
-    "MEDIUMTEXT",
-    "LONGTEXT",
-    "LONG",
-    "ENUM",
-    "SET",
-    "JSON",
-    "GEOMETRY",
-    "POINT",
-    "LINESTRING",
-    "POLYGON",
-    "MULTIPOINT",
-    "UUID",
-    "INET4",
-    "INET6",
-];
 
 /// `` `c` TYPE [NOT NULL] [DEFAULT x] [AUTO_INCREMENT] ``, the whole definition that
 /// `MODIFY COLUMN` needs.

@@ -303,6 +303,16 @@ impl Migrator<'_> {
             self.reporter.warn(&finding.describe());
         }
         let direction = refused[0].direction;
+        // Stepping back during development, at a terminal, the user decides; a deploy
+        // (nobody to ask) keeps the refusal.
+        if direction == Direction::Down
+            && self.reporter.confirm(&format!(
+                "The downgrade would lose the data above ({}). Run it anyway? [y/N] ",
+                plural(refused.len(), "finding")
+            ))
+        {
+            return Ok(());
+        }
         let mut sections: Vec<String> = Vec::new();
         for finding in &refused {
             let section = format!(

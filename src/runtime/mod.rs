@@ -45,6 +45,11 @@ pub trait Reporter {
     fn warn(&self, line: &str);
     /// Where a run of revisions is, for a status line on a terminal; ignored by default.
     fn status(&self, _status: RunStatus) {}
+    /// Asks a yes-or-no question (ending `[y/N] `) where someone can answer it: at a
+    /// terminal. No by default, and whenever nobody is there to say yes.
+    fn confirm(&self, _question: &str) -> bool {
+        false
+    }
 }
 
 /// Where [`Migrator::run`] is.

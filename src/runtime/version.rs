@@ -45,7 +45,7 @@ impl Operation {
 pub(super) fn fail(backend: &dyn Backend, action: &str, message: String) -> Error {
     Error::database(format!(
         "cannot {action} on {} database {}: {message}",
-        backend.dialect().name(),
+        backend.product(),
         backend.location()
     ))
 }

@@ -36,6 +36,9 @@ pub struct Declaration {
     /// names they refer to), with where it is first written: what
     /// [`super::limits::refuse_names_not_kept`] checks.
     pub names: BTreeMap<String, Location>,
+    /// Where the name of each column starts, by (table name, column name): its type is
+    /// the next token (see `dialect::types::check_declared`).
+    pub column_name_starts: BTreeMap<(String, String), Location>,
 }
 
 /// Where a table or column is declared, and the name it had before, if a hint says so.

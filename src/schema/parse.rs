@@ -233,10 +233,10 @@ impl Declaration {
         self.tables
             .insert(table.to_string(), declared(create.name.span().start.line));
         for def in &create.columns {
-            self.columns.insert(
-                (table.to_string(), ident_name(&def.name)),
-                declared(def.name.span.start.line),
-            );
+            let key = (table.to_string(), ident_name(&def.name));
+            self.column_name_starts
+                .insert(key.clone(), def.name.span.start);
+            self.columns.insert(key, declared(def.name.span.start.line));
         }
     }
 }
@@ -292,7 +292,9 @@ fn statements_with_locations(
         if next.token == Token::EOF {
             return Ok(statements);
         }
-        let statement = parser.parse_statement()?;
+        let statement = parser
+            .parse_statement()
+            .map_err(|e| locate_unfinished(e, text, next.span.start))?;
         statements.push((next.span.start, statement));
         let after = parser.peek_token();
         if !matches!(after.token, Token::SemiColon | Token::EOF) {
@@ -301,6 +303,24 @@ fn statements_with_locations(
                 after.token, after.span.start.line, after.span.start.column
             )));
         }
+    }
+}
+
+/// sqlparser reports running out of input (`found: EOF`) without a location: such an
+/// error is placed at the end of the text and names the line the unfinished statement
+/// starts on, instead of reading `1:1`.
+fn locate_unfinished(error: ParserError, text: &str, start: Location) -> ParserError {
+    match error {
+        ParserError::ParserError(message) if !message.contains(" at Line: ") => {
+            let body = text.trim_end();
+            let line = body.matches('\n').count() + 1;
+            let column = body.rsplit('\n').next().unwrap_or("").chars().count() + 1;
+            ParserError::ParserError(format!(
+                "{message} (the statement that starts on line {} is unfinished) at Line: {line}, Column: {column}",
+                start.line
+            ))
+        }
+        other => other,
     }
 }
 
@@ -1194,6 +1214,16 @@ mod tests {
                 .starts_with("schema.sql:1:32: this string literal holds a NUL"),
             "{}",
             error.message
+        );
+    }
+
+    #[test]
+    fn an_unfinished_last_statement_points_at_where_the_file_ends() {
+        let text =
+            "CREATE TABLE \"u\" (\"id\" INTEGER);\n\nCREATE TABLE \"t\" (\n    \"id\" INTEGER\n\n";
+        assert_eq!(
+            error(text),
+            "schema.sql:4:17: Expected: ',' or ')' after column definition, found: EOF (the statement that starts on line 3 is unfinished) — fix the SQL syntax"
         );
     }
 

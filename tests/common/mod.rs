@@ -438,16 +438,33 @@ impl TestProject {
 
     /// Replaces the `database_url` line of mb.toml (removes it for `None`).
     pub fn set_config_url(&self, url: Option<&str>) {
-        let config: String = self
-            .read("mb.toml")
-            .lines()
-            .filter(|line| !line.starts_with("database_url"))
-            .map(|line| format!("{line}\n"))
-            .collect();
         let line = url
             .map(|u| format!("database_url = \"{u}\"\n"))
             .unwrap_or_default();
-        self.write("mb.toml", format!("{line}{config}"));
+        self.write(
+            "mb.toml",
+            format!("{line}{}", self.config_without("database_url")),
+        );
+    }
+
+    /// Sets `databases` in mb.toml to `list`, TOML as written (`["sqlite", "mysql"]`).
+    pub fn set_databases(&self, list: &str) {
+        let config = self.config_without("databases");
+        self.write("mb.toml", format!("{config}databases = {list}\n"));
+    }
+
+    /// mb.toml without the line of `key`.
+    fn config_without(&self, key: &str) -> String {
+        self.read("mb.toml")
+            .lines()
+            .filter(|line| !line.starts_with(key))
+            .map(|line| format!("{line}\n"))
+            .collect()
+    }
+
+    /// Says in mb.toml that the project deploys only to its own database.
+    pub fn deploy_only_here(&self) {
+        self.set_databases(&format!("[\"{}\"]", self.db.name().to_lowercase()));
     }
 
     // ----- running mb -----
@@ -603,11 +620,20 @@ impl TestProject {
             None => format!("Using SQLite database {}", self.sqlite_path().display()),
             Some(server) => format!(
                 "Using {} database {} on {}",
-                self.db.name(),
+                self.product(),
                 server.name,
                 server.address()
             ),
         }
+    }
+
+    /// What mb calls this project's database system: the database's name, but MariaDB
+    /// when the MySQL server is a MariaDB one.
+    pub fn product(&self) -> &'static str {
+        if self.db == Db::Mysql && self.scalar("SELECT VERSION()").contains("MariaDB") {
+            return "MariaDB";
+        }
+        self.db.name()
     }
 
     /// What mb calls this project's database in messages: the SQLite path, or
