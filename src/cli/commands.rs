@@ -574,7 +574,10 @@ impl Context {
         let target = [project.database_url.dialect()];
         refuse_names_not_kept(&declaration, Path::new(&file), &target)?;
         check_declared(&declaration, &text, project.targets).map_err(|p| {
-            Error::schema(format!("{file}:{}:{}: {}", p.at.line, p.at.column, p.message))
+            Error::schema(format!(
+                "{file}:{}:{}: {}",
+                p.at.line, p.at.column, p.message
+            ))
         })?;
         Ok(declaration)
     }

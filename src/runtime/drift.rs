@@ -213,7 +213,7 @@ impl Migrator<'_> {
     /// and the ways out; when all apply, the drift is a warning. A database with a partly
     /// applied revision is left alone: what of it ran is drift of its own, and the run
     /// resumes it or reports it.
-    pub fn check_drift(&mut self, plan: &Plan) -> Result<()> {
+    pub(super) fn check_drift(&mut self, plan: &Plan) -> Result<()> {
         let Some(first) = plan.steps.first() else {
             return Ok(());
         };
