@@ -11,6 +11,7 @@ pub mod cli;
 pub mod config;
 pub mod dialect;
 pub mod error;
+pub mod nesting;
 pub mod ops;
 pub mod parallel;
 pub mod runtime;

@@ -1,3 +1,3 @@
 fn main() {
-    std::process::exit(mb::cli::main());
+    std::process::exit(mb::nesting::with_deep_stack(mb::cli::main));
 }

@@ -40,7 +40,9 @@ pub fn map<T: Sync, R: Send>(
         for _ in 1..threads {
             // A thread the system refuses (a process or memory limit) is one fewer
             // worker, not a failure: the calling thread takes whatever is left.
-            let _ = std::thread::Builder::new().spawn_scoped(scope, work);
+            let _ = std::thread::Builder::new()
+                .stack_size(crate::nesting::STACK_SIZE)
+                .spawn_scoped(scope, work);
         }
         work();
     });

@@ -1,4 +1,4 @@
-//! Small helpers for the wording of messages.
+//! Small helpers for text: the wording of messages, and reading files as text.
 
 /// `1 revision`, `3 revisions`.
 pub fn plural(count: usize, noun: &str) -> String {
@@ -45,6 +45,16 @@ pub fn utf8_text(bytes: Vec<u8>, shown: impl std::fmt::Display) -> Result<String
         let line = valid.iter().filter(|b| **b == b'\n').count() + 1;
         format!("{shown}:{line}: the file is not UTF-8 text; save it as UTF-8")
     })
+}
+
+/// CRLF and lone CR become LF, and a UTF-8 byte order mark is dropped, so checksums do
+/// not change when a file passes through an editor on another system.
+pub fn normalize_line_endings(text: &str) -> String {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    if !text.contains('\r') {
+        return text.to_string();
+    }
+    text.replace("\r\n", "\n").replace('\r', "\n")
 }
 
 #[cfg(test)]

@@ -123,7 +123,7 @@ fn malformed_dot_env() {
         &[],
         3,
         &format!(
-            "{}: Error parsing line: 'DATABASE_URL', error at line index: 12; lines look like DATABASE_URL=sqlite:///app.db",
+            "{}:1: cannot read the line (the value of DATABASE_URL) at its character 13; lines look like DATABASE_URL=sqlite:///app.db or DATABASE_URL=\"postgresql://user:password@host/db\" (a value with spaces in quotes, closed on the same line)",
             p.abs(".env")
         ),
     );

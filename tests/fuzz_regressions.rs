@@ -8,7 +8,7 @@
 use std::path::Path;
 
 use mb::config::DatabaseUrl;
-use mb::config::url::mask_password;
+use mb::config::mask::mask_passwords;
 use mb::dialect::Dialect;
 use mb::runtime::plan::Direction;
 use mb::runtime::simulate::section_actions;
@@ -40,7 +40,7 @@ fn schema_sql(text: &str) {
 }
 
 fn database_url(raw: &str) {
-    let _ = mask_password(raw);
+    let _ = mask_passwords(raw, Some(raw));
     if let Ok(url) = DatabaseUrl::parse(raw, Path::new("/project")) {
         let _ = url.to_string();
     }
@@ -65,6 +65,42 @@ fn inputs_that_once_broke_a_parser() {
             "split" => split(input),
             other => panic!("no fuzz target {other}"),
         }
+    }
+}
+
+/// Inputs of the attack on mb (issue 17) that aborted it with a stack overflow: a CHECK of
+/// 10,000 `AND`ed terms, and the other ways to build a deep tree. On the test's own
+/// small stack they are refused before they are parsed.
+#[test]
+fn deep_inputs_that_once_overflowed_the_stack() {
+    let deep = [
+        format!("CHECK ({})", vec!["\"a\" > 0"; 10_000].join(" AND ")),
+        format!(
+            "CHECK (\"a\" > {}1{})",
+            "(".repeat(10_000),
+            ")".repeat(10_000)
+        ),
+    ];
+    let views = [
+        format!(
+            "CREATE VIEW \"v\" AS SELECT {} AS \"s\"",
+            vec!["1"; 20_000].join(" + ")
+        ),
+        format!(
+            "CREATE VIEW \"u\" AS {}",
+            vec!["SELECT 1"; 10_000].join(" UNION ")
+        ),
+    ];
+    let statements = deep
+        .iter()
+        .map(|check| format!("CREATE TABLE \"t\" (\"a\" INTEGER, {check})"))
+        .chain(views);
+    for statement in statements {
+        schema_sql(&statement);
+        split(&statement);
+        revision(&format!(
+            "-- Revision ID: a1\n-- migrate:up\n{statement};\n-- migrate:down\n"
+        ));
     }
 }
 

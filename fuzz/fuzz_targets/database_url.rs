@@ -5,10 +5,10 @@ use std::path::Path;
 
 use libfuzzer_sys::fuzz_target;
 use mb::config::DatabaseUrl;
-use mb::config::url::mask_password;
+use mb::config::mask::mask_passwords;
 
 fuzz_target!(|raw: &str| {
-    let _ = mask_password(raw);
+    let _ = mask_passwords(raw, Some(raw));
     if let Ok(url) = DatabaseUrl::parse(raw, Path::new("/project")) {
         let _ = url.to_string();
         let _ = url.dialect();

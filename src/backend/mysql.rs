@@ -3,7 +3,9 @@
 //! Each DDL statement commits implicitly, so the runtime applies a revision statement by
 //! statement and records its progress (`transactional_ddl` is false). The session runs
 //! with `ANSI_QUOTES` and `PIPES_AS_CONCAT`, so portable SQL means the same as elsewhere:
-//! `"user"` is an identifier and `||` concatenates.
+//! `"user"` is an identifier and `||` concatenates. It runs without
+//! `NO_BACKSLASH_ESCAPES` (taken out if the server sets it), so a backslash in a string
+//! literal escapes, as the SQL mb renders for MySQL (and `upgrade --sql` prints) expects.
 
 use std::time::Duration;
 
@@ -31,7 +33,7 @@ pub struct MysqlBackend {
 impl MysqlBackend {
     pub fn connect(url: &ServerUrl) -> Result<Connected> {
         let mut init = vec![
-            "SET SESSION sql_mode = CONCAT_WS(',', NULLIF(@@SESSION.sql_mode, ''), 'ANSI_QUOTES', 'PIPES_AS_CONCAT')".to_string(),
+            "SET SESSION sql_mode = CONCAT_WS(',', NULLIF(REPLACE(@@SESSION.sql_mode, 'NO_BACKSLASH_ESCAPES', ''), ''), 'ANSI_QUOTES', 'PIPES_AS_CONCAT')".to_string(),
         ];
         if let Some(charset) = url.param("charset") {
             // Validated as letters, digits and '_' when the URL was parsed.

@@ -29,7 +29,6 @@
 //! `mb db migrate` and `mb db check` therefore need the privileges to create and drop
 //! tables and views.
 
-use std::any::TypeId;
 use std::collections::BTreeMap;
 use std::ops::ControlFlow;
 
@@ -37,15 +36,15 @@ use ::mysql::prelude::Queryable;
 use ::mysql::{Conn, Params, Value};
 use sqlparser::ast::{Expr, ObjectNamePart, Statement, visit_expressions_mut, visit_relations_mut};
 use sqlparser::dialect::MySqlDialect;
-use sqlparser::parser::Parser;
 use sqlparser::tokenizer::{Token, Tokenizer};
 
 use super::mysql::text;
-use crate::dialect::Dialect;
 use crate::dialect::mysql::{
     PRIMARY_KEY_NAME_COMMENT, UNBOUNDED_NUMERIC, UNIQUE_INDEX_COMMENT, column_definition,
     mysql_text,
 };
+use crate::dialect::{Dialect, MysqlTokens};
+use crate::nesting;
 use crate::schema::expr::{normalize_expr, normalize_query};
 use crate::schema::parse::column_type;
 use crate::schema::{
@@ -381,7 +380,9 @@ impl<'a> Catalog<'a> {
     /// A view's query as MySQL stores it (names qualified with the database), as portable
     /// SQL without the database's name.
     fn view_query(&self, raw: &str) -> std::result::Result<String, String> {
-        let statements = Parser::parse_sql(&CatalogDialect, raw).map_err(|e| e.to_string())?;
+        let statements = nesting::parser(&CATALOG, raw)
+            .and_then(|mut parser| parser.parse_statements())
+            .map_err(|e| e.to_string())?;
         let [Statement::Query(query)] = statements.as_slice() else {
             return Err("its query is not a single SELECT".into());
         };
@@ -404,7 +405,7 @@ impl<'a> Catalog<'a> {
             }
             ControlFlow::<()>::Continue(())
         });
-        Ok(double_quoted(&normalize_query(query)))
+        Ok(normalize_query(query))
     }
 
     /// A name for a scratch table or view that no one else uses.
@@ -701,9 +702,8 @@ fn portable_type(column_type_text: &str, charset: Option<&str>) -> ColumnType {
             text = format!("{integer}{}", &rest[end + 1..]);
         }
     }
-    let parsed = Parser::new(&MySqlDialect {})
-        .try_with_sql(&text)
-        .and_then(|mut parser| parser.parse_data_type());
+    let parsed =
+        nesting::parser(&MySqlDialect {}, &text).and_then(|mut parser| parser.parse_data_type());
     match parsed {
         Ok(data_type) => column_type(&data_type),
         Err(_) => ColumnType::Other(text.to_uppercase()),
@@ -755,9 +755,7 @@ fn current_time_alias(text: &str) -> Option<&'static str> {
 /// A check, default or index expression as MySQL reports it, as canonical portable SQL.
 fn expression(raw: &str) -> std::result::Result<String, String> {
     let cleaned = without_introducers(raw);
-    let mut parser = Parser::new(&CatalogDialect)
-        .try_with_sql(&cleaned)
-        .map_err(|e| e.to_string())?;
+    let mut parser = nesting::parser(&CATALOG, &cleaned).map_err(|e| e.to_string())?;
     let expr = parser.parse_expr().map_err(|e| e.to_string())?;
     match parser.peek_token().token {
         Token::EOF => Ok(normalize_expr(expr)),
@@ -767,7 +765,7 @@ fn expression(raw: &str) -> std::result::Result<String, String> {
 
 /// MySQL 8 writes string literals with their character set (`_utf8mb4'a'`).
 fn without_introducers(raw: &str) -> String {
-    let Ok(tokens) = Tokenizer::new(&CatalogDialect, raw).tokenize() else {
+    let Ok(tokens) = Tokenizer::new(&CATALOG, raw).tokenize() else {
         return raw.to_string();
     };
     let mut out = String::new();
@@ -785,45 +783,11 @@ fn without_introducers(raw: &str) -> String {
     out
 }
 
-/// SQL text with identifiers in backticks (which canonical text keeps on aliases) in
-/// double quotes.
-fn double_quoted(sql: &str) -> String {
-    let Ok(tokens) = Tokenizer::new(&CatalogDialect, sql).tokenize() else {
-        return sql.to_string();
-    };
-    tokens
-        .iter()
-        .map(|token| match token {
-            Token::Word(w) if w.quote_style == Some('`') => Dialect::Postgres.quote_ident(&w.value),
-            Token::SingleQuotedString(s) => Dialect::Postgres.quote_literal(s),
-            other => other.to_string(),
-        })
-        .collect()
-}
-
 /// Reads MySQL's own output: identifiers in backticks, or in double quotes as MariaDB
-/// prints them under ANSI_QUOTES; backslashes escape in string literals. Otherwise it
-/// behaves like MySQL.
-#[derive(Debug)]
-struct CatalogDialect;
-
-impl sqlparser::dialect::Dialect for CatalogDialect {
-    fn dialect(&self) -> TypeId {
-        TypeId::of::<MySqlDialect>()
-    }
-    fn is_identifier_start(&self, ch: char) -> bool {
-        MySqlDialect {}.is_identifier_start(ch)
-    }
-    fn is_identifier_part(&self, ch: char) -> bool {
-        MySqlDialect {}.is_identifier_part(ch)
-    }
-    fn is_delimited_identifier_start(&self, ch: char) -> bool {
-        ch == '`' || ch == '"'
-    }
-    fn supports_string_literal_backslash_escape(&self) -> bool {
-        true
-    }
-}
+/// prints them under ANSI_QUOTES; backslashes escape in string literals.
+const CATALOG: MysqlTokens = MysqlTokens {
+    backslash_escapes: true,
+};
 
 fn action(rule: &str) -> FkAction {
     match rule {
@@ -847,6 +811,7 @@ fn unreadable(what: &str, why: &str) -> Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use sqlparser::parser::Parser;
 
     #[test]
     fn types_read_back_as_mb_writes_them() {
@@ -950,10 +915,16 @@ mod tests {
     }
 
     #[test]
-    fn aliases_in_backticks_are_double_quoted() {
+    fn a_stored_view_reads_as_portable_sql() {
+        // Backticks become double quotes; MySQL's backslash escapes become standard
+        // literals, where a backslash is an ordinary character and a quote is doubled.
+        let raw = r#"SELECT "a" AS `b``c` FROM "t" WHERE 'x\'\\' = 'y'"#;
+        let Statement::Query(query) = Parser::parse_sql(&CATALOG, raw).unwrap().remove(0) else {
+            panic!("not a query")
+        };
         assert_eq!(
-            double_quoted("SELECT \"a\" AS `b``c` FROM \"t\" WHERE 'x' = 'y'"),
-            "SELECT \"a\" AS \"b`c\" FROM \"t\" WHERE 'x' = 'y'"
+            normalize_query(*query),
+            r#"SELECT "a" AS "b`c" FROM "t" WHERE 'x''\' = 'y'"#
         );
     }
 }

@@ -70,6 +70,14 @@ impl PostgresBackend {
             url: url.clone(),
             locked: None,
         };
+        // Portable SQL has standard string literals, where a backslash is an ordinary
+        // character; a server configured otherwise must not read them as escapes.
+        if let Err(e) = backend
+            .client
+            .batch_execute("SET standard_conforming_strings = on")
+        {
+            return Err(backend.fail("set up the session", &e));
+        }
         let missing = match url.param("schema") {
             Some(schema) => backend.use_schema(schema, mode)?,
             None => false,

@@ -25,10 +25,10 @@ use std::collections::BTreeMap;
 use postgres::GenericClient;
 use sqlparser::ast::{DataType, Expr, Value};
 use sqlparser::dialect::PostgreSqlDialect;
-use sqlparser::parser::Parser;
 
 use crate::autogenerate;
 use crate::dialect::{Dialect, postgres::render};
+use crate::nesting;
 use crate::schema::expr::{normalize_expr, normalize_query};
 use crate::schema::parse::column_type;
 use crate::schema::{
@@ -252,8 +252,7 @@ fn unsupported(table: &str, what: &str) -> Error {
 
 /// A `format_type` text as a portable type, by the rules `schema.sql` uses.
 fn read_type(text: &str) -> ColumnType {
-    let parsed: Option<DataType> = Parser::new(&PostgreSqlDialect {})
-        .try_with_sql(text)
+    let parsed: Option<DataType> = nesting::parser(&PostgreSqlDialect {}, text)
         .and_then(|mut p| p.parse_data_type())
         .ok();
     match parsed {
@@ -263,8 +262,7 @@ fn read_type(text: &str) -> ColumnType {
 }
 
 fn parse_pg_expr(text: &str) -> std::result::Result<Expr, String> {
-    Parser::new(&PostgreSqlDialect {})
-        .try_with_sql(text)
+    nesting::parser(&PostgreSqlDialect {}, text)
         .and_then(|mut p| p.parse_expr())
         .map_err(|e| e.to_string())
 }
@@ -314,10 +312,7 @@ fn same_kind(a: &ColumnType, b: &ColumnType) -> bool {
 /// its `;`) if sqlparser cannot read it.
 fn read_query(text: &str) -> String {
     let text = text.trim().trim_end_matches(';').trim();
-    match Parser::new(&PostgreSqlDialect {})
-        .try_with_sql(text)
-        .and_then(|mut p| p.parse_query())
-    {
+    match nesting::parser(&PostgreSqlDialect {}, text).and_then(|mut p| p.parse_query()) {
         Ok(query) => normalize_query(*query),
         Err(_) => text.to_string(),
     }

@@ -13,10 +13,10 @@ use std::collections::BTreeSet;
 use rusqlite::Connection;
 use sqlparser::ast::Statement;
 use sqlparser::dialect::SQLiteDialect;
-use sqlparser::parser::Parser;
 use sqlparser::tokenizer::{Span, Token, Tokenizer, Whitespace};
 
 use crate::dialect::sqlite::BIGINT_KEY_MARKER;
+use crate::nesting;
 use crate::schema::expr::ident_name;
 use crate::schema::parse::{index_from_ast, parser_error_parts, table_from_ast, view_from_ast};
 use crate::schema::{ColumnType, Schema, quoted};
@@ -96,8 +96,9 @@ pub fn introspect(conn: &Connection) -> Result<Schema> {
 }
 
 fn parse_one(sql: &str) -> std::result::Result<Statement, String> {
-    let mut statements =
-        Parser::parse_sql(&SQLiteDialect {}, sql).map_err(|e| parser_error_parts(&e).1)?;
+    let mut statements = nesting::parser(&SQLiteDialect {}, sql)
+        .and_then(|mut parser| parser.parse_statements())
+        .map_err(|e| parser_error_parts(&e).1)?;
     match (statements.pop(), statements.is_empty()) {
         (Some(statement), true) => Ok(statement),
         _ => Err("expected exactly one statement".to_string()),

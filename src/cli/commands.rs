@@ -19,6 +19,7 @@ use crate::runtime::simulate::schema_after;
 use crate::runtime::{Migrator, Reporter, describe_heads};
 use crate::schema::Schema;
 use crate::schema::declaration::Declaration;
+use crate::schema::limits::refuse_names_not_kept;
 use crate::schema::parse::parse_declaration;
 use crate::script::target::{Point, Target};
 use crate::script::{NewRevision, RevisionGraph, ScriptDirectory};
@@ -558,7 +559,11 @@ impl Context {
             }
             Err(e) => return Err(Error::io("read", path, &e)),
         };
-        parse_declaration(&text, Path::new(&self.path(path)))
+        let file = self.path(path);
+        let declaration = parse_declaration(&text, Path::new(&file))?;
+        let target = [project.database_url.dialect()];
+        refuse_names_not_kept(&declaration, Path::new(&file), &target)?;
+        Ok(declaration)
     }
 
     fn migrate(&self, message: &str, args: &NewRevisionArgs) -> Result<()> {

@@ -34,6 +34,10 @@ struct Cli {
     command: TopCommand,
 }
 
+/// The longest `--lock-timeout` (about 24 days): SQLite counts its busy timeout in
+/// milliseconds in a 32-bit integer, and every database takes the same range.
+const MAX_LOCK_TIMEOUT_SECS: u64 = i32::MAX as u64 / 1000;
+
 #[derive(Args, Debug)]
 struct GlobalArgs {
     /// Database URL (overrides DATABASE_URL and mb.toml), e.g. sqlite:///app.db
@@ -49,7 +53,7 @@ struct GlobalArgs {
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     verbose: u8,
     /// How long to wait for another mb migrating the same database
-    #[arg(long, global = true, value_name = "SECONDS", default_value_t = crate::runtime::DEFAULT_LOCK_TIMEOUT.as_secs())]
+    #[arg(long, global = true, value_name = "SECONDS", default_value_t = crate::runtime::DEFAULT_LOCK_TIMEOUT.as_secs(), value_parser = clap::value_parser!(u64).range(0..=MAX_LOCK_TIMEOUT_SECS))]
     lock_timeout: u64,
 }
 

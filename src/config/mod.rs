@@ -3,12 +3,14 @@
 //! precedence: `--database-url` > `DATABASE_URL` (environment, then `.env`) > `mb.toml` >
 //! `sqlite:///app.db` beside `mb.toml`.
 
+pub mod mask;
 pub mod url;
 
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use self::mask::mask_passwords;
 pub use self::url::DatabaseUrl;
 use crate::{Error, Result};
 
@@ -88,7 +90,7 @@ pub fn read_config(path: &Path) -> Result<ConfigFile> {
                 format!(":{line}")
             })
             .unwrap_or_default();
-        let message = e.message().trim_end_matches('.').replace('\n', " ");
+        let message = mask_passwords(e.message().trim_end_matches('.'), None).replace('\n', " ");
         let hint = if message.contains("expected one of") {
             ""
         } else {
@@ -171,17 +173,46 @@ fn read_dot_env_url(root: &Path) -> Result<Option<String>> {
     let entries = dotenvy::from_path_iter(&path)
         .map_err(|e| Error::config(format!("{}: {e}", path.display())))?;
     for entry in entries {
-        let (key, value) = entry.map_err(|e| {
-            Error::config(format!(
-                "{}: {e}; lines look like DATABASE_URL=sqlite:///app.db",
-                path.display()
-            ))
-        })?;
+        let (key, value) = entry.map_err(|e| dot_env_error(&path, e))?;
         if key == "DATABASE_URL" {
             return Ok(Some(value));
         }
     }
     Ok(None)
+}
+
+/// A `.env` line that cannot be read, named by its line and key: its text, which may be
+/// a URL with a password (and with a quote left open, the lines after it), is not shown.
+fn dot_env_error(path: &Path, error: dotenvy::Error) -> Error {
+    let dotenvy::Error::LineParse(text, index) = error else {
+        return Error::config(mask_passwords(
+            &format!("{}: {error}", path.display()),
+            None,
+        ));
+    };
+    let first_line = text.lines().next().unwrap_or_default();
+    let line = std::fs::read_to_string(path)
+        .ok()
+        .and_then(|file| {
+            file.find(first_line)
+                .map(|at| file[..at].matches('\n').count() + 1)
+        })
+        .map(|line| format!(":{line}"))
+        .unwrap_or_default();
+    let key = first_line
+        .trim_start()
+        .trim_start_matches("export ")
+        .split('=')
+        .next()
+        .map(str::trim)
+        .filter(|key| key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
+        .map(|key| format!(" (the value of {key})"))
+        .unwrap_or_default();
+    Error::config(format!(
+        "{}{line}: cannot read the line{key} at its character {}; lines look like DATABASE_URL=sqlite:///app.db or DATABASE_URL=\"postgresql://user:password@host/db\" (a value with spaces in quotes, closed on the same line)",
+        path.display(),
+        index + 1
+    ))
 }
 
 #[cfg(test)]

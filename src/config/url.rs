@@ -8,6 +8,7 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+use super::mask::mask_passwords;
 use crate::dialect::Dialect;
 use crate::{Error, Result};
 
@@ -224,9 +225,9 @@ impl DatabaseUrl {
 }
 
 fn invalid(raw: &str, why: &str) -> Error {
-    Error::config(format!(
-        "invalid database URL '{}': {why}",
-        mask_password(raw)
+    Error::config(mask_passwords(
+        &format!("invalid database URL '{raw}': {why}"),
+        Some(raw),
     ))
 }
 
@@ -412,12 +413,12 @@ fn unknown_scheme(raw: &str, scheme: &str, rest: &str) -> Error {
         .min()
         .filter(|(distance, _, _)| *distance <= 3);
     let hint = match closest {
-        Some((_, _, name)) => format!("use '{}'", mask_password(&format!("{name}:{rest}"))),
+        Some((_, _, name)) => format!("use '{name}:{rest}'"),
         None => "use sqlite:///app.db, postgresql://user@host/db or mysql://user@host/db".into(),
     };
-    Error::config(format!(
-        "invalid database URL '{}': unknown scheme '{scheme}'; {hint}",
-        mask_password(raw)
+    Error::config(mask_passwords(
+        &format!("invalid database URL '{raw}': unknown scheme '{scheme}'; {hint}"),
+        Some(raw),
     ))
 }
 
@@ -436,26 +437,6 @@ fn edit_distance(a: &str, b: &str) -> usize {
         }
     }
     row[b.len()]
-}
-
-/// Replaces the password of any `scheme://user:password@host` text with `***`.
-pub fn mask_password(raw: &str) -> String {
-    let Some(start) = raw.find("://").map(|i| i + 3) else {
-        return raw.to_string();
-    };
-    let authority_end = raw[start..]
-        .find(['/', '?', '#'])
-        .map_or(raw.len(), |i| start + i);
-    let authority = &raw[start..authority_end];
-    match (authority.rfind('@'), authority.find(':')) {
-        (Some(at), Some(colon)) if colon < at => format!(
-            "{}{}:***{}",
-            &raw[..start],
-            &authority[..colon],
-            &raw[start + at..]
-        ),
-        _ => raw.to_string(),
-    }
 }
 
 impl fmt::Display for DatabaseUrl {
@@ -674,15 +655,5 @@ mod tests {
         assert!(error("postgresql://bob:pw@db").contains("must name one database"));
         assert!(error("postgresql:///app").contains("names no host"));
         assert!(!error("postgresql://bob:hunter2@db").contains("hunter2"));
-    }
-
-    #[test]
-    fn masking_handles_urls_without_passwords() {
-        assert_eq!(mask_password("mysql://root@h/db"), "mysql://root@h/db");
-        assert_eq!(
-            mask_password("mysql://a:b@h/db?x=y:z@"),
-            "mysql://a:***@h/db?x=y:z@"
-        );
-        assert_eq!(mask_password("sqlite:///a:b@c"), "sqlite:///a:b@c");
     }
 }

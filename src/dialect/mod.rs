@@ -1,6 +1,8 @@
 //! What differs between the databases mb speaks to: quoting, and (in the submodules)
 //! how each schema operation is rendered as SQL for that database.
 
+mod literals;
+pub use literals::MysqlTokens;
 pub mod mysql;
 pub mod postgres;
 pub mod sqlite;
@@ -104,12 +106,26 @@ impl Dialect {
         }
     }
 
-    /// The sqlparser dialect used to tokenize and parse SQL meant for this database.
+    /// The sqlparser dialect that splits a revision (portable SQL) to run on this
+    /// database: its comments, quoted names and bodies as this database reads them, and
+    /// standard string literals everywhere, where a backslash is an ordinary character
+    /// (MySQL's `\'` would let a literal's text end it early and run as SQL).
     pub fn parser_dialect(self) -> Box<dyn sqlparser::dialect::Dialect> {
         match self {
             Dialect::Sqlite => Box::new(sqlparser::dialect::SQLiteDialect {}),
             Dialect::Postgres => Box::new(sqlparser::dialect::PostgreSqlDialect {}),
-            Dialect::Mysql => Box::new(sqlparser::dialect::MySqlDialect {}),
+            Dialect::Mysql => Box::new(literals::MYSQL_PORTABLE),
+        }
+    }
+
+    /// A statement mb runs as written (data changes, triggers, functions) as this
+    /// database must receive it to read the portable text's literals unchanged: on
+    /// MySQL, where a backslash escapes, each backslash inside a string literal is
+    /// doubled; elsewhere the text as it is.
+    pub fn verbatim(self, portable: &str) -> std::borrow::Cow<'_, str> {
+        match self {
+            Dialect::Mysql => literals::backslashes_doubled(portable),
+            Dialect::Sqlite | Dialect::Postgres => std::borrow::Cow::Borrowed(portable),
         }
     }
 }

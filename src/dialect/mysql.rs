@@ -328,6 +328,7 @@ pub fn mysql_text(portable: &str) -> String {
         .map(|token| match token {
             Token::Word(word) if word.quote_style.is_some() => MYSQL.quote_ident(&word.value),
             Token::SingleQuotedString(value) => MYSQL.quote_literal(value),
+            Token::NationalStringLiteral(value) => format!("N{}", MYSQL.quote_literal(value)),
             other => other.to_string(),
         })
         .collect()
@@ -807,6 +808,7 @@ mod tests {
             mysql_text(r#""a""b" || 'it''s \ here' AND "x`y" > 1"#),
             r#"`a"b` || 'it''s \\ here' AND `x``y` > 1"#
         );
+        assert_eq!(mysql_text(r"N'\''' = 'x'"), r"N'\\''' = 'x'");
     }
 
     #[test]

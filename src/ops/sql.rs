@@ -26,11 +26,11 @@ use sqlparser::ast::{
     Statement,
 };
 use sqlparser::dialect::GenericDialect;
-use sqlparser::parser::Parser;
 use sqlparser::tokenizer::{Token, TokenWithSpan, Tokenizer};
 
 use super::{ColumnChange, Op};
 use crate::dialect::Dialect;
+use crate::nesting;
 use crate::schema::expr::{default_sql, ident_name, object_name};
 use crate::schema::parse::{
     column_from_ast, column_type, constraint_from_ast, default_text, index_from_ast,
@@ -128,11 +128,10 @@ impl Op {
             });
         }
         let parsed = match tokens {
-            Some(tokens) => Parser::new(&GenericDialect {})
-                .with_tokens_with_locations(tokens)
-                .parse_statements(),
-            None => Parser::parse_sql(&GenericDialect {}, statement),
-        };
+            Some(tokens) => nesting::parser_of_tokens(&GenericDialect {}, tokens),
+            None => nesting::parser(&GenericDialect {}, statement),
+        }
+        .and_then(|mut parser| parser.parse_statements());
         let statements = match parsed {
             Ok(statements) => statements,
             // SQL that sqlparser cannot read runs verbatim, unless it is a schema

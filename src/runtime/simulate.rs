@@ -3,12 +3,15 @@
 //! The same walk renders what a step runs on the target database, so `upgrade --sql`,
 //! `check --offline` and a real upgrade see the same schema.
 
+use std::borrow::Cow;
+
 use crate::autogenerate;
 use crate::dialect::{Dialect, Rendered};
 use crate::ops::{DataAtRisk, Op};
 use crate::schema::Schema;
 use crate::script::graph::Marks;
 use crate::script::split::{Statement, split_statements, split_tokenized};
+use crate::script::transaction_control::{is_transaction_control, refusal};
 use crate::script::{Revision, RevisionGraph};
 use crate::{Error, Result};
 
@@ -17,7 +20,8 @@ use super::plan::{Direction, Step};
 /// One thing a revision section does.
 #[derive(Debug, Clone)]
 pub enum Action {
-    /// Not a schema operation (data changes, triggers, functions): runs as written.
+    /// Not a schema operation (data changes, triggers, functions): runs as written, its
+    /// literals spelled for the target database ([`Dialect::verbatim`]).
     Verbatim(Statement),
     /// A schema operation rendered for the target database against the schema at that
     /// point, with the data it can destroy there.
@@ -66,6 +70,9 @@ pub fn parsed_section(
         .map_err(|e| located(revision, e.line, &e.message))?
         .into_iter()
         .map(|(statement, tokens)| {
+            if is_transaction_control(&statement.sql, tokenizer) {
+                return Err(located(revision, statement.line, &refusal(&statement.sql)));
+            }
             let op = Op::parse_tokenized(&statement.sql, tokens)
                 .map_err(|e| located(revision, statement.line, &e.message))?;
             Ok((statement, op))
@@ -138,6 +145,10 @@ pub fn parsed_actions(
     let mut actions = Vec::with_capacity(statements.len());
     for (statement, op) in statements {
         let Some(op) = op else {
+            let mut statement = statement;
+            if let Some(Cow::Owned(sql)) = render_for.map(|d| d.verbatim(&statement.sql)) {
+                statement.sql = sql;
+            }
             actions.push(Action::Verbatim(statement));
             continue;
         };

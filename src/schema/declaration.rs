@@ -32,6 +32,10 @@ pub struct Declaration {
     pub tables: BTreeMap<String, Declared>,
     /// By (table name, column name).
     pub columns: BTreeMap<(String, String), Declared>,
+    /// Every name the file writes (tables, columns, constraints, indexes, views, and the
+    /// names they refer to), with where it is first written: what
+    /// [`super::limits::refuse_names_not_kept`] checks.
+    pub names: BTreeMap<String, Location>,
 }
 
 /// Where a table or column is declared, and the name it had before, if a hint says so.

@@ -7,17 +7,27 @@
 //! or around the whole expression are dropped (`('a')` is `'a'`). sqlparser prints
 //! keywords in upper case and spaces tokens one way, which does the rest. Printing the
 //! canonical text and normalizing it again gives the same text.
+//!
+//! String literals and quoted names are written by mb, never by sqlparser's printer:
+//! that printer leaves a quote after a backslash undoubled and copies two quotes in a
+//! row as they are, so `'x\''` would come out as `'x\'` and end the literal early. Portable
+//! SQL has standard literals: a quote is doubled, a backslash is an ordinary character.
 
 use std::collections::BTreeSet;
 use std::ops::ControlFlow;
 
 use sqlparser::ast::{
     Expr, FunctionArguments, Ident, ObjectName, ObjectNamePart, Query, UnaryOperator, Value,
-    visit_expressions, visit_expressions_mut, visit_relations, visit_relations_mut,
+    ValueWithSpan, VisitMut, VisitorMut, visit_expressions, visit_expressions_mut, visit_relations,
+    visit_relations_mut,
 };
 use sqlparser::dialect::GenericDialect;
-use sqlparser::parser::Parser;
 use sqlparser::tokenizer::Token;
+
+use crate::dialect::Dialect;
+
+/// Portable SQL quotes as the SQL standard does, as PostgreSQL and SQLite read it.
+const PORTABLE: Dialect = Dialect::Postgres;
 
 /// The name an identifier denotes: quoted names exactly, unquoted ones in lower case.
 pub fn ident_name(ident: &Ident) -> String {
@@ -46,7 +56,7 @@ pub fn normalize_expr(mut expr: Expr) -> String {
     while let Expr::Nested(inner) = expr {
         expr = *inner;
     }
-    expr.to_string()
+    portable_text(expr)
 }
 
 /// Canonical text of a view's query.
@@ -63,7 +73,44 @@ pub fn normalize_query(mut query: Query) -> String {
         }
         ControlFlow::<()>::Continue(())
     });
-    query.to_string()
+    portable_text(query)
+}
+
+/// The portable SQL text of a parsed node, with every string literal and quoted name
+/// written by [`Dialect::quote_literal`] and [`Dialect::quote_ident`] rather than by
+/// sqlparser (see the module's comment). The node is spent: its literals become
+/// pre-written text.
+fn portable_text<T: VisitMut + std::fmt::Display>(mut node: T) -> String {
+    let _ = node.visit(&mut PortableQuoting);
+    node.to_string()
+}
+
+/// Replaces string literals and quoted names by their portable spelling, which
+/// sqlparser then prints as it is.
+struct PortableQuoting;
+
+impl VisitorMut for PortableQuoting {
+    type Break = ();
+
+    fn post_visit_value(&mut self, value: &mut ValueWithSpan) -> ControlFlow<()> {
+        let written = match &value.value {
+            Value::SingleQuotedString(s) => PORTABLE.quote_literal(s),
+            Value::NationalStringLiteral(s) => format!("N{}", PORTABLE.quote_literal(s)),
+            _ => return ControlFlow::Continue(()),
+        };
+        value.value = Value::Placeholder(written);
+        ControlFlow::Continue(())
+    }
+
+    fn post_visit_ident(&mut self, ident: &mut Ident) -> ControlFlow<()> {
+        // `[name]` (SQL Server) has no escape to get wrong; `"` and `` ` `` both become
+        // the standard double quotes.
+        if matches!(ident.quote_style, Some('"' | '`')) {
+            ident.value = PORTABLE.quote_ident(&ident.value);
+            ident.quote_style = None;
+        }
+        ControlFlow::Continue(())
+    }
 }
 
 fn canonicalize(expr: &mut Expr) {
@@ -108,9 +155,7 @@ fn quote_folded(ident: &mut Ident) {
 /// Parses one expression written in portable SQL.
 pub fn parse_expr(text: &str) -> Result<Expr, String> {
     let dialect = GenericDialect {};
-    let mut parser = Parser::new(&dialect)
-        .try_with_sql(text)
-        .map_err(|e| e.to_string())?;
+    let mut parser = crate::nesting::parser(&dialect, text).map_err(|e| e.to_string())?;
     let expr = parser.parse_expr().map_err(|e| e.to_string())?;
     match parser.peek_token().token {
         Token::EOF => Ok(expr),
@@ -164,7 +209,9 @@ pub fn rename_column_in(text: &str, from: &str, to: &str) -> String {
 /// The tables and views a canonical query reads (CTE names included, harmlessly).
 pub fn relations_in_query(definition: &str) -> BTreeSet<String> {
     let mut names = BTreeSet::new();
-    if let Ok(statements) = Parser::parse_sql(&GenericDialect {}, definition) {
+    let parsed = crate::nesting::parser(&GenericDialect {}, definition)
+        .and_then(|mut parser| parser.parse_statements());
+    if let Ok(statements) = parsed {
         let _ = visit_relations(&statements, |name: &ObjectName| {
             if let Some(ObjectNamePart::Identifier(ident)) = name.0.last() {
                 names.insert(ident_name(ident));
@@ -216,6 +263,7 @@ pub fn default_sql(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use sqlparser::parser::Parser;
 
     fn norm(text: &str) -> String {
         normalize_expr(parse_expr(text).unwrap())
@@ -254,6 +302,29 @@ mod tests {
             let once = norm(text);
             assert_eq!(norm(&once), once, "{text}");
         }
+    }
+
+    #[test]
+    fn literals_and_names_are_written_with_standard_quoting() {
+        for text in [
+            r"'x\''; DELETE FROM t; --'",
+            "'a''''b'",
+            r"'\'",
+            r#""a\""b" = N'\'''"#,
+        ] {
+            assert_eq!(norm(text), text);
+        }
+        let query = |sql: &str| match Parser::parse_sql(&GenericDialect {}, sql)
+            .unwrap()
+            .remove(0)
+        {
+            sqlparser::ast::Statement::Query(q) => normalize_query(*q),
+            _ => unreachable!(),
+        };
+        assert_eq!(
+            query(r#"SELECT 'x\'';' AS `c\"` FROM t"#),
+            r#"SELECT 'x\'';' AS "c\""" FROM "t""#
+        );
     }
 
     #[test]

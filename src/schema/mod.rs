@@ -21,6 +21,7 @@
 
 pub mod declaration;
 pub mod expr;
+pub mod limits;
 pub mod naming;
 pub mod parse;
 pub mod restate;

@@ -5,19 +5,20 @@
 //! option, table option or index option) is an error that says where it is and what to
 //! do — nothing is dropped silently.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
+use std::ops::ControlFlow;
 use std::path::Path;
 
 use sqlparser::ast::{
     CheckConstraint, ColumnDef, ColumnOption, CreateIndex, CreateTable, CreateTableOptions,
     CreateView, DataType, ExactNumberInfo, Expr, ForeignKeyConstraint, Ident, IndexColumn,
     KeyOrIndexDisplay, NullsDistinctOption, ObjectName, OrderBySort, PrimaryKeyConstraint,
-    ReferentialAction, Spanned, Statement, TableConstraint, TimezoneInfo, UniqueConstraint,
-    helpers::stmt_create_table::CreateTableBuilder,
+    ReferentialAction, Spanned, Statement, TableConstraint, TimezoneInfo, UniqueConstraint, Value,
+    ValueWithSpan, Visit, Visitor, helpers::stmt_create_table::CreateTableBuilder,
 };
 use sqlparser::dialect::GenericDialect;
 use sqlparser::keywords::Keyword;
-use sqlparser::parser::{Parser, ParserError};
+use sqlparser::parser::ParserError;
 use sqlparser::tokenizer::{Location, Token};
 
 use super::declaration::{self, Declaration, Declared};
@@ -54,6 +55,16 @@ pub fn parse_schema_sql(text: &str, file: &Path) -> Result<Schema> {
 /// Parses a `schema.sql` file like [`parse_schema_sql`], keeping where each table and
 /// column is declared and the rename hints (see [`super::declaration`]).
 pub fn parse_declaration(text: &str, file: &Path) -> Result<Declaration> {
+    // Read like a revision file: a byte order mark (some Windows editors start UTF-8
+    // files with one) is no SQL, and line endings are LF, also inside a literal, so a
+    // string declared over several lines is the one the revision written from it holds.
+    let normalized;
+    let text = if text.starts_with('\u{feff}') || text.contains('\r') {
+        normalized = crate::text::normalize_line_endings(text);
+        normalized.as_str()
+    } else {
+        text
+    };
     let located = |at: Location, message: &str| {
         Error::schema(format!(
             "{}:{}:{}: {message}",
@@ -68,12 +79,15 @@ pub fn parse_declaration(text: &str, file: &Path) -> Result<Declaration> {
         located(at, &format!("{message} — fix the SQL syntax"))
     };
 
+    refuse_nul(text).map_err(from_problem)?;
     let hints = declaration::hints(text).map_err(from_problem)?;
     let mut schema = Schema::default();
     let mut declared = Declaration::default();
     let mut table_at = std::collections::BTreeMap::new();
     let mut indexes = Vec::new();
     for (at, statement) in statements_with_locations(text).map_err(from_parser)? {
+        refuse_nul_in_literals(&statement).map_err(from_problem)?;
+        declared.note_names(&statement, at);
         match statement {
             Statement::CreateTable(create) => {
                 let table = table_from_ast(&create).map_err(from_problem)?;
@@ -134,7 +148,82 @@ pub fn parse_declaration(text: &str, file: &Path) -> Result<Declaration> {
     Ok(declared)
 }
 
+/// A NUL character is not SQL text; in a literal, PostgreSQL could not store it and the
+/// revision written from it would fail only when it runs.
+fn refuse_nul(text: &str) -> std::result::Result<(), Problem> {
+    let Some(offset) = text.find('\0') else {
+        return Ok(());
+    };
+    let before = &text[..offset];
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let at = Location::new(
+        before.matches('\n').count() as u64 + 1,
+        before[line_start..].chars().count() as u64 + 1,
+    );
+    Err(Problem::new(
+        at,
+        "a NUL character (byte 0) is not SQL text (PostgreSQL cannot store one in a string, so a revision holding it would fail there) — remove it",
+    ))
+}
+
+/// A literal that spells a NUL character with an escape (`U&'\0000'`).
+fn refuse_nul_in_literals(statement: &Statement) -> std::result::Result<(), Problem> {
+    let found = visit_values(statement, |value| {
+        let text = match &value.value {
+            Value::SingleQuotedString(s)
+            | Value::EscapedStringLiteral(s)
+            | Value::UnicodeStringLiteral(s)
+            | Value::NationalStringLiteral(s) => s.as_str(),
+            Value::DollarQuotedString(d) => d.value.as_str(),
+            _ => "",
+        };
+        if text.contains('\0') {
+            ControlFlow::Break(value.span.start)
+        } else {
+            ControlFlow::Continue(())
+        }
+    });
+    match found {
+        ControlFlow::Break(at) => Err(Problem::new(
+            at,
+            "this string literal holds a NUL character (code 0), which PostgreSQL cannot store in text — remove it (binary data belongs in a BLOB column)",
+        )),
+        ControlFlow::Continue(()) => Ok(()),
+    }
+}
+
+/// Calls `f` on each literal value of `statement` until it breaks.
+fn visit_values<B>(
+    statement: &Statement,
+    f: impl FnMut(&ValueWithSpan) -> ControlFlow<B>,
+) -> ControlFlow<B> {
+    struct Values<F>(F);
+    impl<B, F: FnMut(&ValueWithSpan) -> ControlFlow<B>> Visitor for Values<F> {
+        type Break = B;
+        fn pre_visit_value(&mut self, value: &ValueWithSpan) -> ControlFlow<B> {
+            (self.0)(value)
+        }
+    }
+    statement.visit(&mut Values(f))
+}
+
 impl Declaration {
+    /// Records every name `statement` (which starts at `at`) writes, where it is
+    /// first written.
+    fn note_names(&mut self, statement: &Statement, at: Location) {
+        struct Names<'a>(&'a mut BTreeMap<String, Location>, Location);
+        impl Visitor for Names<'_> {
+            type Break = ();
+            fn pre_visit_ident(&mut self, ident: &Ident) -> ControlFlow<()> {
+                let start = ident.span.start;
+                let at = if start.line == 0 { self.1 } else { start };
+                self.0.entry(ident_name(ident)).or_insert(at);
+                ControlFlow::Continue(())
+            }
+        }
+        let _ = statement.visit(&mut Names(&mut self.names, at));
+    }
+
     /// Records the lines that name `table` and start each of its columns.
     fn note_lines(&mut self, table: &str, create: &CreateTable) {
         let declared = |line| Declared {
@@ -195,7 +284,7 @@ fn statements_with_locations(
     text: &str,
 ) -> std::result::Result<Vec<(Location, Statement)>, ParserError> {
     let dialect = GenericDialect {};
-    let mut parser = Parser::new(&dialect).try_with_sql(text)?;
+    let mut parser = crate::nesting::parser(&dialect, text)?;
     let mut statements = Vec::new();
     loop {
         while parser.consume_token(&Token::SemiColon) {}
@@ -1092,6 +1181,20 @@ mod tests {
         assert!(error("CREATE TABLE s.t (a INT)").contains("qualified"));
         assert!(error("CREATE TABLE t (a INT, PRIMARY KEY (a DESC))").contains("not supported"));
         assert!(error("CREATE TABLE t (a INT) x").contains("end of statement"));
+    }
+
+    #[test]
+    fn a_nul_spelt_with_an_escape_is_refused_where_it_is() {
+        // (sqlparser itself refuses `E'\0'`.)
+        let text = r"CREATE TABLE t (s TEXT DEFAULT U&'a\0000b')";
+        let error = parse_schema_sql(text, Path::new("schema.sql")).unwrap_err();
+        assert!(
+            error
+                .message
+                .starts_with("schema.sql:1:32: this string literal holds a NUL"),
+            "{}",
+            error.message
+        );
     }
 
     #[test]

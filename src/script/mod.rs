@@ -6,6 +6,7 @@ pub mod graph;
 pub mod revision;
 pub mod split;
 pub mod target;
+pub mod transaction_control;
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};

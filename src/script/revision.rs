@@ -394,15 +394,7 @@ fn parse_list(
     Ok(items)
 }
 
-/// CRLF and lone CR become LF, and a UTF-8 byte order mark is dropped, so checksums do
-/// not change when a file passes through an editor on another system.
-pub fn normalize_line_endings(text: &str) -> String {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    if !text.contains('\r') {
-        return text.to_string();
-    }
-    text.replace("\r\n", "\n").replace('\r', "\n")
-}
+pub use crate::text::normalize_line_endings;
 
 /// The bytes of a file. `std::fs::read` and `File::read_to_end` first ask for the size
 /// and position (statx, lseek: two system calls per file, which count with 10,000

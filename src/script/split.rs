@@ -429,6 +429,25 @@ mod tests {
     }
 
     #[test]
+    fn literals_are_standard_on_every_database() {
+        // `'x\''` is `x\'`: a backslash is an ordinary character, even on MySQL.
+        let text = "SELECT 'x\\''; DELETE FROM victim; --' AS c;\nSELECT 'a\\';";
+        for dialect in [Dialect::Sqlite, Dialect::Postgres, Dialect::Mysql] {
+            let parts = split_statements(text, 1, dialect).unwrap();
+            let sql: Vec<&str> = parts.iter().map(|s| s.sql.as_str()).collect();
+            assert_eq!(
+                sql,
+                [
+                    "SELECT 'x\\''; DELETE FROM victim; --' AS c",
+                    "SELECT 'a\\'"
+                ],
+                "{}",
+                dialect.name()
+            );
+        }
+    }
+
+    #[test]
     fn portable_text_is_tokenized_once_and_the_rest_by_the_database() {
         let tokens = |text: &str| {
             split_tokenized(text, 1, Dialect::Mysql)
@@ -442,8 +461,8 @@ mod tests {
         assert_eq!(tokens(portable), [true, true]);
         for (text, why) in [
             (
-                "INSERT INTO t VALUES ('a\\'; b')",
-                "a backslash escapes a quote on MySQL",
+                "INSERT INTO t VALUES ('a\\''; b')",
+                "a backslash, which MySQL's own tokenizer reads as an escape",
             ),
             ("SELECT 1 --x", "`--x` is no comment on MySQL"),
             ("SELECT E'x'", "an escape string on PostgreSQL"),

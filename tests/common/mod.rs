@@ -12,6 +12,8 @@
 // Each tests/cli_*.rs is its own crate and uses a different part of the harness.
 #![allow(dead_code)]
 
+pub mod literals;
+
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Output;
@@ -605,14 +607,19 @@ impl TestProject {
     /// Runs `sql` (one statement or a whole script) against the project's database, as
     /// a user with a database client would; creates an SQLite file that does not exist.
     pub fn execute(&self, sql: &str) {
+        self.try_execute(sql)
+            .unwrap_or_else(|e| panic!("{sql}: {e}"));
+    }
+
+    /// [`TestProject::execute`], with the database's message when `sql` fails.
+    pub fn try_execute(&self, sql: &str) -> Result<(), String> {
         match &self.server {
             None => {
                 let conn = rusqlite::Connection::open(self.sqlite_path())
                     .unwrap_or_else(|e| panic!("open {}: {e}", self.sqlite_path().display()));
-                conn.execute_batch(sql)
-                    .unwrap_or_else(|e| panic!("{sql}: {e}"));
+                conn.execute_batch(sql).map_err(|e| e.to_string())
             }
-            Some(server) => server.connect().run(sql),
+            Some(server) => server.connect().query(sql).map(|_| ()),
         }
     }
 
