@@ -296,6 +296,14 @@ fn db_help_lists_every_verb_with_a_description_and_examples() {
         ("history", "List revisions, newest first"),
         ("heads", "Show the head revision(s) of the migrations"),
         ("show", "Show one revision: its header and its SQL"),
+        (
+            "drift",
+            "Show how the database differs from what its migrations build (exit 1 when it does)",
+        ),
+        (
+            "adopt",
+            "Keep the drift: a revision that records it, and the database stamped at it",
+        ),
     ];
     for (verb, description) in verbs {
         let line = help

@@ -82,6 +82,8 @@ const DB_EXAMPLES: &str = "Examples:
   mb db inspect                    print the database's schema as schema.sql
   mb db migrate -m \"posts table\"   write a revision for the changes in schema.sql
   mb db check                      exit 1 when schema.sql and the database differ
+  mb db drift                      what was done to the database outside the migrations
+  mb db adopt -m \"hand changes\"    keep it as a revision (or: mb db drift --revert)
   mb db revision -m \"add index\"    write an empty revision to fill in
   mb db upgrade                    apply every pending revision
   mb db upgrade +1                 apply the next revision only
