@@ -10,7 +10,6 @@ use rusqlite::{Connection, OpenFlags};
 use super::{Backend, Bound, Connected, OpenMode, Rows, Value};
 use crate::config::url::SqliteUrl;
 use crate::dialect::Dialect;
-use crate::schema::Schema;
 use crate::{Error, Result};
 
 /// How long a statement waits for another connection's write lock, outside a migration
@@ -254,7 +253,7 @@ impl Backend for SqliteBackend {
             .map_err(|e| self.fail("commit", e))
     }
 
-    fn introspect(&mut self) -> Result<Schema> {
+    fn introspect(&mut self) -> Result<super::Introspected> {
         super::sqlite_introspect::introspect(&self.conn)
     }
 

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use super::commands::{Context, Layout, STARTER_SCHEMA, ops_script};
 use crate::autogenerate::{self, schema_sql};
-use crate::backend::{self, Connected, OpenMode};
+use crate::backend::{self, Connected, Introspected, OpenMode};
 use crate::config::{DatabaseUrl, Project};
 use crate::runtime::Reporter;
 use crate::runtime::describe_heads;
@@ -22,8 +22,10 @@ impl Context {
     pub(super) fn inspect(&self, output: Option<&Path>, force: bool) -> Result<()> {
         let project = self.project_or_default()?;
         let mut connected = self.connect_existing(&project)?;
-        let schema = connected.backend.introspect()?;
-        let text = schema_file_text(&schema, &connected);
+        let live = connected.backend.introspect()?;
+        self.warn_unmanaged(&live);
+        let schema = &live.schema;
+        let text = schema_file_text(&live, &connected);
         let Some(output) = output else {
             self.out.print(text.trim_end());
             return Ok(());
@@ -38,7 +40,7 @@ impl Context {
         std::fs::write(&path, text).map_err(|e| Error::io("write", &path, &e))?;
         self.out.info(&format!(
             "Wrote {} ({}) to {}",
-            counts(&schema),
+            counts(schema),
             connected.backend.location(),
             self.path(&path)
         ));
@@ -59,10 +61,12 @@ impl Context {
         )?;
         let mut connected = self.connect_existing(&project)?;
         let declared = self.agreeing_declaration(&project, &mut connected)?;
-        let live = match &declared {
+        let introspected = match &declared {
             Some(declared) => connected.backend.introspect_against(&[declared])?,
             None => connected.backend.introspect()?,
         };
+        self.warn_unmanaged(&introspected);
+        let live = &introspected.schema;
         if live.tables.is_empty() && live.views.is_empty() {
             return Err(Error::script(format!(
                 "{} has no tables or views to adopt; start with `mb db init` instead",
@@ -79,21 +83,24 @@ impl Context {
         }
         self.write_config(&layout, self.url_to_record(&project.database_url))?;
         if declared.is_none() {
-            std::fs::write(&project.schema_file, schema_file_text(&live, &connected))
-                .map_err(|e| Error::io("write", &project.schema_file, &e))?;
+            std::fs::write(
+                &project.schema_file,
+                schema_file_text(&introspected, &connected),
+            )
+            .map_err(|e| Error::io("write", &project.schema_file, &e))?;
             self.out.info(&format!(
                 "Wrote {} from the database: {}",
                 self.path(&project.schema_file),
-                counts(&live)
+                counts(live)
             ));
         }
 
         let scripts = self.scripts(&project)?;
         let (upgrades, _) = ops_script(
-            &autogenerate::diff(&Schema::default(), &live),
+            &autogenerate::diff(&Schema::default(), live),
             &Schema::default(),
         );
-        let (downgrades, _) = ops_script(&autogenerate::diff(&live, &Schema::default()), &live);
+        let (downgrades, _) = ops_script(&autogenerate::diff(live, &Schema::default()), live);
         let revision = scripts.write_revision(&NewRevision {
             id: new_revision_id()?,
             message: message.to_string(),
@@ -154,7 +161,7 @@ impl Context {
         };
         let declared = parse_schema_sql(&text, Path::new(&self.path(path)))?;
         // There are no migrations yet: the declaration is the only known schema.
-        let live = connected.backend.introspect_against(&[&declared])?;
+        let live = connected.backend.introspect_against(&[&declared])?.schema;
         let differences = autogenerate::diff(&live, &declared);
         if !differences.is_empty() {
             return Err(Error::safety(format!(
@@ -165,6 +172,13 @@ impl Context {
             )));
         }
         Ok(Some(declared))
+    }
+
+    /// One warning line for each object of the database that mb leaves alone.
+    pub(super) fn warn_unmanaged(&self, live: &Introspected) {
+        for object in &live.unmanaged {
+            self.out.warn(&object.warning());
+        }
     }
 
     /// The URL mb.toml records: the one given with `--database-url`, unless it carries a
@@ -204,15 +218,24 @@ fn refuse_existing_revisions(layout: &Layout, show: impl Fn(&Path) -> String) ->
     Ok(())
 }
 
-/// `schema` as a schema.sql file, with a comment that says where it came from.
-fn schema_file_text(schema: &Schema, connected: &Connected) -> String {
+/// The live schema as a schema.sql file, with a comment that says where it came from
+/// and names what the database has beside it.
+fn schema_file_text(live: &Introspected, connected: &Connected) -> String {
     let backend = &connected.backend;
-    format!(
-        "-- The schema of {} database {}, read by `mb db inspect`.\n\n{}",
+    let mut header = format!(
+        "-- The schema of {} database {}, read by `mb db inspect`.\n",
         backend.dialect().name(),
         backend.location(),
-        schema_sql(schema)
-    )
+    );
+    if !live.unmanaged.is_empty() {
+        header.push_str(
+            "-- Left out, as mb does not manage them yet (the database keeps them as they are):\n",
+        );
+        for object in &live.unmanaged {
+            header.push_str(&format!("--   {}\n", object.to_string().replace('\n', " ")));
+        }
+    }
+    format!("{header}\n{}", schema_sql(&live.schema))
 }
 
 /// `3 tables, 1 view`.

@@ -8,7 +8,7 @@ use super::output::Output;
 use super::{Allow, DbCommand, GlobalArgs, NewRevisionArgs, Resolution};
 use crate::autogenerate;
 use crate::autogenerate::renames::diff_renaming;
-use crate::backend::{self, Connected, OpenMode};
+use crate::backend::{self, Connected, Introspected, OpenMode};
 use crate::config::{self, ConfigFile, Overrides, Project};
 use crate::ops::Op;
 use crate::runtime::offline_script;
@@ -558,7 +558,9 @@ impl Context {
         let declared = &declaration.schema;
         let mut connected = self.connect_to_read(&project)?;
         self.require_up_to_date(&mut self.migrator(&mut connected, graph), graph)?;
-        let live = live_schema(&mut connected, graph, declared)?;
+        let introspected = live_schema(&mut connected, graph, declared)?;
+        self.warn_unmanaged(&introspected);
+        let live = introspected.schema.clone();
         let file = self.path(&project.schema_file);
         let (renames, hints) = self.decide_renames(&live, &declaration, &file)?;
         let up = diff_renaming(&live, declared, &renames.ops())?;
@@ -566,6 +568,7 @@ impl Context {
             self.out.info("No changes in schema detected.");
             return Ok(());
         }
+        introspected.refuse_losing_parts(&up, connected.backend.dialect())?;
         let down = diff_renaming(declared, &live, &renames.reverse_ops())?;
         let (upgrades, warnings) = ops_script(&up, &live);
         let (downgrades, _) = ops_script(&down, declared);
@@ -661,7 +664,9 @@ impl Context {
                 report("not_up_to_date", &e.message, &[], None);
                 return Ok(1);
             }
-            live_schema(&mut connected, graph, declared)?
+            let live = live_schema(&mut connected, graph, declared)?;
+            self.warn_unmanaged(&live);
+            live.schema
         };
         let renames = crate::autogenerate::renames::hinted(&actual, &declaration, &declared_name)?;
         let ops = diff_renaming(&actual, declared, &renames.ops())?;
@@ -701,7 +706,7 @@ fn live_schema(
     connected: &mut Connected,
     graph: &RevisionGraph,
     declared: &Schema,
-) -> Result<Schema> {
+) -> Result<Introspected> {
     let backend = &mut connected.backend;
     let built = schema_after(graph, &graph.ancestors(&graph.heads()), backend.dialect())?;
     backend.introspect_against(&[declared, &built])

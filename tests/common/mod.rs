@@ -734,6 +734,7 @@ impl TestProject {
         connected
             .backend
             .introspect_against(known)
+            .map(|live| live.schema)
             .map_err(|e| e.message)
     }
 
