@@ -139,7 +139,7 @@ fn what_mb_cannot_model_is_named_and_left_alone() {
         "trigger \"doc_one\" on \"doc\" runs BEFORE INSERT",
     ];
     let check = p.ok(&["db", "check"]);
-    assert_warned(&check.stderr, &warnings);
+    common::assert_warned(&check.stderr, &warnings);
     assert!(
         check
             .stderr
@@ -147,10 +147,10 @@ fn what_mb_cannot_model_is_named_and_left_alone() {
         "{check:?}"
     );
     let migrate = p.ok(&["db", "migrate", "-m", "x"]);
-    assert_warned(&migrate.stderr, &warnings);
+    common::assert_warned(&migrate.stderr, &warnings);
     assert!(migrate.stderr.contains("No changes in schema detected."));
     let inspect = p.ok(&["db", "inspect"]);
-    assert_warned(&inspect.stderr, &warnings);
+    common::assert_warned(&inspect.stderr, &warnings);
     assert!(
         inspect
             .stdout
@@ -159,22 +159,6 @@ fn what_mb_cannot_model_is_named_and_left_alone() {
         inspect.stdout
     );
     assert_eq!(p.columns("doc"), ["id", "body", "a", "b", "at"]);
-}
-
-/// `stderr` has one warning line for each of `objects`, in order, and no other.
-fn assert_warned(stderr: &str, objects: &[&str]) {
-    let warnings: Vec<&str> = stderr
-        .lines()
-        .filter(|l| l.starts_with("warning: "))
-        .collect();
-    assert_eq!(warnings.len(), objects.len(), "{stderr}");
-    for (line, object) in warnings.iter().zip(objects) {
-        assert!(
-            line.starts_with(&format!("warning: {object}")),
-            "{line}\nnot {object}"
-        );
-        assert!(line.ends_with(", which mb does not manage yet; it is left as it is and is not in schema.sql or the baseline"), "{line}");
-    }
 }
 
 #[test]

@@ -308,10 +308,12 @@ const OTHER_OBJECTS: &str = "\
     UNION ALL \
     SELECT CASE t.typtype WHEN 'e' THEN 'enum type' WHEN 'd' THEN 'domain' \
         WHEN 'r' THEN 'range type' WHEN 'm' THEN 'multirange type' ELSE 'composite type' END, \
-        t.typname::text, NULL, 'is ' || pg_catalog.format_type(t.oid, NULL) || \
-        CASE t.typtype WHEN 'e' THEN ' (' || pg_catalog.array_to_string(ARRAY(SELECT e.enumlabel::text \
-            FROM pg_catalog.pg_enum e WHERE e.enumtypid = t.oid ORDER BY e.enumsortorder), ', ') || ')' \
-        WHEN 'd' THEN ' over ' || pg_catalog.format_type(t.typbasetype, t.typtypmod) ELSE '' END \
+        t.typname::text, NULL, \
+        CASE t.typtype WHEN 'e' THEN 'has the values ' || pg_catalog.array_to_string(ARRAY(SELECT \
+            pg_catalog.quote_literal(e.enumlabel) FROM pg_catalog.pg_enum e WHERE e.enumtypid = t.oid \
+            ORDER BY e.enumsortorder), ', ') \
+        WHEN 'd' THEN 'is over ' || pg_catalog.format_type(t.typbasetype, t.typtypmod) \
+        ELSE 'is a type of its own' END \
     FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace \
     WHERE n.nspname = $1 AND (t.typtype IN ('e', 'd', 'r') \
         OR t.typtype = 'c' AND (SELECT c.relkind FROM pg_catalog.pg_class c WHERE c.oid = t.typrelid) = 'c') \
@@ -338,10 +340,11 @@ const OTHER_OBJECTS: &str = "\
     JOIN pg_catalog.pg_class parent ON parent.oid = i.inhparent \
     WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') AND c.relispartition \
     UNION ALL \
-    SELECT 'comment', CASE WHEN d.objsubid = 0 THEN c.relname::text ELSE a.attname::text END, \
+    SELECT CASE WHEN d.objsubid = 0 THEN 'comment on ' || CASE c.relkind WHEN 'v' THEN 'view' \
+            WHEN 'm' THEN 'materialized view' ELSE 'table' END ELSE 'comment on column' END, \
+        CASE WHEN d.objsubid = 0 THEN c.relname::text ELSE a.attname::text END, \
         CASE WHEN d.objsubid = 0 THEN NULL ELSE c.relname::text END, \
-        CASE WHEN d.objsubid = 0 THEN 'on the ' ELSE 'on a column of the ' END || \
-        CASE c.relkind WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view' ELSE 'table' END \
+        'says ' || pg_catalog.quote_literal(pg_catalog.left(d.description, 60)) \
     FROM pg_catalog.pg_description d JOIN pg_catalog.pg_class c ON c.oid = d.objoid \
     JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
     LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum = d.objsubid \
