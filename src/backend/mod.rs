@@ -204,6 +204,7 @@ pub fn lock_timeout(location: &str, timeout: Duration) -> Error {
 #[cfg(any(feature = "sqlite", feature = "mysql"))]
 fn resolved(mut schema: Schema, mut unmanaged: Vec<Unmanaged>) -> Result<Introspected> {
     unmanaged::leave_out_dependents(&mut schema, &mut unmanaged);
+    unmanaged::leave_out_reused_names(&mut schema, &mut unmanaged);
     crate::schema::parse::resolve_and_check(&mut schema).map_err(|(table, message)| {
         Error::database(format!(
             "table {} of the database is inconsistent: {message}",

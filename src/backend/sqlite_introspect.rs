@@ -126,8 +126,13 @@ fn add_table(schema: &mut Schema, mut parsed: crate::schema::Table, sql: &str) {
 }
 
 fn parse_one(sql: &str) -> std::result::Result<Statement, String> {
-    let mut statements =
-        Parser::parse_sql(&SQLiteDialect {}, sql).map_err(|e| parser_error_parts(&e).1)?;
+    let mut statements = Parser::parse_sql(&SQLiteDialect {}, sql).map_err(|e| {
+        let (at, message) = parser_error_parts(&e);
+        format!(
+            "line {} column {} of its definition: {message}",
+            at.line, at.column
+        )
+    })?;
     match (statements.pop(), statements.is_empty()) {
         (Some(statement), true) => Ok(statement),
         _ => Err("expected exactly one statement".to_string()),

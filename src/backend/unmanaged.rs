@@ -156,6 +156,36 @@ pub fn leave_out_dependents(schema: &mut Schema, unmanaged: &mut Vec<Unmanaged>)
     unmanaged.extend(left_out);
 }
 
+/// Takes out of `schema` each index or unique constraint whose name an earlier table (in
+/// name order) already uses, reporting it in `unmanaged`: MySQL and SQLite scope index
+/// names to their table, mb's model to the schema.
+#[cfg(any(feature = "sqlite", feature = "mysql"))]
+pub fn leave_out_reused_names(schema: &mut Schema, unmanaged: &mut Vec<Unmanaged>) {
+    let mut first_use: BTreeMap<String, String> = BTreeMap::new();
+    let mut left_out = Vec::new();
+    schema.tables.change_each(|name, table| {
+        for object in table.object_names() {
+            first_use
+                .entry(object.to_string())
+                .or_insert_with(|| name.to_string());
+        }
+        let mut keep = |object: &str| match first_use.get(object) {
+            Some(owner) if owner != name => {
+                let why = format!(
+                    "has the name of an index or constraint on {}, and mb needs such names to be unique in the schema",
+                    quoted(owner)
+                );
+                left_out.push(Unmanaged::new("index", object, Some(name), why));
+                false
+            }
+            _ => true,
+        };
+        table.indexes.retain(|i| keep(&i.name));
+        table.uniques.retain(|u| keep(&u.name));
+    });
+    unmanaged.extend(left_out);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
