@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{Db, TestProject, fails};
+use common::{Db, TestProject};
 
 /// A project on its own PostgreSQL database, or `None` (the test is skipped loudly).
 fn project(test: &str) -> Option<TestProject> {
