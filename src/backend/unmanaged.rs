@@ -84,9 +84,11 @@ impl Introspected {
                 .find(|u| u.table.as_deref() == Some(table) && u.kind != "trigger");
             if let Some(part) = part {
                 return Err(Error::safety(format!(
-                    "cannot {}: SQLite rebuilds table {} for it, and the rebuild would lose {part}, which mb does not manage — drop or change that by hand first, or make the change by hand",
+                    "cannot generate a revision that rebuilds table {} on SQLite (to apply: {}): the rebuild re-creates the table from mb's model and would lose {} {}, which mb does not manage — drop or change that by hand first, or make this change by hand",
+                    quoted(table),
                     op.summary(),
-                    quoted(table)
+                    part.kind,
+                    quoted(&part.name)
                 )));
             }
         }
