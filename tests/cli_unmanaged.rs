@@ -57,3 +57,61 @@ fn sqlite_never_rebuilds_a_table_that_has_a_part_mb_leaves_out() {
         "1"
     );
 }
+
+/// `exclude` in mb.toml: what matches is ignored by every command, in the database and in
+/// schema.sql (which gets a warning for it); a qualified pattern names the schema mb
+/// works in.
+fn exclude_patterns_hide_objects_on_both_sides(db: Db) {
+    let p = TestProject::empty_on(db);
+    for sql in [
+        "CREATE TABLE orders (id INTEGER PRIMARY KEY, note VARCHAR(20))",
+        "CREATE TABLE legacy_users (id INTEGER PRIMARY KEY)",
+        "CREATE TABLE audit_log (id INTEGER PRIMARY KEY)",
+        "CREATE INDEX legacy_ix ON orders (note)",
+        "CREATE VIEW legacy_view AS SELECT id FROM orders",
+    ] {
+        p.execute(sql);
+    }
+    let namespace = match &p.server {
+        None => "main".to_string(),
+        Some(_) if db == Db::Postgres => "public".to_string(),
+        Some(server) => server.name.clone(),
+    };
+    p.write(
+        "mb.toml",
+        format!(
+            "database_url = \"{}\"\nexclude = [\"legacy_*\", \"{namespace}.audit_*\"]\n",
+            p.database_url()
+        ),
+    );
+    let adopted = p.ok(&["db", "init", "--from-database"]);
+    assert!(!adopted.stderr.contains("warning"), "{adopted:?}");
+    let schema = p.read("schema.sql");
+    assert!(schema.contains("CREATE TABLE \"orders\""), "{schema}");
+    for excluded in ["legacy", "audit_log"] {
+        assert!(!schema.contains(excluded), "{schema}");
+    }
+    let check = p.ok(&["db", "check"]);
+    assert!(!check.stderr.contains("warning"), "{check:?}");
+
+    // Declared, an excluded table is ignored too, with a warning.
+    p.write(
+        "schema.sql",
+        format!("{schema}\nCREATE TABLE \"audit_log\" (\"id\" INTEGER PRIMARY KEY, \"extra\" INTEGER);\n"),
+    );
+    for args in [&["db", "check"][..], &["db", "migrate", "-m", "x"]] {
+        let run = p.ok(args);
+        assert!(
+            run.stderr.starts_with(&format!("warning: schema.sql declares table \"audit_log\", which exclude pattern \"{namespace}.audit_*\" in mb.toml excludes; mb ignores it\n")),
+            "{run:?}"
+        );
+        assert!(run.stderr.contains("No changes"), "{run:?}");
+    }
+    assert_eq!(p.revision_files().len(), 1, "only the baseline");
+    let tables = p.tables();
+    for kept in ["audit_log", "legacy_users", "orders"] {
+        assert!(tables.iter().any(|t| t == kept), "{tables:?}");
+    }
+}
+
+on_each_database!(exclude_patterns_hide_objects_on_both_sides);

@@ -202,7 +202,11 @@ pub fn lock_timeout(location: &str, timeout: Duration) -> Error {
 /// An introspected schema with its foreign keys completed and checked like a declared
 /// one; a database that breaks mb's rules (two objects of one name) says so.
 #[cfg(any(feature = "sqlite", feature = "mysql"))]
-fn resolved(mut schema: Schema, mut unmanaged: Vec<Unmanaged>) -> Result<Introspected> {
+fn resolved(
+    mut schema: Schema,
+    mut unmanaged: Vec<Unmanaged>,
+    namespace: &str,
+) -> Result<Introspected> {
     unmanaged::leave_out_dependents(&mut schema, &mut unmanaged);
     unmanaged::leave_out_reused_names(&mut schema, &mut unmanaged);
     crate::schema::parse::resolve_and_check(&mut schema).map_err(|(table, message)| {
@@ -211,7 +215,7 @@ fn resolved(mut schema: Schema, mut unmanaged: Vec<Unmanaged>) -> Result<Introsp
             crate::schema::quoted(&table)
         ))
     })?;
-    Ok(Introspected::new(schema, unmanaged))
+    Ok(Introspected::new(schema, unmanaged, namespace))
 }
 
 /// What `connect` tells about the database it opened.

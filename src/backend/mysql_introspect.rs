@@ -97,7 +97,7 @@ pub fn introspect(conn: &mut Conn, known: &[&Schema]) -> Result<Introspected> {
             }
         }
     }
-    super::resolved(schema, read.unmanaged)
+    super::resolved(schema, read.unmanaged, &catalog.database)
 }
 
 /// What the catalog holds: tables, views with the query text as MySQL stores it, and

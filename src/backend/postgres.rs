@@ -268,6 +268,7 @@ impl Backend for PostgresBackend {
         let Introspected {
             schema: live,
             unmanaged,
+            namespace,
         } = self.introspect()?;
         let mut read = Vec::with_capacity(known.len());
         for (i, schema) in known.iter().enumerate() {
@@ -293,7 +294,11 @@ impl Backend for PostgresBackend {
             }
         }
         let pairs: Vec<(&Schema, &Schema)> = read.iter().map(|(s, r)| (*s, r)).collect();
-        Ok(Introspected::new(restate(&live, &pairs), unmanaged))
+        Ok(Introspected::new(
+            restate(&live, &pairs),
+            unmanaged,
+            &namespace,
+        ))
     }
 
     fn unlock(&mut self) -> Result<()> {

@@ -156,7 +156,7 @@ pub fn introspect(client: &mut impl GenericClient, namespace: &str) -> Result<In
         let definition = read_query(&row.get::<_, String>(1));
         schema.views.insert(name.clone(), View { name, definition });
     }
-    Ok(Introspected::new(schema, unmanaged))
+    Ok(Introspected::new(schema, unmanaged, namespace))
 }
 
 /// `schema` as PostgreSQL reads it back: created in a scratch schema (ahead of the

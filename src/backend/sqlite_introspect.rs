@@ -107,7 +107,7 @@ pub fn introspect(conn: &Connection) -> Result<Introspected> {
             schema.tables.insert(table, t);
         }
     }
-    super::resolved(schema, unmanaged)
+    super::resolved(schema, unmanaged, "main")
 }
 
 /// Adds a table read from its `CREATE TABLE` text `sql`.

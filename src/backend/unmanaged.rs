@@ -9,6 +9,7 @@ use std::fmt;
 
 use crate::dialect::{Dialect, sqlite};
 use crate::ops::Op;
+use crate::schema::exclude::Exclude;
 use crate::schema::{IndexKey, Schema, quoted};
 use crate::{Error, Result};
 
@@ -58,13 +59,33 @@ pub struct Introspected {
     pub schema: Schema,
     /// Sorted, each object once.
     pub unmanaged: Vec<Unmanaged>,
+    /// The schema mb works in: PostgreSQL's current schema, the MySQL database, `main`.
+    pub namespace: String,
 }
 
 impl Introspected {
-    pub fn new(schema: Schema, mut unmanaged: Vec<Unmanaged>) -> Self {
+    pub fn new(schema: Schema, mut unmanaged: Vec<Unmanaged>, namespace: &str) -> Self {
         unmanaged.sort();
         unmanaged.dedup();
-        Introspected { schema, unmanaged }
+        Introspected {
+            schema,
+            unmanaged,
+            namespace: namespace.to_string(),
+        }
+    }
+
+    /// Takes what mb.toml excludes out of the schema and out of the objects beside it;
+    /// a key of a kept table that refers to an excluded one is left out with a warning.
+    pub fn exclude(&mut self, exclude: &Exclude) {
+        if exclude.is_empty() {
+            return;
+        }
+        exclude.apply(Some(&self.namespace), &mut self.schema);
+        let excluded = |name: &str| exclude.matching(Some(&self.namespace), name).is_some();
+        self.unmanaged
+            .retain(|u| !excluded(&u.name) && !u.table.as_deref().is_some_and(excluded));
+        leave_out_dependents(&mut self.schema, &mut self.unmanaged);
+        self.unmanaged.sort();
     }
 
     /// Refuses `ops` when, on SQLite, one of them would rebuild a table that has a part

@@ -22,7 +22,8 @@ impl Context {
     pub(super) fn inspect(&self, output: Option<&Path>, force: bool) -> Result<()> {
         let project = self.project_or_default()?;
         let mut connected = self.connect_existing(&project)?;
-        let live = connected.backend.introspect()?;
+        let mut live = connected.backend.introspect()?;
+        live.exclude(&project.exclude);
         self.warn_unmanaged(&live);
         let schema = &live.schema;
         let text = schema_file_text(&live, &connected);
@@ -61,10 +62,11 @@ impl Context {
         )?;
         let mut connected = self.connect_existing(&project)?;
         let declared = self.agreeing_declaration(&project, &mut connected)?;
-        let introspected = match &declared {
+        let mut introspected = match &declared {
             Some(declared) => connected.backend.introspect_against(&[declared])?,
             None => connected.backend.introspect()?,
         };
+        introspected.exclude(&project.exclude);
         self.warn_unmanaged(&introspected);
         let live = &introspected.schema;
         if live.tables.is_empty() && live.views.is_empty() {
@@ -159,9 +161,12 @@ impl Context {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(Error::io("read", path, &e)),
         };
-        let declared = parse_schema_sql(&text, Path::new(&self.path(path)))?;
+        let mut declared = parse_schema_sql(&text, Path::new(&self.path(path)))?;
+        project.exclude.apply(None, &mut declared);
         // There are no migrations yet: the declaration is the only known schema.
-        let live = connected.backend.introspect_against(&[&declared])?.schema;
+        let mut live = connected.backend.introspect_against(&[&declared])?;
+        live.exclude(&project.exclude);
+        let live = live.schema;
         let differences = autogenerate::diff(&live, &declared);
         if !differences.is_empty() {
             return Err(Error::safety(format!(

@@ -17,6 +17,7 @@ use crate::runtime::simulate::schema_after;
 use crate::runtime::{Migrator, Reporter, describe_heads};
 use crate::schema::Schema;
 use crate::schema::declaration::Declaration;
+use crate::schema::exclude::Exclude;
 use crate::schema::limits::refuse_names_not_kept;
 use crate::schema::parse::parse_declaration;
 use crate::script::target::{Point, Target};
@@ -543,7 +544,12 @@ impl Context {
             Err(e) => return Err(Error::io("read", path, &e)),
         };
         let file = self.path(path);
-        let declaration = parse_declaration(&text, Path::new(&file))?;
+        let mut declaration = parse_declaration(&text, Path::new(&file))?;
+        for (object, pattern) in project.exclude.apply(None, &mut declaration.schema) {
+            self.out.warn(&format!(
+                "warning: {file} declares {object}, which exclude pattern \"{pattern}\" in mb.toml excludes; mb ignores it"
+            ));
+        }
         let target = [project.database_url.dialect()];
         refuse_names_not_kept(&declaration, Path::new(&file), &target)?;
         Ok(declaration)
@@ -558,7 +564,7 @@ impl Context {
         let declared = &declaration.schema;
         let mut connected = self.connect_to_read(&project)?;
         self.require_up_to_date(&mut self.migrator(&mut connected, graph), graph)?;
-        let introspected = live_schema(&mut connected, graph, declared)?;
+        let introspected = live_schema(&mut connected, graph, declared, &project.exclude)?;
         self.warn_unmanaged(&introspected);
         let live = introspected.schema.clone();
         let file = self.path(&project.schema_file);
@@ -655,7 +661,9 @@ impl Context {
         }
         let actual = if offline {
             let dialect = project.database_url.dialect();
-            schema_after(graph, &graph.ancestors(&heads), dialect)?
+            let mut built = schema_after(graph, &graph.ancestors(&heads), dialect)?;
+            project.exclude.apply(None, &mut built);
+            built
         } else {
             let mut connected = self.connect_to_read(&project)?;
             if let Err(e) =
@@ -664,7 +672,7 @@ impl Context {
                 report("not_up_to_date", &e.message, &[], None);
                 return Ok(1);
             }
-            let live = live_schema(&mut connected, graph, declared)?;
+            let live = live_schema(&mut connected, graph, declared, &project.exclude)?;
             self.warn_unmanaged(&live);
             live.schema
         };
@@ -706,10 +714,13 @@ fn live_schema(
     connected: &mut Connected,
     graph: &RevisionGraph,
     declared: &Schema,
+    exclude: &Exclude,
 ) -> Result<Introspected> {
     let backend = &mut connected.backend;
     let built = schema_after(graph, &graph.ancestors(&graph.heads()), backend.dialect())?;
-    backend.introspect_against(&[declared, &built])
+    let mut live = backend.introspect_against(&[declared, &built])?;
+    live.exclude(exclude);
+    Ok(live)
 }
 
 /// `path` relative to `root` when it is below it, for writing into mb.toml.

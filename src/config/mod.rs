@@ -5,6 +5,7 @@
 
 pub mod url;
 
+use crate::schema::exclude::Exclude;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
@@ -24,6 +25,8 @@ pub struct ConfigFile {
     pub database_url: Option<String>,
     pub migrations: Option<String>,
     pub schema: Option<String>,
+    /// Globs over object names that every command ignores (see `schema::exclude`).
+    pub exclude: Option<Vec<String>>,
 }
 
 /// Where the database URL in use came from, for messages.
@@ -67,6 +70,7 @@ pub struct Project {
     pub schema_file: PathBuf,
     pub database_url: DatabaseUrl,
     pub url_source: UrlSource,
+    pub exclude: Exclude,
 }
 
 /// Finds `mb.toml` in `start` or one of its ancestors.
@@ -92,7 +96,7 @@ pub fn read_config(path: &Path) -> Result<ConfigFile> {
         let hint = if message.contains("expected one of") {
             ""
         } else {
-            "; the keys are database_url, migrations and schema"
+            "; the keys are database_url, migrations, schema and exclude"
         };
         Error::config(format!("{}{location}: {message}{hint}", path.display()))
     })
@@ -149,6 +153,7 @@ impl Project {
             schema_file,
             database_url,
             url_source,
+            exclude: Exclude::new(config.exclude.clone().unwrap_or_default()),
         })
     }
 
