@@ -102,6 +102,7 @@ impl Context {
             &autogenerate::diff(&Schema::default(), live),
             &Schema::default(),
         );
+        let upgrades = format!("{}{upgrades}", left_out_comment(&introspected));
         let (downgrades, _) = ops_script(&autogenerate::diff(live, &Schema::default()), live);
         let revision = scripts.write_revision(&NewRevision {
             id: new_revision_id()?,
@@ -232,15 +233,22 @@ fn schema_file_text(live: &Introspected, connected: &Connected) -> String {
         backend.dialect().name(),
         backend.location(),
     );
-    if !live.unmanaged.is_empty() {
-        header.push_str(
-            "-- Left out, as mb does not manage them yet (the database keeps them as they are):\n",
-        );
-        for object in &live.unmanaged {
-            header.push_str(&format!("--   {}\n", object.to_string().replace('\n', " ")));
-        }
-    }
+    header.push_str(&left_out_comment(live));
     format!("{header}\n{}", schema_sql(&live.schema))
+}
+
+/// Comment lines that name what the database has beside the schema; none when nothing.
+fn left_out_comment(live: &Introspected) -> String {
+    if live.unmanaged.is_empty() {
+        return String::new();
+    }
+    let mut text = String::from(
+        "-- Left out, as mb does not manage them yet (the database keeps them as they are):\n",
+    );
+    for object in &live.unmanaged {
+        text.push_str(&format!("--   {}\n", object.to_string().replace('\n', " ")));
+    }
+    text
 }
 
 /// `3 tables, 1 view`.
