@@ -192,7 +192,8 @@ fn mysql_migrate(backend: &mut dyn Backend, from: &Schema, to: &Schema) -> Resul
     }
     let live = backend
         .introspect_against(&[to])
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| e.to_string())?
+        .schema;
     if &live != to {
         return Err(format!(
             "reads back as\n{live:#?}\nafter\n{}",

@@ -197,13 +197,17 @@ fn the_baseline_builds_the_same_schema_on_an_empty_database(db: Db) {
     let declared = declared(&adopted);
     let url = mb::config::DatabaseUrl::parse(&fresh_url, adopted.root()).unwrap();
     let mut connected = mb::backend::connect(&url, mb::backend::OpenMode::Read).unwrap();
-    let built = connected.backend.introspect_against(&[&declared]).unwrap();
+    let built = connected
+        .backend
+        .introspect_against(&[&declared])
+        .unwrap()
+        .schema;
     assert_eq!(built, adopted.live_schema(&[&declared]).unwrap());
     assert_eq!(built, declared);
     // And the baseline's down section takes it all away again.
     adopted.ok(&["--database-url", &fresh_url, "db", "downgrade", "base"]);
     let empty = connected.backend.introspect().unwrap();
-    assert_eq!(empty, Schema::default());
+    assert_eq!(empty.schema, Schema::default());
 }
 
 /// A project that deleted its migrations keeps a schema.sql that agrees with the

@@ -108,7 +108,7 @@ fn unknown_key_in_mb_toml() {
         &[],
         3,
         &format!(
-            "{}:2: unknown field `databse_url`, expected one of `database_url`, `migrations`, `schema`, `databases`",
+            "{}:2: unknown field `databse_url`, expected one of `database_url`, `migrations`, `schema`, `databases`, `exclude`",
             p.abs("mb.toml")
         ),
     );

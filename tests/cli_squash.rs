@@ -109,7 +109,7 @@ fn squash(p: &TestProject, from: usize, to: usize) {
 fn contents(p: &TestProject, db: Db, url: &str) -> (Schema, BTreeMap<String, Vec<Vec<String>>>) {
     let parsed = mb::config::DatabaseUrl::parse(url, p.root()).unwrap();
     let mut connected = mb::backend::connect(&parsed, mb::backend::OpenMode::Read).unwrap();
-    let schema = connected.backend.introspect_against(&[]).unwrap();
+    let schema = connected.backend.introspect_against(&[]).unwrap().schema;
     let mut rows = BTreeMap::new();
     for table in schema.tables.keys() {
         let sql = format!("SELECT * FROM \"{table}\" ORDER BY \"id\"");

@@ -40,7 +40,10 @@ fn migrate(backend: &mut dyn Backend, from: &Schema, to: &Schema) -> Result<(), 
         op.apply(&mut state).map_err(|e| e.message)?;
     }
     backend.commit().map_err(|e| e.message)?;
-    let live = backend.introspect_against(&[to]).map_err(|e| e.message)?;
+    let live = backend
+        .introspect_against(&[to])
+        .map_err(|e| e.message)?
+        .schema;
     if &live != to {
         return Err(format!("the database is not the target:\n{live:#?}"));
     }

@@ -16,6 +16,7 @@ mod server;
 pub mod sqlite;
 #[cfg(feature = "sqlite")]
 pub mod sqlite_introspect;
+pub mod unmanaged;
 
 use std::time::Duration;
 
@@ -23,6 +24,7 @@ use crate::config::DatabaseUrl;
 use crate::dialect::Dialect;
 use crate::schema::Schema;
 use crate::{Error, ErrorKind, Result};
+pub use unmanaged::{Introspected, Unmanaged};
 
 /// Rows of text values, enough for mb's own tables.
 pub type Rows = Vec<Vec<Option<String>>>;
@@ -162,15 +164,16 @@ pub trait Backend {
         })
     }
 
-    /// The live schema, read from the database's catalog.
-    fn introspect(&mut self) -> Result<Schema>;
+    /// The live schema, read from the database's catalog, with the objects the database
+    /// has that mb does not model.
+    fn introspect(&mut self) -> Result<Introspected>;
 
     /// The live schema, compared through the database with `known` schemas (the declared
     /// one, the one the migrations built): where the database stores an object of
     /// `known` exactly as it stores the live one, the live one takes `known`'s portable
     /// text, so that a schema reads back equal to its declaration. Only databases that
     /// rewrite what they store (PostgreSQL, MySQL: view queries, checks, defaults) need it.
-    fn introspect_against(&mut self, _known: &[&Schema]) -> Result<Schema> {
+    fn introspect_against(&mut self, _known: &[&Schema]) -> Result<Introspected> {
         self.introspect()
     }
 
@@ -204,14 +207,20 @@ pub fn lock_timeout(location: &str, timeout: Duration) -> Error {
 /// An introspected schema with its foreign keys completed and checked like a declared
 /// one; a database that breaks mb's rules (two objects of one name) says so.
 #[cfg(any(feature = "sqlite", feature = "mysql"))]
-fn resolved(mut schema: Schema) -> Result<Schema> {
+fn resolved(
+    mut schema: Schema,
+    mut unmanaged: Vec<Unmanaged>,
+    namespace: &str,
+) -> Result<Introspected> {
+    unmanaged::leave_out_dependents(&mut schema, &mut unmanaged);
+    unmanaged::leave_out_reused_names(&mut schema, &mut unmanaged);
     crate::schema::parse::resolve_and_check(&mut schema).map_err(|(table, message)| {
         Error::database(format!(
             "table {} of the database is inconsistent: {message}",
             crate::schema::quoted(&table)
         ))
     })?;
-    Ok(schema)
+    Ok(Introspected::new(schema, unmanaged, namespace))
 }
 
 /// What `connect` tells about the database it opened.

@@ -205,11 +205,11 @@ impl Backend for MysqlBackend {
         }
     }
 
-    fn introspect(&mut self) -> Result<Schema> {
+    fn introspect(&mut self) -> Result<super::Introspected> {
         super::mysql_introspect::introspect(&mut self.conn, &[])
     }
 
-    fn introspect_against(&mut self, known: &[&Schema]) -> Result<Schema> {
+    fn introspect_against(&mut self, known: &[&Schema]) -> Result<super::Introspected> {
         super::mysql_introspect::introspect(&mut self.conn, known)
     }
 

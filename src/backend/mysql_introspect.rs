@@ -18,6 +18,12 @@
 //!   the foreign key, on its columns) are left out. `RESTRICT`, which MariaDB reports for
 //!   an omitted action, is `NO ACTION`: InnoDB treats them alike.
 //! - mb's own tables (`mb_*`) are skipped.
+//! - What the model has no place for is left out and returned beside the schema by name
+//!   ([`Unmanaged`]): a generated column, a column `ON UPDATE CURRENT_TIMESTAMP` (left
+//!   out whole: an `ALTER TABLE … MODIFY` from a model without the clause would drop it),
+//!   a FULLTEXT or SPATIAL index, an index on an expression or a column prefix (and the
+//!   keys and indexes that use what is left out); triggers, functions, procedures and
+//!   events.
 //!
 //! MySQL rewrites view queries and check expressions (`length` becomes `octet_length`,
 //! names get qualified and aliased) and stores defaults its own way (`0.00` for `0` on a
@@ -39,6 +45,7 @@ use sqlparser::dialect::MySqlDialect;
 use sqlparser::tokenizer::{Token, Tokenizer};
 
 use super::mysql::text;
+use super::{Introspected, Unmanaged};
 use crate::dialect::mysql::{
     PRIMARY_KEY_NAME_COMMENT, UNBOUNDED_NUMERIC, UNIQUE_INDEX_COMMENT, column_definition,
     mysql_text,
@@ -62,9 +69,10 @@ const IGNORED_PREFIX: &str = "mb_";
 
 /// The live schema; objects of `known` that the database stores exactly like the live
 /// ones lend them their portable text (see the module documentation).
-pub fn introspect(conn: &mut Conn, known: &[&Schema]) -> Result<Schema> {
+pub fn introspect(conn: &mut Conn, known: &[&Schema]) -> Result<Introspected> {
     let mut catalog = Catalog::open(conn)?;
-    let read = catalog.read(None)?;
+    let mut read = catalog.read(None)?;
+    read.unmanaged.extend(catalog.other_objects()?);
     let mut tables = read.tables;
     for (name, table) in &mut tables {
         for candidate in known.iter().filter_map(|k| k.tables.get(name)) {
@@ -89,14 +97,27 @@ pub fn introspect(conn: &mut Conn, known: &[&Schema]) -> Result<Schema> {
             }
         }
     }
-    super::resolved(schema)
+    super::resolved(schema, read.unmanaged, &catalog.database)
 }
 
-/// What the catalog holds: tables, and views with the query text as MySQL stores it.
+/// What the catalog holds: tables, views with the query text as MySQL stores it, and
+/// what the model has no place for.
 struct Read {
     tables: BTreeMap<String, Table>,
     views: BTreeMap<String, (View, String)>,
+    unmanaged: Vec<Unmanaged>,
 }
+
+/// Triggers, routines and events, as rows of kind, name, table and why.
+const OTHER_OBJECTS: &str = "\
+    SELECT 'trigger', TRIGGER_NAME, EVENT_OBJECT_TABLE, CONCAT('runs ', ACTION_TIMING, ' ', EVENT_MANIPULATION) \
+    FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = DATABASE() \
+    UNION ALL \
+    SELECT LOWER(ROUTINE_TYPE), ROUTINE_NAME, NULL, CONCAT('is a stored ', LOWER(ROUTINE_TYPE)) \
+    FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = DATABASE() \
+    UNION ALL \
+    SELECT 'event', EVENT_NAME, NULL, 'is a scheduled event' \
+    FROM information_schema.EVENTS WHERE EVENT_SCHEMA = DATABASE()";
 
 type Rows = Vec<Vec<Option<String>>>;
 
@@ -142,6 +163,17 @@ impl<'a> Catalog<'a> {
             .collect())
     }
 
+    fn other_objects(&mut self) -> Result<Vec<Unmanaged>> {
+        let rows = self.rows(OTHER_OBJECTS, Vec::new())?;
+        Ok(rows
+            .iter()
+            .map(|row| {
+                let table = row[2].as_deref();
+                Unmanaged::new(&field(row, 0), &field(row, 1), table, field(row, 3))
+            })
+            .collect())
+    }
+
     /// Reads every table and view, or only the table or view called `only`.
     fn read(&mut self, only: Option<&str>) -> Result<Read> {
         let filter = |column: &str| match only {
@@ -152,6 +184,7 @@ impl<'a> Catalog<'a> {
         let skipped = |name: &str| only.is_none() && name.starts_with(IGNORED_PREFIX);
 
         let mut tables: BTreeMap<String, Table> = BTreeMap::new();
+        let mut unmanaged = Vec::new();
         let sql = format!(
             "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE = 'BASE TABLE'{}",
             filter("TABLE_NAME")
@@ -180,7 +213,14 @@ impl<'a> Catalog<'a> {
             let Some(table) = tables.get_mut(&field(&row, 0)) else {
                 continue;
             };
-            let column = self.column(&table.name, &row)?;
+            let column = match self.column(&row) {
+                Ok(column) => column,
+                Err(why) => {
+                    let name = field(&row, 1);
+                    unmanaged.push(Unmanaged::new("column", &name, Some(&table.name), why));
+                    continue;
+                }
+            };
             raw_types.insert(
                 (table.name.clone(), column.name.clone()),
                 field(&row, 2).to_ascii_lowercase(),
@@ -208,12 +248,14 @@ impl<'a> Catalog<'a> {
                 continue;
             };
             let name = field(&row, 1);
-            let expr = expression(&field(&row, 2)).map_err(|why| {
-                unreadable(
-                    &format!("check {} of table {}", quoted(&name), quoted(&table.name)),
-                    &why,
-                )
-            })?;
+            let expr = match expression(&field(&row, 2)) {
+                Ok(expr) => expr,
+                Err(why) => {
+                    let why = format!("has an expression mb cannot read ({why})");
+                    unmanaged.push(Unmanaged::new("check", &name, Some(&table.name), why));
+                    continue;
+                }
+            };
             // MariaDB's JSON: LONGTEXT with `CHECK (json_valid(column))` named after it.
             let json_column = table.columns.iter_mut().find(|c| {
                 field(&row, 3) == "Column"
@@ -258,14 +300,9 @@ impl<'a> Catalog<'a> {
             };
             let name = field(&row, 1);
             if field(&row, 3) != self.database {
-                return Err(unreadable(
-                    &format!(
-                        "foreign key {} of table {}",
-                        quoted(&name),
-                        quoted(&table.name)
-                    ),
-                    "it references a table in another database",
-                ));
+                let why = format!("references table {}.{}", field(&row, 3), field(&row, 4));
+                unmanaged.push(Unmanaged::new("foreign key", &name, Some(&table.name), why));
+                continue;
             }
             match table.foreign_keys.iter_mut().find(|fk| fk.name == name) {
                 Some(fk) => {
@@ -284,8 +321,10 @@ impl<'a> Catalog<'a> {
         }
 
         for ((table_name, index_name), rows) in indexes {
-            if let Some(table) = tables.get_mut(&table_name) {
-                add_index(table, &index_name, &rows)?;
+            if let Some(table) = tables.get_mut(&table_name)
+                && let Err(why) = add_index(table, &index_name, &rows)
+            {
+                unmanaged.push(Unmanaged::new("index", &index_name, Some(&table_name), why));
             }
         }
         for table in tables.values_mut() {
@@ -310,26 +349,37 @@ impl<'a> Catalog<'a> {
                     self.database
                 )));
             }
-            let definition = self
-                .view_query(&raw)
-                .map_err(|why| unreadable(&format!("view {}", quoted(&name)), &why))?;
-            views.insert(name.clone(), (View { name, definition }, raw));
+            match self.view_query(&raw) {
+                Ok(definition) => {
+                    views.insert(name.clone(), (View { name, definition }, raw));
+                }
+                Err(why) => unmanaged.push(Unmanaged::new(
+                    "view",
+                    &name,
+                    None,
+                    format!("has a query mb cannot read ({why})"),
+                )),
+            }
         }
-        Ok(Read { tables, views })
+        Ok(Read {
+            tables,
+            views,
+            unmanaged,
+        })
     }
 
-    /// One row of `information_schema.COLUMNS` (see the query in [`Catalog::read`]).
-    fn column(&self, table: &str, row: &[Option<String>]) -> Result<Column> {
+    /// One row of `information_schema.COLUMNS` (see the query in [`Catalog::read`]);
+    /// one the model cannot hold is why.
+    fn column(&self, row: &[Option<String>]) -> std::result::Result<Column, String> {
         let name = field(row, 1);
-        let what = || format!("column {} of table {}", quoted(&name), quoted(table));
         let extra = field(row, 5).to_ascii_lowercase();
         if row[7].as_deref().is_some_and(|e| !e.is_empty()) {
-            return Err(unreadable(&what(), "it is a generated column"));
+            return Err("is a generated column".into());
         }
-        if extra.contains("on update") {
-            return Err(unreadable(
-                &what(),
-                "it changes itself on every update (ON UPDATE …)",
+        if let Some(on_update) = extra.find("on update") {
+            return Err(format!(
+                "changes itself on every update ({})",
+                field(row, 5)[on_update..].to_uppercase()
             ));
         }
         let ty = portable_type(&field(row, 2), row[6].as_deref());
@@ -337,7 +387,7 @@ impl<'a> Catalog<'a> {
             None => None,
             Some(raw) => self
                 .default(raw, &extra, &ty)
-                .map_err(|why| unreadable(&what(), &format!("its default {raw}: {why}")))?,
+                .map_err(|why| format!("has a default mb cannot read ({raw}: {why})"))?,
         };
         Ok(Column {
             name,
@@ -606,21 +656,24 @@ fn same_column(a: &Column, b: &Column) -> bool {
 
 /// Adds index `name` of `table` from its rows of `information_schema.STATISTICS`: the
 /// primary key, a unique constraint, or an index; an index InnoDB keeps for a foreign key
-/// is left out.
-fn add_index(table: &mut Table, name: &str, rows: &[Vec<Option<String>>]) -> Result<()> {
-    let what = || format!("index {} of table {}", quoted(name), quoted(&table.name));
+/// is left out. One the model cannot hold is why.
+fn add_index(
+    table: &mut Table,
+    name: &str,
+    rows: &[Vec<Option<String>>],
+) -> std::result::Result<(), String> {
     let first = &rows[0];
     let index_type = field(first, 6);
     if index_type != "BTREE" && index_type != "HASH" {
-        return Err(unreadable(&what(), &format!("it is a {index_type} index")));
+        return Err(format!("is a {index_type} index"));
     }
     let mut parts = Vec::new();
     for row in rows {
         let Some(column) = row[3].clone() else {
-            return Err(unreadable(&what(), "it indexes an expression"));
+            return Err("indexes an expression".into());
         };
-        if row[5].is_some() {
-            return Err(unreadable(&what(), "it indexes a prefix of a column"));
+        if let Some(length) = &row[5] {
+            return Err(format!("indexes a prefix of column {column} ({length})"));
         }
         parts.push(IndexPart {
             key: IndexKey::Column(column),
@@ -800,12 +853,6 @@ fn action(rule: &str) -> FkAction {
 
 fn field(row: &[Option<String>], i: usize) -> String {
     row.get(i).cloned().flatten().unwrap_or_default()
-}
-
-fn unreadable(what: &str, why: &str) -> Error {
-    Error::database(format!(
-        "cannot read {what} of the database: {why} — mb manages tables, indexes and views it can represent; change or drop this one by hand"
-    ))
 }
 
 #[cfg(test)]

@@ -17,7 +17,7 @@ use rustls::{DigitallySignedStruct, SignatureScheme};
 
 use super::postgres_introspect;
 use super::server::{self, Refusal};
-use super::{Backend, Connected, OpenMode, Rows};
+use super::{Backend, Connected, Introspected, OpenMode, Rows};
 use crate::config::url::{ServerUrl, TlsMode};
 use crate::dialect::Dialect;
 use crate::schema::Schema;
@@ -247,7 +247,7 @@ impl Backend for PostgresBackend {
         }
     }
 
-    fn introspect(&mut self) -> Result<Schema> {
+    fn introspect(&mut self) -> Result<Introspected> {
         let namespace: Option<String> = self
             .client
             .query_one("SELECT current_schema()", &[])
@@ -256,7 +256,7 @@ impl Backend for PostgresBackend {
         match namespace {
             Some(namespace) => postgres_introspect::introspect(&mut self.client, &namespace),
             // No schema of the search path exists: nothing was created yet.
-            None => Ok(Schema::default()),
+            None => Ok(Introspected::default()),
         }
     }
 
@@ -264,8 +264,12 @@ impl Backend for PostgresBackend {
     /// back through a scratch schema (see [`postgres_introspect::read_back`]) and
     /// [`restate`] matches the live objects with it. The first known schema is the
     /// declared one: PostgreSQL refusing it is an error; the others only help.
-    fn introspect_against(&mut self, known: &[&Schema]) -> Result<Schema> {
-        let live = self.introspect()?;
+    fn introspect_against(&mut self, known: &[&Schema]) -> Result<Introspected> {
+        let Introspected {
+            schema: live,
+            unmanaged,
+            namespace,
+        } = self.introspect()?;
         let mut read = Vec::with_capacity(known.len());
         for (i, schema) in known.iter().enumerate() {
             let ordered = in_column_order_of(schema, &live);
@@ -290,7 +294,11 @@ impl Backend for PostgresBackend {
             }
         }
         let pairs: Vec<(&Schema, &Schema)> = read.iter().map(|(s, r)| (*s, r)).collect();
-        Ok(restate(&live, &pairs))
+        Ok(Introspected::new(
+            restate(&live, &pairs),
+            unmanaged,
+            &namespace,
+        ))
     }
 
     fn unlock(&mut self) -> Result<()> {

@@ -4,10 +4,13 @@
 //! [`introspect`] reads one namespace (the connection's `current_schema()` for the live
 //! database): tables with their columns, primary keys, unique constraints, foreign keys
 //! and checks, the indexes that no constraint owns, and views. mb's own `mb_*` tables are
-//! skipped, as are objects the model has no place for (sequences, triggers, functions,
-//! materialized views). Something the model cannot represent on a table mb does read — a
-//! generated column, an exclusion constraint, a deferrable foreign key, an index `USING`
-//! another method than btree or with `INCLUDE` columns — is an error that names it.
+//! skipped. What the model has no place for is left out of the schema and returned beside
+//! it by name ([`Unmanaged`]): on a table, a generated column, an exclusion constraint, a
+//! deferrable foreign key, an index `USING` another method than btree or with `INCLUDE`
+//! columns (and whatever uses them); beside the tables, triggers, functions, procedures
+//! and aggregates, sequences no column owns, enum, domain, composite and range types,
+//! extensions, materialized views, the partitions of a partitioned table (which is read
+//! as a plain table), and comments.
 //!
 //! Types are mapped back to the portable ones by parsing `format_type` with the same
 //! rules as `schema.sql`; identity columns (and `serial` ones) are the auto-incrementing
@@ -26,6 +29,7 @@ use postgres::GenericClient;
 use sqlparser::ast::{DataType, Expr, Value};
 use sqlparser::dialect::PostgreSqlDialect;
 
+use super::{Introspected, Unmanaged, unmanaged::leave_out_dependents};
 use crate::autogenerate;
 use crate::dialect::{Dialect, postgres::render};
 use crate::nesting;
@@ -33,15 +37,15 @@ use crate::schema::expr::{normalize_expr, normalize_query};
 use crate::schema::parse::column_type;
 use crate::schema::{
     Check, Column, ColumnType, Constraint, FkAction, ForeignKey, Index, IndexKey, IndexPart,
-    PrimaryKey, Schema, Table, UniqueConstraint, View, quoted,
+    PrimaryKey, Schema, Table, UniqueConstraint, View,
 };
 use crate::{Error, Result};
 
 /// Name prefix of mb's own tables (`mb_version`, `mb_history`, `mb_progress`).
 const OWN_PREFIX: &str = "mb_";
 
-/// The schema in namespace `namespace`.
-pub fn introspect(client: &mut impl GenericClient, namespace: &str) -> Result<Schema> {
+/// The schema in namespace `namespace`, and what it has beside.
+pub fn introspect(client: &mut impl GenericClient, namespace: &str) -> Result<Introspected> {
     let db = |e: postgres::Error| {
         Error::database(format!(
             "cannot read the database schema: {}",
@@ -50,6 +54,7 @@ pub fn introspect(client: &mut impl GenericClient, namespace: &str) -> Result<Sc
     };
     // Assembled as a plain map, row by row, and indexed once as a schema at the end.
     let mut tables = BTreeMap::new();
+    let mut unmanaged = Vec::new();
     for row in client.query(TABLES, &[&namespace]).map_err(db)? {
         let name: String = row.get(0);
         if !name.starts_with(OWN_PREFIX) {
@@ -69,19 +74,29 @@ pub fn introspect(client: &mut impl GenericClient, namespace: &str) -> Result<Sc
         };
         let name: String = row.get(1);
         if !row.get::<_, String>(6).is_empty() {
-            return Err(unsupported(
-                &table,
-                &format!("column {} is a generated column", quoted(&name)),
+            unmanaged.push(Unmanaged::new(
+                "column",
+                &name,
+                Some(&table),
+                "is a generated column",
             ));
+            continue;
         }
         let ty = read_type(&row.get::<_, String>(2));
         let owns_sequence: bool = row.get(5);
-        let default = row
+        let default = match row
             .get::<_, Option<String>>(4)
             .filter(|d| !(owns_sequence && d.starts_with("nextval(")))
             .map(|d| read_default(&d, &ty))
             .transpose()
-            .map_err(|e| unsupported(&table, &format!("the default of {}: {e}", quoted(&name))))?;
+        {
+            Ok(default) => default,
+            Err(e) => {
+                let why = format!("has a default mb cannot read ({e})");
+                unmanaged.push(Unmanaged::new("column", &name, Some(&table), why));
+                continue;
+            }
+        };
         t.columns.push(Column {
             name,
             ty,
@@ -93,7 +108,15 @@ pub fn introspect(client: &mut impl GenericClient, namespace: &str) -> Result<Sc
     for row in client.query(CONSTRAINTS, &[&namespace]).map_err(db)? {
         let table: String = row.get(0);
         if let Some(t) = tables.get_mut(&table) {
-            t.add_constraint(read_constraint(&row, &table, namespace)?);
+            match read_constraint(&row, namespace) {
+                Ok(constraint) => t.add_constraint(constraint),
+                Err((kind, why)) => unmanaged.push(Unmanaged::new(
+                    kind,
+                    &row.get::<_, String>(1),
+                    Some(&table),
+                    why,
+                )),
+            }
         }
     }
     for row in client.query(INDEXES, &[&namespace]).map_err(db)? {
@@ -101,7 +124,15 @@ pub fn introspect(client: &mut impl GenericClient, namespace: &str) -> Result<Sc
         let Some(t) = tables.get_mut(&table) else {
             continue;
         };
-        t.indexes.push(read_index(&row, &table)?);
+        match read_index(&row) {
+            Ok(index) => t.indexes.push(index),
+            Err(why) => unmanaged.push(Unmanaged::new(
+                "index",
+                &row.get::<_, String>(1),
+                Some(&table),
+                why,
+            )),
+        }
     }
     for table in tables.values_mut() {
         table.normalize();
@@ -110,12 +141,22 @@ pub fn introspect(client: &mut impl GenericClient, namespace: &str) -> Result<Sc
         tables: tables.into(),
         ..Schema::default()
     };
+    leave_out_dependents(&mut schema, &mut unmanaged);
+    for row in client.query(OTHER_OBJECTS, &[&namespace]).map_err(db)? {
+        let table: Option<String> = row.get(2);
+        unmanaged.push(Unmanaged::new(
+            row.get(0),
+            &row.get::<_, String>(1),
+            table.as_deref(),
+            row.get::<_, String>(3),
+        ));
+    }
     for row in client.query(VIEWS, &[&namespace]).map_err(db)? {
         let name: String = row.get(0);
         let definition = read_query(&row.get::<_, String>(1));
         schema.views.insert(name.clone(), View { name, definition });
     }
-    Ok(schema)
+    Ok(Introspected::new(schema, unmanaged, namespace))
 }
 
 /// `schema` as PostgreSQL reads it back: created in a scratch schema (ahead of the
@@ -166,7 +207,7 @@ pub fn read_back(client: &mut postgres::Client, schema: &Schema) -> Result<Schem
             ))
         })?;
     }
-    let read = introspect(&mut tx, &scratch);
+    let read = introspect(&mut tx, &scratch).map(|read| read.schema);
     tx.rollback()
         .map_err(|e| fail("cannot roll back the scratch schema".into(), e))?;
     read
@@ -243,12 +284,72 @@ const VIEWS: &str = "SELECT c.relname::text, pg_catalog.pg_get_viewdef(c.oid, tr
     FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
     WHERE n.nspname = $1 AND c.relkind = 'v' ORDER BY c.relname";
 
-fn unsupported(table: &str, what: &str) -> Error {
-    Error::database(format!(
-        "cannot read table {} of the database: {what}, which mb does not manage — change it by hand to what schema.sql can declare, or keep it out of mb's schema",
-        quoted(table)
-    ))
-}
+/// Everything in the namespace that the model has no place for, as rows of kind, name,
+/// table (for a part of one) and why. Objects an extension created belong to the
+/// extension, which is reported instead.
+const OTHER_OBJECTS: &str = "\
+    SELECT 'trigger', t.tgname::text, c.relname::text, 'runs ' || p.proname || '()' \
+    FROM pg_catalog.pg_trigger t JOIN pg_catalog.pg_class c ON c.oid = t.tgrelid \
+    JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
+    JOIN pg_catalog.pg_proc p ON p.oid = t.tgfoid \
+    WHERE n.nspname = $1 AND NOT t.tgisinternal AND NOT c.relispartition \
+    UNION ALL \
+    SELECT CASE p.prokind WHEN 'p' THEN 'procedure' WHEN 'a' THEN 'aggregate' ELSE 'function' END, \
+        p.proname::text, NULL, \
+        'takes (' || pg_catalog.pg_get_function_identity_arguments(p.oid) || ')' \
+    FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace \
+    WHERE n.nspname = $1 AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d \
+        WHERE d.classid = 'pg_catalog.pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e') \
+    UNION ALL \
+    SELECT 'sequence', c.relname::text, NULL, 'is not owned by a serial or identity column' \
+    FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
+    WHERE n.nspname = $1 AND c.relkind = 'S' AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d \
+        WHERE d.classid = 'pg_catalog.pg_class'::regclass AND d.objid = c.oid AND d.deptype IN ('a', 'i', 'e')) \
+    UNION ALL \
+    SELECT CASE t.typtype WHEN 'e' THEN 'enum type' WHEN 'd' THEN 'domain' \
+        WHEN 'r' THEN 'range type' WHEN 'm' THEN 'multirange type' ELSE 'composite type' END, \
+        t.typname::text, NULL, \
+        CASE t.typtype WHEN 'e' THEN 'has the values ' || pg_catalog.array_to_string(ARRAY(SELECT \
+            pg_catalog.quote_literal(e.enumlabel) FROM pg_catalog.pg_enum e WHERE e.enumtypid = t.oid \
+            ORDER BY e.enumsortorder), ', ') \
+        WHEN 'd' THEN 'is over ' || pg_catalog.format_type(t.typbasetype, t.typtypmod) \
+        ELSE 'is a type of its own' END \
+    FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace \
+    WHERE n.nspname = $1 AND (t.typtype IN ('e', 'd', 'r') \
+        OR t.typtype = 'c' AND (SELECT c.relkind FROM pg_catalog.pg_class c WHERE c.oid = t.typrelid) = 'c') \
+    AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d \
+        WHERE d.classid = 'pg_catalog.pg_type'::regclass AND d.objid = t.oid AND d.deptype = 'e') \
+    UNION ALL \
+    SELECT 'extension', x.extname::text, NULL, 'is installed (version ' || x.extversion || ')' \
+    FROM pg_catalog.pg_extension x JOIN pg_catalog.pg_namespace n ON n.oid = x.extnamespace \
+    WHERE n.nspname = $1 \
+    UNION ALL \
+    SELECT 'materialized view', c.relname::text, NULL, 'is a materialized view' \
+    FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
+    WHERE n.nspname = $1 AND c.relkind = 'm' \
+    UNION ALL \
+    SELECT 'table', c.relname::text, NULL, \
+        'is PARTITION BY ' || pg_catalog.pg_get_partkeydef(c.oid) || ', read as a plain table: the partitioning' \
+    FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
+    WHERE n.nspname = $1 AND c.relkind = 'p' \
+    UNION ALL \
+    SELECT 'partition', c.relname::text, parent.relname::text, \
+        'is a partition (' || pg_catalog.pg_get_expr(c.relpartbound, c.oid) || ')' \
+    FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
+    JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid \
+    JOIN pg_catalog.pg_class parent ON parent.oid = i.inhparent \
+    WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') AND c.relispartition \
+    UNION ALL \
+    SELECT CASE WHEN d.objsubid = 0 THEN 'comment on ' || CASE c.relkind WHEN 'v' THEN 'view' \
+            WHEN 'm' THEN 'materialized view' ELSE 'table' END ELSE 'comment on column' END, \
+        CASE WHEN d.objsubid = 0 THEN c.relname::text ELSE a.attname::text END, \
+        CASE WHEN d.objsubid = 0 THEN NULL ELSE c.relname::text END, \
+        'says ' || pg_catalog.quote_literal(pg_catalog.left(d.description, 60)) \
+    FROM pg_catalog.pg_description d JOIN pg_catalog.pg_class c ON c.oid = d.objoid \
+    JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
+    LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum = d.objsubid \
+    WHERE d.classoid = 'pg_catalog.pg_class'::regclass AND n.nspname = $1 \
+    AND c.relkind IN ('r', 'p', 'v', 'm') AND NOT c.relispartition";
 
 /// A `format_type` text as a portable type, by the rules `schema.sql` uses.
 fn read_type(text: &str) -> ColumnType {
@@ -318,38 +419,37 @@ fn read_query(text: &str) -> String {
     }
 }
 
-/// One row of [`CONSTRAINTS`].
-fn read_constraint(row: &postgres::Row, table: &str, namespace: &str) -> Result<Constraint> {
+/// One row of [`CONSTRAINTS`]; one the model cannot hold is its kind and why.
+fn read_constraint(
+    row: &postgres::Row,
+    namespace: &str,
+) -> std::result::Result<Constraint, (&'static str, String)> {
     let name: String = row.get(1);
     let kind: String = row.get(2);
     let columns: Vec<String> = row.get(3);
-    let named = |what: &str| format!("{what} {}", quoted(&name));
     Ok(match kind.as_str() {
         "p" => Constraint::PrimaryKey(PrimaryKey { name, columns }),
         "u" => Constraint::Unique(UniqueConstraint { name, columns }),
         "c" => {
             let text: String = row.get(11);
             let expr = read_expr(&text)
-                .map_err(|e| unsupported(table, &format!("{} ({e})", named("check"))))?;
+                .map_err(|e| ("check", format!("has an expression mb cannot read ({e})")))?;
             Constraint::Check(Check { name, expr })
         }
         "f" => {
             let ref_table: String = row.get(4);
             let ref_namespace: String = row.get(5);
             if ref_namespace != namespace {
-                return Err(unsupported(
-                    table,
-                    &format!(
-                        "{} references {ref_namespace}.{ref_table} in another schema",
-                        named("foreign key")
-                    ),
+                return Err((
+                    "foreign key",
+                    format!("references {ref_namespace}.{ref_table} in another schema"),
                 ));
             }
-            if row.get::<_, bool>(9) || row.get::<_, String>(10) != "s" {
-                return Err(unsupported(
-                    table,
-                    &format!("{} is DEFERRABLE or uses MATCH FULL", named("foreign key")),
-                ));
+            if row.get::<_, bool>(9) {
+                return Err(("foreign key", "is DEFERRABLE".into()));
+            }
+            if row.get::<_, String>(10) != "s" {
+                return Err(("foreign key", "uses MATCH FULL".into()));
             }
             Constraint::ForeignKey(ForeignKey {
                 name,
@@ -360,7 +460,7 @@ fn read_constraint(row: &postgres::Row, table: &str, namespace: &str) -> Result<
                 on_update: action(&row.get::<_, String>(8)),
             })
         }
-        _ => return Err(unsupported(table, &named("exclusion constraint"))),
+        _ => return Err(("exclusion constraint", "is an exclusion constraint".into())),
     })
 }
 
@@ -374,26 +474,24 @@ fn action(code: &str) -> FkAction {
     }
 }
 
-/// One row of [`INDEXES`].
-fn read_index(row: &postgres::Row, table: &str) -> Result<Index> {
+/// One row of [`INDEXES`]; one the model cannot hold is why.
+fn read_index(row: &postgres::Row) -> std::result::Result<Index, String> {
     let name: String = row.get(1);
     let method: String = row.get(6);
-    let index = format!("index {}", quoted(&name));
-    if method != "btree" || row.get::<_, bool>(7) {
-        return Err(unsupported(
-            table,
-            &format!("{index} uses {method} or INCLUDE columns"),
-        ));
+    if method != "btree" {
+        return Err(format!("uses the {method} method"));
     }
+    if row.get::<_, bool>(7) {
+        return Err("has INCLUDE columns".into());
+    }
+    let unreadable = |e: String| format!("has an expression mb cannot read ({e})");
     let keys: Vec<String> = row.get(4);
     let descending: Vec<bool> = row.get(5);
     let mut parts = Vec::with_capacity(keys.len());
     for (key, descending) in keys.iter().zip(descending) {
         let key = match key.split_at(2) {
             ("c:", column) => IndexKey::Column(column.to_string()),
-            (_, expr) => IndexKey::Expr(
-                read_expr(expr).map_err(|e| unsupported(table, &format!("{index} ({e})")))?,
-            ),
+            (_, expr) => IndexKey::Expr(read_expr(expr).map_err(unreadable)?),
         };
         parts.push(IndexPart { key, descending });
     }
@@ -401,7 +499,7 @@ fn read_index(row: &postgres::Row, table: &str) -> Result<Index> {
         .get::<_, Option<String>>(3)
         .map(|text| read_expr(&text))
         .transpose()
-        .map_err(|e| unsupported(table, &format!("{index} ({e})")))?;
+        .map_err(unreadable)?;
     Ok(Index {
         name,
         parts,

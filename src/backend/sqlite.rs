@@ -10,7 +10,6 @@ use rusqlite::{Connection, OpenFlags};
 use super::{Backend, Bound, Connected, OpenMode, Rows, Value};
 use crate::config::url::SqliteUrl;
 use crate::dialect::Dialect;
-use crate::schema::Schema;
 use crate::{Error, Result};
 
 /// How long a statement waits for another connection's write lock, outside a migration
@@ -279,16 +278,19 @@ impl Backend for SqliteBackend {
             .map_err(|e| self.fail("commit", e))
     }
 
-    fn introspect(&mut self) -> Result<Schema> {
+    fn introspect(&mut self) -> Result<super::Introspected> {
         super::sqlite_introspect::introspect(&self.conn)
     }
 
     /// Columns SQLite stores alike under another name (`DATETIME` for `TIMESTAMP`) read
     /// as the known schemas spell them.
-    fn introspect_against(&mut self, known: &[&Schema]) -> Result<Schema> {
-        let mut schema = self.introspect()?;
-        crate::dialect::types::take_known_spellings(&mut schema, known, Dialect::Sqlite);
-        Ok(schema)
+    fn introspect_against(
+        &mut self,
+        known: &[&crate::schema::Schema],
+    ) -> Result<super::Introspected> {
+        let mut live = self.introspect()?;
+        crate::dialect::types::take_known_spellings(&mut live.schema, known, Dialect::Sqlite);
+        Ok(live)
     }
 
     fn set_foreign_keys(&mut self, on: bool) -> Result<()> {

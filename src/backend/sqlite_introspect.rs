@@ -6,7 +6,11 @@
 //! with the same conversions as `schema.sql`, which makes a database created from a
 //! declared schema read back equal to it. `pragma_table_list` tells virtual tables and
 //! their shadow tables apart, which are skipped like SQLite's own `sqlite_*` tables and
-//! mb's `mb_*` tables. Triggers are not part of the model.
+//! mb's `mb_*` tables. What the model has no place for is left out of the schema and
+//! returned beside it by name ([`Unmanaged`]): triggers (a rebuild keeps them), and a
+//! table, index or view whose text mb cannot read (a generated column, say) — a table
+//! whole, with the keys and indexes of other tables that refer to it, so that no rebuild
+//! ever re-creates it from a model that lacks a part of it.
 
 use std::collections::BTreeSet;
 
@@ -15,6 +19,7 @@ use sqlparser::ast::Statement;
 use sqlparser::dialect::SQLiteDialect;
 use sqlparser::tokenizer::{Span, Token, Tokenizer, Whitespace};
 
+use super::{Introspected, Unmanaged};
 use crate::dialect::sqlite::BIGINT_KEY_MARKER;
 use crate::nesting;
 use crate::schema::expr::ident_name;
@@ -26,7 +31,7 @@ use crate::{Error, Result};
 /// (`mb_version`, `mb_history`).
 const IGNORED_PREFIXES: [&str; 2] = ["sqlite_", "mb_"];
 
-pub fn introspect(conn: &Connection) -> Result<Schema> {
+pub fn introspect(conn: &Connection) -> Result<Introspected> {
     let db_error =
         |e: rusqlite::Error| Error::database(format!("cannot read the database schema: {e}"));
     let hidden: BTreeSet<String> = conn
@@ -45,44 +50,54 @@ pub fn introspect(conn: &Connection) -> Result<Schema> {
         |name: &str| hidden.contains(name) || IGNORED_PREFIXES.iter().any(|p| name.starts_with(p));
     let mut schema = Schema::default();
     let mut indexes = Vec::new();
+    let mut unmanaged = Vec::new();
     for (kind, name, table, sql) in objects {
         if skipped(&name) || skipped(&table) {
             continue;
         }
-        let unreadable = |message: String| {
-            Error::database(format!(
-                "cannot read {kind} {} of the database: {message} — mb manages tables, indexes and views it can represent; change or drop this one by hand",
-                quoted(&name)
-            ))
+        let part_of = (kind != "table" && kind != "view").then_some(table.as_str());
+        let mut leave_out = |why: String| {
+            unmanaged.push(Unmanaged::new(&kind, &name, part_of, why));
         };
+        if kind == "trigger" {
+            leave_out("is a trigger".into());
+            continue;
+        }
         let statement = match kind.as_str() {
-            "table" | "index" | "view" => parse_one(&sql).map_err(unreadable)?,
+            "table" | "index" | "view" => parse_one(&sql),
             _ => continue,
         };
-        let problem = |p: crate::schema::parse::Problem| unreadable(p.message);
-        match statement {
-            Statement::CreateTable(create) => {
-                let mut parsed = table_from_ast(&create).map_err(problem)?;
-                for column in bigint_key_columns(&sql) {
-                    if let Some(c) = parsed
-                        .columns
-                        .iter_mut()
-                        .find(|c| c.name == column && c.ty == ColumnType::Integer)
-                    {
-                        c.ty = ColumnType::BigInt;
-                    }
-                }
-                parsed.normalize();
-                schema.tables.insert(parsed.name.clone(), parsed);
+        let statement = match statement {
+            Ok(statement) => statement,
+            Err(message) => {
+                leave_out(format!("has SQL mb cannot read ({message})"));
+                continue;
             }
+        };
+        // Without the advice for schema.sql that follows the problem.
+        let unreadable = |p: crate::schema::parse::Problem| {
+            let problem = p.message.split(" — ").next().unwrap_or_default();
+            format!("has {problem}")
+        };
+        let read = match statement {
+            Statement::CreateTable(create) => table_from_ast(&create).map(|parsed| {
+                add_table(&mut schema, parsed, &sql);
+            }),
             Statement::CreateIndex(create) => {
-                indexes.push(index_from_ast(&create).map_err(problem)?)
+                index_from_ast(&create).map(|index| indexes.push(index))
             }
-            Statement::CreateView(create) => {
-                let view = view_from_ast(&create).map_err(problem)?;
+            Statement::CreateView(create) => view_from_ast(&create).map(|view| {
                 schema.views.insert(view.name.clone(), view);
+            }),
+            other => {
+                return Err(Error::database(format!(
+                    "cannot read {kind} {} of the database: unexpected statement `{other}`",
+                    quoted(&name)
+                )));
             }
-            other => return Err(unreadable(format!("unexpected statement `{other}`"))),
+        };
+        if let Err(problem) = read {
+            leave_out(unreadable(problem));
         }
     }
     for (table, index) in indexes {
@@ -92,13 +107,34 @@ pub fn introspect(conn: &Connection) -> Result<Schema> {
             schema.tables.insert(table, t);
         }
     }
-    super::resolved(schema)
+    super::resolved(schema, unmanaged, "main")
+}
+
+/// Adds a table read from its `CREATE TABLE` text `sql`.
+fn add_table(schema: &mut Schema, mut parsed: crate::schema::Table, sql: &str) {
+    for column in bigint_key_columns(sql) {
+        if let Some(c) = parsed
+            .columns
+            .iter_mut()
+            .find(|c| c.name == column && c.ty == ColumnType::Integer)
+        {
+            c.ty = ColumnType::BigInt;
+        }
+    }
+    parsed.normalize();
+    schema.tables.insert(parsed.name.clone(), parsed);
 }
 
 fn parse_one(sql: &str) -> std::result::Result<Statement, String> {
     let mut statements = nesting::parser(&SQLiteDialect {}, sql)
         .and_then(|mut parser| parser.parse_statements())
-        .map_err(|e| parser_error_parts(&e).1)?;
+        .map_err(|e| {
+            let (at, message) = parser_error_parts(&e);
+            format!(
+                "line {} column {} of its definition: {message}",
+                at.line, at.column
+            )
+        })?;
     match (statements.pop(), statements.is_empty()) {
         (Some(statement), true) => Ok(statement),
         _ => Err("expected exactly one statement".to_string()),

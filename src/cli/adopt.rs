@@ -6,7 +6,7 @@ use std::path::Path;
 
 use super::commands::{Context, Layout, STARTER_SCHEMA, ops_script};
 use crate::autogenerate::{self, schema_sql};
-use crate::backend::{self, Connected, OpenMode};
+use crate::backend::{self, Connected, Introspected, OpenMode};
 use crate::config::{DatabaseUrl, Project, Targets};
 use crate::dialect::{Dialect, types};
 use crate::runtime::Reporter;
@@ -23,9 +23,12 @@ impl Context {
     pub(super) fn inspect(&self, output: Option<&Path>, force: bool) -> Result<()> {
         let project = self.project_or_default()?;
         let mut connected = self.connect_existing(&project)?;
-        let mut schema = connected.backend.introspect()?;
-        let spellings = portable_spellings(&mut schema, connected.backend.dialect());
-        let text = schema_file_text(&schema, &connected);
+        let mut live = connected.backend.introspect()?;
+        live.exclude(&project.exclude);
+        self.warn_unmanaged(&live);
+        let spellings = portable_spellings(&mut live.schema, connected.backend.dialect());
+        let schema = &live.schema;
+        let text = schema_file_text(&live, &connected);
         let Some(output) = output else {
             self.report_spellings(&spellings, &project, None);
             self.out.print(text.trim_end());
@@ -42,7 +45,7 @@ impl Context {
         self.report_spellings(&spellings, &project, None);
         self.out.info(&format!(
             "Wrote {} ({}) to {}",
-            counts(&schema),
+            counts(schema),
             connected.backend.location(),
             self.path(&path)
         ));
@@ -63,19 +66,22 @@ impl Context {
         )?;
         let mut connected = self.connect_existing(&project)?;
         let declared = self.agreeing_declaration(&project, &mut connected)?;
-        let mut live = match &declared {
+        let mut introspected = match &declared {
             Some(declared) => connected.backend.introspect_against(&[declared])?,
             None => connected.backend.introspect()?,
         };
+        introspected.exclude(&project.exclude);
+        self.warn_unmanaged(&introspected);
         // schema.sql, when there is one that agrees, already says how to spell each type.
         let dialect = connected.backend.dialect();
         let spellings = match declared {
             Some(_) => Spellings {
                 changed: Vec::new(),
-                ..portable_spellings(&mut live.clone(), dialect)
+                ..portable_spellings(&mut introspected.schema.clone(), dialect)
             },
-            None => portable_spellings(&mut live, dialect),
+            None => portable_spellings(&mut introspected.schema, dialect),
         };
+        let live = &introspected.schema;
         if live.tables.is_empty() && live.views.is_empty() {
             return Err(Error::script(format!(
                 "{} has no tables or views to adopt; start with `mb db init` instead",
@@ -95,21 +101,25 @@ impl Context {
         self.write_config(&layout, self.url_to_record(&project.database_url), targets)?;
         self.report_spellings(&spellings, &project, targets);
         if declared.is_none() {
-            std::fs::write(&project.schema_file, schema_file_text(&live, &connected))
-                .map_err(|e| Error::io("write", &project.schema_file, &e))?;
+            std::fs::write(
+                &project.schema_file,
+                schema_file_text(&introspected, &connected),
+            )
+            .map_err(|e| Error::io("write", &project.schema_file, &e))?;
             self.out.info(&format!(
                 "Wrote {} from the database: {}",
                 self.path(&project.schema_file),
-                counts(&live)
+                counts(live)
             ));
         }
 
         let scripts = self.scripts(&project)?;
         let (upgrades, _) = ops_script(
-            &autogenerate::diff(&Schema::default(), &live),
+            &autogenerate::diff(&Schema::default(), live),
             &Schema::default(),
         );
-        let (downgrades, _) = ops_script(&autogenerate::diff(&live, &Schema::default()), &live);
+        let upgrades = format!("{}{upgrades}", left_out_comment(&introspected));
+        let (downgrades, _) = ops_script(&autogenerate::diff(live, &Schema::default()), live);
         let revision = scripts.write_revision(&NewRevision {
             id: new_revision_id()?,
             message: message.to_string(),
@@ -168,9 +178,12 @@ impl Context {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(Error::io("read", path, &e)),
         };
-        let declared = parse_schema_sql(&text, Path::new(&self.path(path)))?;
+        let mut declared = parse_schema_sql(&text, Path::new(&self.path(path)))?;
+        project.exclude.apply(None, &mut declared);
         // There are no migrations yet: the declaration is the only known schema.
-        let live = connected.backend.introspect_against(&[&declared])?;
+        let mut live = connected.backend.introspect_against(&[&declared])?;
+        live.exclude(&project.exclude);
+        let live = live.schema;
         let differences = autogenerate::diff(&live, &declared);
         if !differences.is_empty() {
             return Err(Error::safety(format!(
@@ -208,6 +221,13 @@ impl Context {
                 "warning: {tie}: set databases = {} in mb.toml (`mb db migrate` and `mb db check` refuse them otherwise), or change them to portable types",
                 databases.to_toml()
             ));
+        }
+    }
+
+    /// One warning line for each object of the database that mb leaves alone.
+    pub(super) fn warn_unmanaged(&self, live: &Introspected) {
+        for object in &live.unmanaged {
+            self.out.warn(&object.warning());
         }
     }
 
@@ -294,15 +314,31 @@ fn portable_spellings(schema: &mut Schema, dialect: Dialect) -> Spellings {
     spellings
 }
 
-/// `schema` as a schema.sql file, with a comment that says where it came from.
-fn schema_file_text(schema: &Schema, connected: &Connected) -> String {
+/// The live schema as a schema.sql file, with a comment that says where it came from
+/// and names what the database has beside it.
+fn schema_file_text(live: &Introspected, connected: &Connected) -> String {
     let backend = &connected.backend;
-    format!(
-        "-- The schema of {} database {}, read by `mb db inspect`.\n\n{}",
+    let mut header = format!(
+        "-- The schema of {} database {}, read by `mb db inspect`.\n",
         backend.product(),
         backend.location(),
-        schema_sql(schema)
-    )
+    );
+    header.push_str(&left_out_comment(live));
+    format!("{header}\n{}", schema_sql(&live.schema))
+}
+
+/// Comment lines that name what the database has beside the schema; none when nothing.
+fn left_out_comment(live: &Introspected) -> String {
+    if live.unmanaged.is_empty() {
+        return String::new();
+    }
+    let mut text = String::from(
+        "-- Left out, as mb does not manage them yet (the database keeps them as they are):\n",
+    );
+    for object in &live.unmanaged {
+        text.push_str(&format!("--   {}\n", object.to_string().replace('\n', " ")));
+    }
+    text
 }
 
 /// `3 tables, 1 view`.

@@ -9,7 +9,7 @@ use super::output::Output;
 use super::{Allow, DbCommand, GlobalArgs, NewRevisionArgs, Resolution};
 use crate::autogenerate;
 use crate::autogenerate::renames::diff_renaming;
-use crate::backend::{self, Connected, OpenMode};
+use crate::backend::{self, Connected, Introspected, OpenMode};
 use crate::config::{self, ConfigFile, Overrides, Project, Targets};
 use crate::dialect::types::check_declared;
 use crate::ops::Op;
@@ -20,6 +20,7 @@ use crate::runtime::simulate::schema_after;
 use crate::runtime::{Migrator, Reporter, Request, describe_heads};
 use crate::schema::Schema;
 use crate::schema::declaration::Declaration;
+use crate::schema::exclude::Exclude;
 use crate::schema::limits::refuse_names_not_kept;
 use crate::schema::parse::parse_declaration;
 use crate::script::target::{Point, Target};
@@ -65,6 +66,8 @@ pub struct Context {
     pub(super) overrides: Overrides,
     pub(super) out: Output,
     lock_timeout: Duration,
+    /// The exclude patterns of the project this command works on, once it is found.
+    exclude: std::cell::OnceCell<Exclude>,
 }
 
 impl Context {
@@ -76,6 +79,7 @@ impl Context {
             overrides: global.overrides(),
             out,
             lock_timeout: Duration::from_secs(global.lock_timeout),
+            exclude: std::cell::OnceCell::new(),
         })
     }
 
@@ -170,7 +174,9 @@ impl Context {
     }
 
     pub(super) fn project(&self) -> Result<Project> {
-        Project::discover(&self.cwd, &self.overrides)
+        let project = Project::discover(&self.cwd, &self.overrides)?;
+        let _ = self.exclude.set(project.exclude.clone());
+        Ok(project)
     }
 
     /// The migrations, loaded through a path relative to the working directory when they
@@ -244,6 +250,7 @@ impl Context {
             graph,
             reporter: &self.out,
             lock_timeout: self.lock_timeout,
+            exclude: self.exclude.get(),
         }
     }
 
@@ -280,7 +287,9 @@ impl Context {
     /// for the commands that work on a database before there is a project.
     pub(super) fn project_or_default(&self) -> Result<Project> {
         let layout = self.layout()?;
-        Project::resolve(layout.root, &self.cwd, &layout.settings, &self.overrides)
+        let project = Project::resolve(layout.root, &self.cwd, &layout.settings, &self.overrides)?;
+        let _ = self.exclude.set(project.exclude.clone());
+        Ok(project)
     }
 
     fn init(&self, from_database: Option<&str>) -> Result<()> {
@@ -570,7 +579,12 @@ impl Context {
             Err(e) => return Err(Error::io("read", path, &e)),
         };
         let file = self.path(path);
-        let declaration = parse_declaration(&text, Path::new(&file))?;
+        let mut declaration = parse_declaration(&text, Path::new(&file))?;
+        for (object, pattern) in project.exclude.apply(None, &mut declaration.schema) {
+            self.out.warn(&format!(
+                "warning: {file} declares {object}, which exclude pattern \"{pattern}\" in mb.toml excludes; mb ignores it"
+            ));
+        }
         let target = [project.database_url.dialect()];
         refuse_names_not_kept(&declaration, Path::new(&file), &target)?;
         check_declared(&declaration, &text, project.targets).map_err(|p| {
@@ -602,7 +616,10 @@ impl Context {
             graph,
             "no revision was written: one computed from it would not apply to a database built from the migrations",
         )?;
-        let live = read_against_declared(&mut connected, declared, &drift)?;
+        let introspected =
+            read_against_declared(&mut connected, declared, &drift, &project.exclude)?;
+        self.warn_unmanaged(&introspected);
+        let live = introspected.schema.clone();
         let file = self.path(&project.schema_file);
         let (renames, hints) = self.decide_renames(&live, &declaration, &file)?;
         let up = diff_renaming(&live, declared, &renames.ops())?;
@@ -610,6 +627,7 @@ impl Context {
             self.out.info("No changes in schema detected.");
             return Ok(());
         }
+        introspected.refuse_losing_parts(&up, connected.backend.dialect())?;
         let down = diff_renaming(declared, &live, &renames.reverse_ops())?;
         let (upgrades, warnings) = ops_script(&up, &live);
         let (downgrades, _) = ops_script(&down, declared);
@@ -727,7 +745,9 @@ impl Context {
         let actual = match &mut connected {
             None => {
                 let dialect = project.database_url.dialect();
-                schema_after(graph, &graph.ancestors(&heads), dialect)?
+                let mut built = schema_after(graph, &graph.ancestors(&heads), dialect)?;
+                project.exclude.apply(None, &mut built);
+                built
             }
             Some(connected) => {
                 let database = connected.backend.location();
@@ -741,7 +761,9 @@ impl Context {
                     return Ok(1);
                 }
                 let (_, _, drift) = found.as_ref().expect("just set");
-                read_against_declared(connected, declared, drift)?
+                let live = read_against_declared(connected, declared, drift, &project.exclude)?;
+                self.warn_unmanaged(&live);
+                live.schema
             }
         };
         let drifted = found
@@ -789,10 +811,13 @@ fn read_against_declared(
     connected: &mut Connected,
     declared: &Schema,
     drift: &Drift,
-) -> Result<Schema> {
-    connected
+    exclude: &Exclude,
+) -> Result<Introspected> {
+    let mut live = connected
         .backend
-        .introspect_against(&[declared, &drift.expected])
+        .introspect_against(&[declared, &drift.expected])?;
+    live.exclude(exclude);
+    Ok(live)
 }
 
 /// `path` relative to `root` when it is below it, for writing into mb.toml.

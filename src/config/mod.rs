@@ -7,6 +7,7 @@ pub mod mask;
 pub mod targets;
 pub mod url;
 
+use crate::schema::exclude::Exclude;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
@@ -30,6 +31,8 @@ pub struct ConfigFile {
     pub schema: Option<String>,
     /// The databases the project deploys to (see [`Targets`]).
     pub databases: Option<Vec<String>>,
+    /// Globs over object names that every command ignores (see `schema::exclude`).
+    pub exclude: Option<Vec<String>>,
 }
 
 /// Where the database URL in use came from, for messages.
@@ -74,6 +77,7 @@ pub struct Project {
     pub database_url: DatabaseUrl,
     pub url_source: UrlSource,
     pub targets: Targets,
+    pub exclude: Exclude,
 }
 
 /// Finds `mb.toml` in `start` or one of its ancestors.
@@ -99,7 +103,7 @@ pub fn read_config(path: &Path) -> Result<ConfigFile> {
         let hint = if message.contains("expected one of") {
             ""
         } else {
-            "; the keys are database_url, migrations, schema and databases"
+            "; the keys are database_url, migrations, schema, databases and exclude"
         };
         Error::config(format!("{}{location}: {message}{hint}", path.display()))
     })
@@ -159,6 +163,7 @@ impl Project {
             database_url,
             url_source,
             targets,
+            exclude: Exclude::new(config.exclude.clone().unwrap_or_default()),
         })
     }
 

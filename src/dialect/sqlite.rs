@@ -33,33 +33,46 @@ const SQLITE: Dialect = Dialect::Sqlite;
 pub const BIGINT_KEY_MARKER: &str = "mb:BIGINT";
 
 pub fn render(op: &Op, before: &Schema) -> Result<Rendered> {
+    if let Some(table) = rebuilt_table(op, before) {
+        return rebuild(op, before, table);
+    }
     let in_place = match op {
         Op::CreateTable(table) => create_table(table, &table.name),
-        Op::AddColumn { table, column } if can_add_in_place(column) => format!(
+        Op::AddColumn { table, column } => format!(
             "ALTER TABLE {} ADD COLUMN {}",
             SQLITE.quote_ident(table),
             column_definition(SQLITE, column, &sqlite_type(column), false)
         ),
-        Op::DropColumn { table, column }
-            if !before
-                .tables
-                .get(table)
-                .is_some_and(|t| t.column_is_used(column)) =>
-        {
-            standard_sql(SQLITE, op).unwrap_or_default()
-        }
-        Op::AddColumn { table, .. }
-        | Op::DropColumn { table, .. }
-        | Op::AlterColumn { table, .. }
-        | Op::AddConstraint { table, .. }
-        | Op::DropConstraint { table, .. } => return rebuild(op, before, table),
-        // The ops matched above are the only ones `standard_sql` leaves out.
+        // The ops matched above, and those `rebuilt_table` names, are the only ones
+        // `standard_sql` leaves out.
         _ => standard_sql(SQLITE, op).unwrap_or_default(),
     };
     Ok(Rendered {
         statements: vec![in_place],
         ..Rendered::default()
     })
+}
+
+/// The table `op` re-creates from the model with the 12-step rebuild, if it does: what
+/// the model leaves out of that table (a part mb does not manage) would not survive it.
+pub fn rebuilt_table<'a>(op: &'a Op, before: &Schema) -> Option<&'a str> {
+    match op {
+        Op::AddColumn { column, .. } if can_add_in_place(column) => None,
+        Op::DropColumn { table, column }
+            if !before
+                .tables
+                .get(table)
+                .is_some_and(|t| t.column_is_used(column)) =>
+        {
+            None
+        }
+        Op::AddColumn { table, .. }
+        | Op::DropColumn { table, .. }
+        | Op::AlterColumn { table, .. }
+        | Op::AddConstraint { table, .. }
+        | Op::DropConstraint { table, .. } => Some(table),
+        _ => None,
+    }
 }
 
 /// SQLite refuses ADD COLUMN with a non-constant default, and NOT NULL without a

@@ -195,10 +195,17 @@ impl Migrator<'_> {
     /// [`Migrator::drift`] for a database whose version rows are `rows`.
     fn drift_at(&mut self, rows: &[String], known: &[&Schema]) -> Result<Drift> {
         let state = State::from_rows(self.graph, rows)?;
-        let expected = simulate::schema_after(self.graph, &state.applied, self.backend.dialect())?;
+        let mut expected =
+            simulate::schema_after(self.graph, &state.applied, self.backend.dialect())?;
         let mut against = vec![&expected];
         against.extend_from_slice(known);
-        let live = self.backend.introspect_against(&against)?;
+        let mut introspected = self.backend.introspect_against(&against)?;
+        // What the project excludes is neither built nor read: it is never drift.
+        if let Some(exclude) = self.exclude {
+            introspected.exclude(exclude);
+            exclude.apply(Some(&introspected.namespace), &mut expected);
+        }
+        let live = introspected.schema;
         let ops = autogenerate::diff(&expected, &live);
         Ok(Drift {
             expected,

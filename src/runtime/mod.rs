@@ -20,6 +20,7 @@ use std::time::{Duration, Instant};
 use crate::backend::Backend;
 use crate::dialect::Dialect;
 use crate::ops::Op;
+use crate::schema::exclude::Exclude;
 use crate::script::graph::Marks;
 use crate::script::split::Statement;
 use crate::script::target::Target;
@@ -81,6 +82,8 @@ pub struct Migrator<'a> {
     pub reporter: &'a dyn Reporter,
     /// How long to wait for another process's migration lock.
     pub lock_timeout: Duration,
+    /// The objects the project excludes (mb.toml `exclude`): drift never counts them.
+    pub exclude: Option<&'a Exclude>,
 }
 
 /// What `upgrade` or `downgrade` asks for. The plan that runs is made from it under the

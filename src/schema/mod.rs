@@ -20,6 +20,7 @@
 //!   lists are kept sorted by name.
 
 pub mod declaration;
+pub mod exclude;
 pub mod expr;
 pub mod limits;
 pub mod naming;

@@ -100,7 +100,7 @@ pub fn migrate(conn: &Connection, from: &Schema, to: &Schema) -> Result<Vec<Stri
 /// Migrates the database from `from` to `to` and checks that it then reads back as `to`.
 pub fn migrate_and_check(conn: &Connection, from: &Schema, to: &Schema) -> Result<(), String> {
     let executed = migrate(conn, from, to)?;
-    let found = introspect(conn).map_err(|e| e.to_string())?;
+    let found = introspect(conn).map_err(|e| e.to_string())?.schema;
     if &found != to {
         return Err(format!(
             "the database does not read back as the target schema\nexecuted:\n{}\nexpected: {to:#?}\nfound: {found:#?}",

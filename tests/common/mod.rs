@@ -784,6 +784,7 @@ impl TestProject {
         connected
             .backend
             .introspect_against(known)
+            .map(|live| live.schema)
             .map_err(|e| e.message)
     }
 
@@ -850,6 +851,22 @@ fn run(cmd: &mut Command) -> (Output, String) {
     let output = cmd.output().expect("run mb");
     let description = describe(cmd, &output);
     (output, description)
+}
+
+/// `stderr` has one warning line for each of `objects`, in order, and no other.
+pub fn assert_warned(stderr: &str, objects: &[&str]) {
+    let warnings: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.starts_with("warning: "))
+        .collect();
+    assert_eq!(warnings.len(), objects.len(), "{stderr}");
+    for (line, object) in warnings.iter().zip(objects) {
+        assert!(
+            line.starts_with(&format!("warning: {object}")),
+            "{line}\nnot {object}"
+        );
+        assert!(line.ends_with(", which mb does not manage yet; it is left as it is and is not in schema.sql or the baseline"), "{line}");
+    }
 }
 
 /// Runs `cmd` and asserts that it succeeds.
