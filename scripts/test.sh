@@ -37,12 +37,14 @@ if [ -z "${MB_TEST_MYSQL_URL:-}" ] && mysql_up; then
     export MB_TEST_MYSQL_URL="$mysql_url"
 fi
 
-# Each server test without its server writes one `SKIPPED:` line to stderr.
+# Each server test without its server writes one `SKIPPED:` line (to stderr, shown here
+# with the rest of the output).
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
-status=0
-cargo test "$@" 2> >(tee "$log" >&2) || status=$?
-wait $! 2>/dev/null || true
+set +e
+cargo test "$@" 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+set -e
 skipped="$(grep -c '^SKIPPED:' "$log" || true)"
 echo
 if [ "$skipped" -gt 0 ]; then

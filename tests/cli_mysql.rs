@@ -8,10 +8,13 @@ mod common;
 use common::{Db, TestProject, fails_after_progress};
 
 /// A project on a database of its own on the MySQL server, or `None` after a loud skip.
+/// A project on MySQL that deploys only there: these tests are about MySQL's own types.
 fn mysql_project(test: &str) -> Option<TestProject> {
-    Db::Mysql
-        .available(test)
-        .then(|| TestProject::on(Db::Mysql))
+    Db::Mysql.available(test).then(|| {
+        let p = TestProject::on(Db::Mysql);
+        p.deploy_only_here();
+        p
+    })
 }
 
 /// Revision aaa111, which creates table "user" and then runs `more`.

@@ -338,7 +338,7 @@ fn current_verbose_shows_when_and_how_the_revision_was_applied(db: Db) {
     );
     assert_eq!(
         run.stderr,
-        format!("Reading {} database {}\n", db.name(), p.location())
+        format!("Reading {} database {}\n", p.product(), p.location())
     );
 }
 
