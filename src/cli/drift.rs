@@ -151,6 +151,9 @@ impl Context {
         let declared = self.declaration(&project).ok().map(|d| d.schema);
         let known: Vec<&Schema> = declared.iter().collect();
         let drift = migrator.drift(&known)?;
+        for object in &drift.unmanaged {
+            self.out.warn(&object.warning());
+        }
         if drift.is_empty() {
             let at = migrator.describe_state()?;
             return Err(Error::script(format!(

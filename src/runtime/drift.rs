@@ -27,6 +27,8 @@ pub struct Drift {
     pub live: Schema,
     /// `diff(expected, live)`: what was done to the database outside the migrations.
     pub ops: Vec<Op>,
+    /// What the database has that mb leaves alone (not in `live`, never drift).
+    pub unmanaged: Vec<crate::backend::Unmanaged>,
 }
 
 impl Drift {
@@ -205,12 +207,13 @@ impl Migrator<'_> {
             introspected.exclude(exclude);
             exclude.apply(Some(&introspected.namespace), &mut expected);
         }
-        let live = introspected.schema;
+        let (live, unmanaged) = (introspected.schema, introspected.unmanaged);
         let ops = autogenerate::diff(&expected, &live);
         Ok(Drift {
             expected,
             live,
             ops,
+            unmanaged,
         })
     }
 
@@ -401,6 +404,7 @@ mod tests {
             expected,
             live,
             ops,
+            unmanaged: Vec::new(),
         }
     }
 
