@@ -31,7 +31,7 @@ use sqlparser::dialect::PostgreSqlDialect;
 
 use super::{Introspected, Unmanaged, unmanaged::leave_out_dependents};
 use crate::autogenerate;
-use crate::dialect::{Dialect, postgres::render};
+use crate::dialect::{Dialect, postgres::render, types};
 use crate::nesting;
 use crate::schema::expr::{normalize_expr, normalize_query};
 use crate::schema::parse::column_type;
@@ -356,10 +356,31 @@ fn read_type(text: &str) -> ColumnType {
     let parsed: Option<DataType> = nesting::parser(&PostgreSqlDialect {}, text)
         .and_then(|mut p| p.parse_data_type())
         .ok();
-    match parsed {
-        Some(data_type) => column_type(&data_type),
-        None => ColumnType::Other(text.to_uppercase()),
+    match parsed.map(|data_type| column_type(&data_type)) {
+        // A type PostgreSQL does not have built in (an enum, a domain, an extension's type)
+        // is the database's own: its name is quoted, as schema.sql declares a user-defined
+        // type, so that it is neither upper-cased nor refused as unknown.
+        Some(ColumnType::Other(other))
+            if !other.contains('"') && !types::has_type(Dialect::Postgres, &other) =>
+        {
+            ColumnType::Other(user_type(text))
+        }
+        Some(ty) => ty,
+        None => ColumnType::Other(user_type(text)),
     }
+}
+
+/// A user-defined type's name as `format_type` prints it, quoted (it already is when its
+/// name needs quotes; an array keeps its `[]` outside the quotes).
+fn user_type(text: &str) -> String {
+    if text.starts_with('"') {
+        return text.to_string();
+    }
+    let (name, array) = match text.find('[') {
+        Some(i) => (&text[..i], &text[i..]),
+        None => (text, ""),
+    };
+    format!("\"{}\"{array}", name.replace('"', "\"\""))
 }
 
 fn parse_pg_expr(text: &str) -> std::result::Result<Expr, String> {

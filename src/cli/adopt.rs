@@ -203,20 +203,22 @@ impl Context {
         for line in &spellings.changed {
             self.out.info(line);
         }
-        if spellings.tying.is_empty() {
+        let databases = spellings.databases;
+        // Types that only some databases have matter when the project may deploy to others.
+        let fits = written.is_none() && project.targets.and(databases) == project.targets;
+        if spellings.tying.is_empty() || fits {
             return;
         }
         for line in &spellings.tying {
             self.out.warn(&format!("warning: {line}"));
         }
-        let databases = spellings.databases;
         let tie = format!("these types tie the project to {}", databases.names());
         if written.is_some() {
             self.out.warn(&format!(
                 "warning: {tie}: mb.toml says so with databases = {}",
                 databases.to_toml()
             ));
-        } else if project.targets.and(databases) != project.targets {
+        } else {
             self.out.warn(&format!(
                 "warning: {tie}: set databases = {} in mb.toml (`mb db migrate` and `mb db check` refuse them otherwise), or change them to portable types",
                 databases.to_toml()
