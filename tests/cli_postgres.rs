@@ -212,18 +212,6 @@ fn what_the_model_cannot_hold_is_named_and_left_alone() {
     // TSRANGE ties the project to PostgreSQL; no revision made the tables, so they are
     // adopted first (docs/drift.md), without the parts mb leaves out.
     p.deploy_only_here();
-    let adopt = p.ok(&["db", "adopt", "-m", "hand-made"]);
-    common::assert_warned(&adopt.stderr, &warnings);
-    let check = p.ok(&["db", "check"]);
-    common::assert_warned(&check.stderr, &warnings);
-    assert!(
-        check.stderr.contains("No changes: schema.sql matches"),
-        "{check:?}"
-    );
-    let migrate = p.ok(&["db", "migrate", "-m", "x"]);
-    common::assert_warned(&migrate.stderr, &warnings);
-    assert!(migrate.stderr.contains("No changes in schema detected."));
-    let inspect = p.ok(&["db", "inspect"]);
-    common::assert_warned(&inspect.stderr, &warnings);
+    common::assert_left_alone_by_every_command(&p, &warnings);
     assert_eq!(p.columns("box"), ["id", "w", "area", "during"]);
 }

@@ -853,6 +853,26 @@ fn run(cmd: &mut Command) -> (Output, String) {
     (output, description)
 }
 
+/// A database with objects mb leaves alone and tables no revision made: `adopt` keeps
+/// the tables, then `adopt`, `check`, `migrate` and `inspect` each warn about exactly
+/// `objects` and find nothing else to do. Returns what `inspect` printed.
+pub fn assert_left_alone_by_every_command(p: &TestProject, objects: &[&str]) -> String {
+    let adopt = p.ok(&["db", "adopt", "-m", "hand-made"]);
+    assert_warned(&adopt.stderr, objects);
+    let check = p.ok(&["db", "check"]);
+    assert_warned(&check.stderr, objects);
+    assert!(
+        check.stderr.contains("No changes: schema.sql matches "),
+        "{check:?}"
+    );
+    let migrate = p.ok(&["db", "migrate", "-m", "x"]);
+    assert_warned(&migrate.stderr, objects);
+    assert!(migrate.stderr.contains("No changes in schema detected."));
+    let inspect = p.ok(&["db", "inspect"]);
+    assert_warned(&inspect.stderr, objects);
+    inspect.stdout
+}
+
 /// `stderr` has one warning line for each of `objects`, in order, and no other.
 pub fn assert_warned(stderr: &str, objects: &[&str]) {
     let warnings: Vec<&str> = stderr
